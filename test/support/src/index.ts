@@ -1,0 +1,8 @@
+export { freePort } from './free-port.js';
+export { tempDir, type TempDir } from './temp-dir.js';
+export {
+  startPostgres,
+  postgresBinDir,
+  type PostgresServer,
+  type PostgresServerOptions,
+} from './postgres-server.js';

@@ -1,0 +1,148 @@
+/**
+ * A throwaway PostgreSQL server for tests and benchmarks: `initdb` in a temp
+ * directory, `postgres` on a free port of 127.0.0.1, stopped and removed by
+ * `stop()`. Uses the Debian packages (`postgresql`); set PORTCULLIS_PG_BINDIR
+ * to point at another installation.
+ *
+ * PostgreSQL refuses to run as root, so when the tests run as root (CI does)
+ * the server processes run as the `postgres` system user the package creates.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+export interface PostgresServerOptions {
+  /** Extra `-c name=value` server settings, e.g. `{ fsync: 'on' }`. */
+  settings?: Record<string, string>;
+  /** How long to wait for the server to accept connections. */
+  startTimeoutMs?: number;
+}
+
+export interface PostgresServer extends AsyncDisposable {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** A connection URL for the `postgres` superuser (trust auth on loopback). */
+  url(database?: string): string;
+  stop(): Promise<void>;
+}
+
+/** Settings that make a test server quick to start and cheap to run. */
+const TEST_DEFAULTS: Record<string, string> = {
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  max_connections: '100',
+  shared_buffers: '64MB',
+};
+
+export function postgresBinDir(): string {
+  const configured = process.env.PORTCULLIS_PG_BINDIR;
+  if (configured) return configured;
+  const base = '/usr/lib/postgresql';
+  if (existsSync(base)) {
+    const versions = readdirSync(base)
+      .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions[0]) return join(base, versions[0], 'bin');
+  }
+  throw new Error(
+    'PostgreSQL server binaries not found: install the Debian package `postgresql` or set PORTCULLIS_PG_BINDIR',
+  );
+}
+
+function runAs(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  return { uid, gid };
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
+  const bin = postgresBinDir();
+  const user = runAs();
+  const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-pg-'));
+  if (user) chownSync(dataDir, user.uid, user.gid);
+  execFileSync(
+    join(bin, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'],
+    { stdio: 'pipe', ...user },
+  );
+
+  const port = await freePort();
+  const settings = { ...TEST_DEFAULTS, ...options.settings };
+  const args = [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+  ];
+  for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
+  const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...user });
+  running.add(child);
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-8192);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  await waitUntilReady(
+    bin,
+    port,
+    options.startTimeoutMs ?? 30_000,
+    () => child.exitCode !== null,
+    () => log,
+  );
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    child.kill('SIGINT'); // fast shutdown: roll back open transactions, exit
+    await exited;
+    running.delete(child);
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  return {
+    host: '127.0.0.1',
+    port,
+    dataDir,
+    url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+async function waitUntilReady(
+  bin: string,
+  port: number,
+  timeoutMs: number,
+  hasExited: () => boolean,
+  log: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (hasExited()) throw new Error(`postgres exited during start:\n${log()}`);
+    try {
+      execFileSync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(
+    `postgres did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms:\n${log()}`,
+  );
+}
