@@ -1,0 +1,88 @@
+import type { TSchema } from 'typebox';
+import * as session from './session-events.js';
+import * as approval from './approval-events.js';
+import * as policy from './policy-events.js';
+import type { StreamCategory } from '../streams.js';
+
+export * from './session-events.js';
+export * from './approval-events.js';
+export * from './policy-events.js';
+
+/** The data of each event type, by type name. The contract SIEMs read. */
+export interface EventDataMap {
+  SessionOpened: session.SessionOpenedData;
+  SessionRejected: session.SessionRejectedData;
+  CommandReceived: session.CommandReceivedData;
+  CommandDecided: session.CommandDecidedData;
+  CommandBlocked: session.CommandBlockedData;
+  CommandForwarded: session.CommandForwardedData;
+  CommandCompleted: session.CommandCompletedData;
+  ResultMasked: session.ResultMaskedData;
+  OutputRecorded: session.OutputRecordedData;
+  SessionClosed: session.SessionClosedData;
+  ApprovalRequested: approval.ApprovalRequestedData;
+  ApprovalGranted: approval.ApprovalGrantedData;
+  ApprovalDenied: approval.ApprovalDeniedData;
+  ApprovalExpired: approval.ApprovalExpiredData;
+  ApprovalCancelled: approval.ApprovalCancelledData;
+  PolicyActivated: policy.PolicyActivatedData;
+  PolicyRejected: policy.PolicyRejectedData;
+}
+export type EventType = keyof EventDataMap;
+
+/** A domain event: plain data with a string-literal `type`. */
+export type DomainEvent<T extends EventType = EventType> = T extends EventType
+  ? { type: T; data: EventDataMap[T] }
+  : never;
+
+export type SessionEventType =
+  | 'SessionOpened'
+  | 'SessionRejected'
+  | 'CommandReceived'
+  | 'CommandDecided'
+  | 'CommandBlocked'
+  | 'CommandForwarded'
+  | 'CommandCompleted'
+  | 'ResultMasked'
+  | 'OutputRecorded'
+  | 'SessionClosed';
+export type ApprovalEventType =
+  'ApprovalRequested' | 'ApprovalGranted' | 'ApprovalDenied' | 'ApprovalExpired' | 'ApprovalCancelled';
+export type PolicyEventType = 'PolicyActivated' | 'PolicyRejected';
+
+export type SessionEvent = DomainEvent<SessionEventType>;
+export type ApprovalEvent = DomainEvent<ApprovalEventType>;
+export type PolicyEvent = DomainEvent<PolicyEventType>;
+
+export interface CatalogEntry {
+  /** The current schema version; older versions are upcast on read. */
+  readonly schemaVersion: number;
+  readonly category: StreamCategory;
+  readonly schema: TSchema;
+}
+
+export const eventCatalog: { readonly [T in EventType]: CatalogEntry } = {
+  SessionOpened: { schemaVersion: 1, category: 'session', schema: session.SessionOpenedSchema },
+  SessionRejected: { schemaVersion: 1, category: 'session', schema: session.SessionRejectedSchema },
+  CommandReceived: { schemaVersion: 1, category: 'session', schema: session.CommandReceivedSchema },
+  CommandDecided: { schemaVersion: 1, category: 'session', schema: session.CommandDecidedSchema },
+  CommandBlocked: { schemaVersion: 1, category: 'session', schema: session.CommandBlockedSchema },
+  CommandForwarded: { schemaVersion: 1, category: 'session', schema: session.CommandForwardedSchema },
+  CommandCompleted: { schemaVersion: 1, category: 'session', schema: session.CommandCompletedSchema },
+  ResultMasked: { schemaVersion: 1, category: 'session', schema: session.ResultMaskedSchema },
+  OutputRecorded: { schemaVersion: 1, category: 'session', schema: session.OutputRecordedSchema },
+  SessionClosed: { schemaVersion: 1, category: 'session', schema: session.SessionClosedSchema },
+  ApprovalRequested: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalRequestedSchema },
+  ApprovalGranted: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalGrantedSchema },
+  ApprovalDenied: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalDeniedSchema },
+  ApprovalExpired: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalExpiredSchema },
+  ApprovalCancelled: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalCancelledSchema },
+  PolicyActivated: { schemaVersion: 1, category: 'policy', schema: policy.PolicyActivatedSchema },
+  PolicyRejected: { schemaVersion: 1, category: 'policy', schema: policy.PolicyRejectedSchema },
+};
+
+export const eventTypes = Object.keys(eventCatalog) as EventType[];
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventCatalog, type);
+}

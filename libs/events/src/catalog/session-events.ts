@@ -1,0 +1,181 @@
+import Type, { type Static } from 'typebox';
+import { IdentitySchema } from '../identity.js';
+
+/**
+ * Events of a `session-<sessionId>` stream: one gateway session, i.e. one
+ * client connection, from open (or rejection) to close. Past tense, domain
+ * words. Values that policy marks sensitive never appear here unmasked.
+ */
+const SessionId = Type.String({ minLength: 1, description: 'The gateway session id (a uuid).' });
+const Sequence = Type.Integer({ minimum: 1, description: 'Command number within the session, from 1.' });
+const Protocol = Type.Union([Type.Literal('postgres'), Type.Literal('ssh')]);
+
+export const TargetRefSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    protocol: Protocol,
+    labels: Type.Record(Type.String(), Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionOpenedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    identity: IdentitySchema,
+    target: TargetRefSchema,
+    protocol: Protocol,
+    clientAddress: Type.String(),
+    policyRevision: Type.String({ description: 'Revision of the policy bundle that admitted the session.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionRejectedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    protocol: Protocol,
+    targetName: Type.String(),
+    clientAddress: Type.String(),
+    reason: Type.String({
+      description: 'A typed reason: authentication_failed, policy_denied, store_unavailable, …',
+    }),
+    detail: Type.String({ description: 'Why, for the audit trail. Never contains a token.' }),
+    identity: Type.Optional(IdentitySchema),
+  },
+  { additionalProperties: false },
+);
+
+export const CommandReceivedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    sequence: Sequence,
+    protocol: Protocol,
+    text: Type.String(),
+    classification: Type.Unknown({
+      description: 'What the parser made of the command (the policy input `command`).',
+    }),
+    parameters: Type.Optional(
+      Type.Array(Type.Union([Type.String(), Type.Null()]), {
+        description: 'Bound parameters in text form; the ones policy marks sensitive are masked.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const DecisionOutcomeSchema = Type.Union([
+  Type.Literal('allow'),
+  Type.Literal('deny'),
+  Type.Literal('review'),
+]);
+
+export const CommandDecidedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    sequence: Sequence,
+    outcome: DecisionOutcomeSchema,
+    reasons: Type.Array(Type.String()),
+    policyRevision: Type.String(),
+    decisionId: Type.String(),
+    evaluationMicros: Type.Number({ minimum: 0 }),
+    masks: Type.Optional(Type.Array(Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+
+export const CommandBlockedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    sequence: Sequence,
+    reason: Type.String(),
+    errorCode: Type.Optional(
+      Type.String({ description: 'What the client was told, e.g. SQLSTATE 42501 or exit 126.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CommandForwardedSchema = Type.Object(
+  { sessionId: SessionId, sequence: Sequence },
+  { additionalProperties: false },
+);
+
+export const CommandCompletedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    sequence: Sequence,
+    rows: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    durationMs: Type.Number({ minimum: 0 }),
+    commandTag: Type.Optional(Type.String()),
+    error: Type.Optional(
+      Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const MaskedColumnSchema = Type.Object(
+  {
+    column: Type.String({ description: 'schema.table.column, or the output column name when derived.' }),
+    method: Type.String(),
+    rule: Type.Optional(Type.String()),
+    detector: Type.Optional(Type.String()),
+    count: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ResultMaskedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    sequence: Sequence,
+    columns: Type.Array(MaskedColumnSchema, {
+      description: 'Which columns and how many values; never the values.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const OutputRecordedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    channel: Type.Integer({ minimum: 0 }),
+    startOffsetSeconds: Type.Number({ minimum: 0 }),
+    frames: Type.Array(
+      Type.Tuple([
+        Type.Number({ minimum: 0 }),
+        Type.Union([Type.Literal('o'), Type.Literal('i')]),
+        Type.String(),
+      ]),
+      { description: 'asciicast v2 frames: [seconds since session start, "o"|"i", data].' },
+    ),
+    bytes: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionClosedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    reason: Type.String(),
+    bytesFromClient: Type.Integer({ minimum: 0 }),
+    bytesToClient: Type.Integer({ minimum: 0 }),
+    durationMs: Type.Number({ minimum: 0 }),
+    commands: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export type TargetRef = Static<typeof TargetRefSchema>;
+export type DecisionOutcome = Static<typeof DecisionOutcomeSchema>;
+export type SessionOpenedData = Static<typeof SessionOpenedSchema>;
+export type SessionRejectedData = Static<typeof SessionRejectedSchema>;
+export type CommandReceivedData = Static<typeof CommandReceivedSchema>;
+export type CommandDecidedData = Static<typeof CommandDecidedSchema>;
+export type CommandBlockedData = Static<typeof CommandBlockedSchema>;
+export type CommandForwardedData = Static<typeof CommandForwardedSchema>;
+export type CommandCompletedData = Static<typeof CommandCompletedSchema>;
+export type ResultMaskedData = Static<typeof ResultMaskedSchema>;
+export type OutputRecordedData = Static<typeof OutputRecordedSchema>;
+export type SessionClosedData = Static<typeof SessionClosedSchema>;

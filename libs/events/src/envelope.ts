@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { eventCatalog, type DomainEvent, type EventType } from './catalog/index.js';
+
+/** A position in the global order of all events (`$all`). */
+export interface Position {
+  /** PostgreSQL: the appending transaction id; EventStoreDB: the commit position. */
+  readonly commit: bigint;
+  /** PostgreSQL: the global sequence number; EventStoreDB: the prepare position. */
+  readonly prepare: bigint;
+}
+export const START: Position = { commit: 0n, prepare: 0n };
+
+export function comparePositions(a: Position, b: Position): number {
+  if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
+  if (a.prepare !== b.prepare) return a.prepare < b.prepare ? -1 : 1;
+  return 0;
+}
+export const formatPosition = (p: Position): string => `${p.commit}/${p.prepare}`;
+
+/** Metadata every event carries. `$`-names follow EventStoreDB conventions. */
+export interface EventMetadata {
+  /** The session id (or the approval's session) this event belongs to. */
+  readonly $correlationId: string;
+  /** The event or command that caused this one. */
+  readonly $causationId: string | null;
+  /** Who did it: an identity subject, `system`, or the gateway itself. */
+  readonly actor: string;
+  readonly gatewayInstance: string;
+  /** ISO 8601, set by the writer. */
+  readonly recordedAt: string;
+  /** SHA-256 of the previous event of the same stream (see hash-chain.ts). */
+  readonly prevHash: string;
+}
+/** What a writer supplies; the store fills in `prevHash` inside the append. */
+export type WriteMetadata = Omit<EventMetadata, 'prevHash'>;
+
+export interface NewEvent<E extends { type: string; data: unknown } = DomainEvent> {
+  readonly id: string;
+  readonly type: E['type'];
+  readonly schemaVersion: number;
+  readonly data: E['data'];
+  readonly metadata: WriteMetadata;
+}
+
+export interface RecordedEvent<E extends { type: string; data: unknown } = { type: string; data: unknown }> {
+  readonly id: string;
+  readonly type: E['type'];
+  readonly schemaVersion: number;
+  readonly data: E['data'];
+  readonly metadata: EventMetadata;
+  readonly streamName: string;
+  /** 0-based position in its stream. */
+  readonly revision: number;
+  readonly position: Position;
+  /** SHA-256 of this event's canonical form; the next event's `prevHash`. */
+  readonly hash: string;
+}
+
+export interface EventContext {
+  correlationId: string;
+  causationId?: string | null;
+  actor: string;
+  gatewayInstance: string;
+  /** Injected so tests can fix time. */
+  now?: () => Date;
+}
+
+/** Wraps a domain event for appending, stamping id, schema version and metadata. */
+export function toNewEvent<E extends DomainEvent>(event: E, context: EventContext): NewEvent<E> {
+  const type = event.type as EventType;
+  return {
+    id: randomUUID(),
+    type: event.type,
+    schemaVersion: eventCatalog[type].schemaVersion,
+    data: event.data,
+    metadata: {
+      $correlationId: context.correlationId,
+      $causationId: context.causationId ?? null,
+      actor: context.actor,
+      gatewayInstance: context.gatewayInstance,
+      recordedAt: (context.now?.() ?? new Date()).toISOString(),
+    },
+  };
+}

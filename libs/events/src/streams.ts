@@ -1,0 +1,26 @@
+/**
+ * Stream names. The category is the part before the first `-`, as
+ * EventStoreDB's `$by_category` projection defines it, so `session-<id>`
+ * streams all land in the `session` category on every store.
+ */
+export const StreamCategory = {
+  Session: 'session',
+  Approval: 'approval',
+  Policy: 'policy',
+} as const;
+export type StreamCategory = (typeof StreamCategory)[keyof typeof StreamCategory];
+
+export const sessionStream = (sessionId: string): string => `${StreamCategory.Session}-${sessionId}`;
+export const approvalStream = (approvalId: string): string => `${StreamCategory.Approval}-${approvalId}`;
+export const policyStream = (bundleName: string): string => `${StreamCategory.Policy}-${bundleName}`;
+
+export function categoryOf(streamName: string): string {
+  const dash = streamName.indexOf('-');
+  return dash === -1 ? streamName : streamName.slice(0, dash);
+}
+
+/** The id part of `category-id`, or the whole name when it has no category. */
+export function streamIdOf(streamName: string): string {
+  const dash = streamName.indexOf('-');
+  return dash === -1 ? streamName : streamName.slice(dash + 1);
+}
