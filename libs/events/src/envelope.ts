@@ -34,7 +34,13 @@ export interface EventMetadata {
 /** What a writer supplies; the store fills in `prevHash` inside the append. */
 export type WriteMetadata = Omit<EventMetadata, 'prevHash'>;
 
-export interface NewEvent<E extends { type: string; data: unknown } = DomainEvent> {
+/** Any event, as the store sees it: a string type and JSON data. */
+export interface AnyEvent {
+  type: string;
+  data: unknown;
+}
+
+export interface NewEvent<E extends AnyEvent = AnyEvent> {
   readonly id: string;
   readonly type: E['type'];
   readonly schemaVersion: number;
@@ -42,7 +48,7 @@ export interface NewEvent<E extends { type: string; data: unknown } = DomainEven
   readonly metadata: WriteMetadata;
 }
 
-export interface RecordedEvent<E extends { type: string; data: unknown } = { type: string; data: unknown }> {
+export interface RecordedEvent<E extends AnyEvent = AnyEvent> {
   readonly id: string;
   readonly type: E['type'];
   readonly schemaVersion: number;

@@ -1,0 +1,96 @@
+import type { NewEvent, Position, RecordedEvent } from '@portcullis/events';
+
+/**
+ * The event store port. Every adapter (pglite, postgres, esdb) implements it
+ * with the same semantics, proven by one contract test suite
+ * (`contract/event-store-contract.ts`).
+ */
+export interface EventStore {
+  /** A short description for logs and errors, e.g. `postgres 127.0.0.1:5432/portcullis`. */
+  readonly description: string;
+
+  /**
+   * Appends events to one stream atomically. The store assigns revisions and
+   * fills in `metadata.prevHash`, so every stream is a hash chain.
+   * Appending events whose ids are already in the stream (a retry) is a no-op
+   * that returns the original result. Concurrent appends are group-committed.
+   * @throws WrongExpectedRevisionError when `expected` does not hold.
+   */
+  append(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+
+  /** Reads one stream in revision order (or reverse). Empty when it does not exist. */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+
+  /**
+   * Reads the global order of all events. Never returns an event before an
+   * event that can still appear earlier (see the postgres adapter's notes).
+   */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /** Catch-up subscription to `$all`: historical events first, then live ones. */
+  subscribeToAll(options?: SubscribeOptions): EventSubscription;
+
+  /** Named subscriber checkpoints (the last position a subscriber processed). */
+  readonly checkpoints: CheckpointStore;
+
+  /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/**
+ * - `any`: no check.
+ * - `no_stream`: the stream must not exist yet.
+ * - `stream_exists`: the stream must have at least one event.
+ * - a number: the revision of the stream's last event must be exactly this.
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface AppendResult {
+  /** The revision of the last event now in the stream: pass it as `expected` next time. */
+  readonly nextExpectedRevision: number;
+  readonly position: Position;
+}
+
+export type Direction = 'forwards' | 'backwards';
+
+export interface ReadStreamOptions {
+  direction?: Direction;
+  /** Inclusive. Forwards defaults to 0, backwards to the last event. */
+  fromRevision?: number;
+  maxCount?: number;
+}
+
+export interface EventFilter {
+  /** Stream name prefixes, e.g. `['session-']`. */
+  streamPrefixes?: readonly string[];
+  eventTypes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  direction?: Direction;
+  /** Exclusive: events strictly after (forwards) or before (backwards) this position. Default: the start / the end. */
+  from?: Position;
+  maxCount?: number;
+  filter?: EventFilter;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive. `start` (default) replays everything; `end` only new events. */
+  from?: Position | 'start' | 'end';
+  filter?: EventFilter;
+  /** Called once, when the historical part has been delivered. */
+  onCaughtUp?: () => void;
+}
+
+/** An async iterable of events that ends when `close()` is called. */
+export interface EventSubscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface CheckpointStore {
+  load(subscriberId: string): Promise<Position | null>;
+  store(subscriberId: string, position: Position): Promise<void>;
+  reset(subscriberId: string): Promise<void>;
+}
