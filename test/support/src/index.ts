@@ -6,3 +6,10 @@ export {
   type PostgresServer,
   type PostgresServerOptions,
 } from './postgres-server.js';
+export {
+  startOidcProvider,
+  type OidcProvider,
+  type OidcProviderOptions,
+  type OidcServicePrincipal,
+  type OidcSigningAlgorithm,
+} from './oidc-provider.js';
