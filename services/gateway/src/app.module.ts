@@ -1,0 +1,39 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
+import { EVENT_STORE, GATEWAY_CONFIG, LOGGER, READ_MODEL_DB } from './tokens.js';
+import type { GatewayRuntime } from './runtime/gateway-runtime.js';
+import { SessionRepository } from './sessions/session-repository.js';
+import { sessionCommandHandlers } from './sessions/commands/index.js';
+import { ListSessionsHandler } from './sessions/queries/list-sessions.handler.js';
+import { SessionsController } from './sessions/sessions.controller.js';
+import { ProjectionsService } from './projections/projections.service.js';
+import { StoreEventBridge } from './events/store-event-bridge.js';
+import { HealthController } from './health/health.controller.js';
+import { EventStoreHealth } from './health/event-store.health.js';
+import { GatewayMetrics } from './metrics/metrics.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(runtime: GatewayRuntime): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false })],
+      controllers: [SessionsController, HealthController, MetricsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: runtime.config },
+        { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: READ_MODEL_DB, useValue: runtime.readModels },
+        { provide: LOGGER, useValue: runtime.log },
+        SessionRepository,
+        ...sessionCommandHandlers,
+        ListSessionsHandler,
+        ProjectionsService,
+        StoreEventBridge,
+        EventStoreHealth,
+        GatewayMetrics,
+      ],
+    };
+  }
+}

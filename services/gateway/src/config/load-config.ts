@@ -1,0 +1,129 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve, dirname, isAbsolute } from 'node:path';
+import { parseDocument } from 'yaml';
+import { Compile } from 'typebox/compile';
+import { ValidationError } from '@portcullis/events';
+import { GatewayConfigSchema, type GatewayConfig, type GatewayConfigFile } from './gateway-config.js';
+
+export interface ConfigOverrides {
+  dataDir?: string;
+  apiListen?: string;
+}
+
+const validator = Compile(GatewayConfigSchema);
+
+/** Reads, expands `${ENV}` references in, validates and completes a config file. */
+export async function loadConfigFile(path: string, overrides: ConfigOverrides = {}): Promise<GatewayConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ValidationError(`cannot read config ${path}: ${(error as Error).message}`);
+  }
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ValidationError(
+      `config ${path} is not valid YAML`,
+      document.errors.map((e) => ({
+        path: `line ${e.linePos?.[0]?.line ?? '?'}`,
+        message: e.message.split('\n')[0]!,
+      })),
+    );
+  }
+  const raw = expandEnv(document.toJS() ?? {}, '', path);
+  return completeConfig(raw, path, dirname(resolve(path)), overrides);
+}
+
+/** The embedded defaults: `portcullis serve` with no config file. */
+export function defaultConfig(overrides: ConfigOverrides = {}): GatewayConfig {
+  return completeConfig({}, '(defaults)', process.cwd(), overrides);
+}
+
+export function completeConfig(
+  raw: unknown,
+  source: string,
+  baseDir: string,
+  overrides: ConfigOverrides = {},
+): GatewayConfig {
+  if (!validator.Check(raw)) {
+    const problems = [...validator.Errors(raw)]
+      .filter((e) => e.keyword !== 'boolean' && e.keyword !== 'anyOf')
+      .map((e) => ({ path: describePath(e.instancePath, e.params), message: e.message }));
+    throw new ValidationError(`config ${source} is invalid`, dedupe(problems));
+  }
+  const file = raw as GatewayConfigFile;
+  const listen = overrides.apiListen ?? file.api?.listen ?? '127.0.0.1:8080';
+  let store = file.store ?? { kind: 'pglite' as const, dataDir: './data' };
+  if (overrides.dataDir) {
+    if (store.kind !== 'pglite') {
+      throw new ValidationError(
+        `--data-dir applies to the pglite store, but config ${source} uses ${store.kind}`,
+      );
+    }
+    store = { ...store, dataDir: overrides.dataDir };
+  }
+  if (store.kind === 'pglite') store = { ...store, dataDir: absolute(baseDir, store.dataDir) };
+  return {
+    instance: file.instance ?? hostname(),
+    api: parseHostPort(listen, overrides.apiListen ? '--api-listen' : '/api/listen'),
+    store,
+    audit: { mode: file.audit?.mode ?? 'strict', asyncBufferEvents: file.audit?.asyncBufferEvents ?? 10_000 },
+    log: { level: file.log?.level ?? 'info' },
+    policy: { bundle: file.policy?.bundle ? absolute(baseDir, file.policy.bundle) : undefined },
+    issuers: file.issuers ?? [],
+    targets: file.targets ?? [],
+    source,
+  };
+}
+
+function absolute(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+function parseHostPort(value: string, where: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || !match[1] || port > 65535) {
+    throw new ValidationError(`${where} must be host:port`, [{ path: where, message: `got "${value}"` }]);
+  }
+  return { host: match[1].replace(/^\[|\]$/g, ''), port };
+}
+
+/** `${NAME}` in any string value is replaced by the environment variable; a missing one is an error. */
+function expandEnv(value: unknown, path: string, source: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const found = process.env[name];
+      if (found === undefined) {
+        throw new ValidationError(`config ${source} is invalid`, [
+          { path: path || '/', message: `refers to environment variable ${name}, which is not set` },
+        ]);
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, `${path}/${i}`, source));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandEnv(v, `${path}/${k}`, source)]),
+    );
+  }
+  return value;
+}
+
+function describePath(instancePath: string, params: unknown): string {
+  const extra = (params as { additionalProperties?: string[] })?.additionalProperties;
+  if (extra?.length) return `${instancePath || ''}/${extra.join(',')}`;
+  return instancePath || '/';
+}
+
+function dedupe(problems: { path: string; message: string }[]): { path: string; message: string }[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path} ${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ValidationError } from '@portcullis/events';
+import { completeConfig, defaultConfig } from './load-config.js';
+
+function problems(raw: unknown): string[] {
+  try {
+    completeConfig(raw, 'test.yaml', '/etc/portcullis');
+  } catch (error) {
+    assert.ok(error instanceof ValidationError, String(error));
+    return error.problems.map((p) => `${p.path} ${p.message}`);
+  }
+  assert.fail('expected the config to be refused');
+}
+
+test('no config means the embedded defaults', () => {
+  const config = defaultConfig();
+  assert.equal(config.store.kind, 'pglite');
+  assert.equal(config.store.kind === 'pglite' && config.store.dataDir, `${process.cwd()}/data`);
+  assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080 });
+  assert.equal(config.audit.mode, 'strict');
+});
+
+test('an unknown key is named with its path', () => {
+  assert.deepEqual(problems({ api: { listen: '127.0.0.1:1', lisen: 'x' } }), [
+    '/api/lisen must not have additional properties',
+  ]);
+  assert.ok(problems({ stroe: {} }).includes('/stroe must not have additional properties'));
+});
+
+test('a wrong type is named with its path', () => {
+  assert.ok(problems({ audit: { mode: 'sometimes' } }).some((p) => p.startsWith('/audit/mode')));
+  assert.ok(problems({ api: { listen: 8080 } }).some((p) => p.startsWith('/api/listen must be string')));
+});
+
+test('relative paths resolve against the config file, overrides win', () => {
+  const config = completeConfig({ store: { kind: 'pglite', dataDir: 'state' } }, 'x', '/etc/portcullis', {
+    apiListen: '0.0.0.0:9',
+  });
+  assert.equal(config.store.kind === 'pglite' && config.store.dataDir, '/etc/portcullis/state');
+  assert.deepEqual(config.api, { host: '0.0.0.0', port: 9 });
+  assert.throws(
+    () => completeConfig({ store: { kind: 'postgres', url: 'postgres://h/db' } }, 'x', '/', { dataDir: 'd' }),
+    /--data-dir applies to the pglite store/,
+  );
+});

@@ -1,0 +1,235 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CommandBus } from '@nestjs/cqrs';
+import { startPostgres, type PostgresServer } from '@portcullis/test-support';
+import { WrongExpectedRevisionError } from '@portcullis/eventstore';
+import { completeConfig } from './config/load-config.js';
+import { openRuntime, type GatewayRuntime } from './runtime/gateway-runtime.js';
+import { startGateway, type Gateway } from './create-gateway.js';
+import { createLogger } from './logging/logger.js';
+import { ProjectionsService } from './projections/projections.service.js';
+import { OpenSessionCommand, RecordCommandCommand, CloseSessionCommand } from './sessions/commands/index.js';
+import { SessionRepository } from './sessions/session-repository.js';
+
+let server: PostgresServer;
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await server?.stop();
+});
+
+async function boot(): Promise<{ runtime: GatewayRuntime; gateway: Gateway }> {
+  const config = completeConfig(
+    { instance: 'gw-test', api: { listen: '127.0.0.1:0' }, store: { kind: 'postgres', url: server.url() } },
+    'test',
+    process.cwd(),
+  );
+  const runtime = await openRuntime(config, createLogger('silent', config.instance));
+  const gateway = await startGateway(runtime);
+  return { runtime, gateway };
+}
+
+async function shutdown({ runtime, gateway }: { runtime: GatewayRuntime; gateway: Gateway }) {
+  await gateway.close();
+  await runtime.close();
+}
+
+const identity = {
+  subject: 'sp-ci',
+  issuer: 'https://login.example/tenant/v2.0',
+  app_id: 'app-1',
+  kind: 'service_principal' as const,
+  groups: [],
+  roles: ['Portcullis.Reader'],
+};
+
+async function runSession(bus: CommandBus, sessionId: string, commands: number) {
+  await bus.execute(
+    new OpenSessionCommand(
+      {
+        sessionId,
+        identity,
+        target: { name: 'prod-db', protocol: 'postgres', labels: { env: 'production' } },
+        protocol: 'postgres',
+        clientAddress: '127.0.0.1',
+        policyRevision: 'r1',
+      },
+      identity.subject,
+    ),
+  );
+  for (let i = 0; i < commands; i++) {
+    await bus.execute(
+      new RecordCommandCommand(
+        { sessionId, protocol: 'postgres', text: `select ${i}`, classification: { statements: [] } },
+        identity.subject,
+      ),
+    );
+  }
+}
+
+async function getJson(gateway: Gateway, path: string) {
+  const response = await fetch(`${gateway.url}${path}`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+test('sessions flow from commands through the store into the read model and the API', async () => {
+  const booted = await boot();
+  const { gateway } = booted;
+  try {
+    const bus = gateway.app.get(CommandBus);
+    const open = randomUUID();
+    const closed = randomUUID();
+    await runSession(bus, open, 2);
+    await runSession(bus, closed, 3);
+    await bus.execute(
+      new CloseSessionCommand(
+        {
+          sessionId: closed,
+          reason: 'client_disconnected',
+          bytesFromClient: 10,
+          bytesToClient: 20,
+          durationMs: 5,
+          commands: 3,
+        },
+        identity.subject,
+      ),
+    );
+    await gateway.app.get(ProjectionsService).waitUntilLive();
+    await waitFor(
+      async () =>
+        (await getJson(gateway, '/api/sessions')).body.items instanceof Array &&
+        ((await getJson(gateway, '/api/sessions')).body.items as unknown[]).length === 2,
+    );
+
+    const all = await getJson(gateway, '/api/sessions');
+    assert.equal(all.status, 200);
+    const items = all.body.items as {
+      sessionId: string;
+      status: string;
+      commands: number;
+      subject: string;
+    }[];
+    const byId = new Map(items.map((i) => [i.sessionId, i]));
+    assert.equal(byId.get(open)?.status, 'open');
+    assert.equal(byId.get(open)?.commands, 2);
+    assert.equal(byId.get(closed)?.status, 'closed');
+    assert.equal(byId.get(closed)?.commands, 3);
+    assert.equal(byId.get(closed)?.subject, 'sp-ci');
+
+    const onlyOpen = await getJson(gateway, '/api/sessions?status=open');
+    assert.deepEqual(
+      (onlyOpen.body.items as { sessionId: string }[]).map((i) => i.sessionId),
+      [open],
+    );
+    const page = await getJson(gateway, '/api/sessions?limit=1');
+    assert.equal((page.body.items as unknown[]).length, 1);
+    const next = await getJson(gateway, `/api/sessions?limit=1&before=${String(page.body.next)}`);
+    assert.equal((next.body.items as unknown[]).length, 1);
+    assert.notDeepEqual(next.body.items, page.body.items);
+
+    const bad = await getJson(gateway, '/api/sessions?status=maybe');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'VALIDATION');
+
+    const health = await getJson(gateway, '/health');
+    assert.equal(health.status, 200);
+    assert.equal((health.body.info as Record<string, { status: string }>).eventStore!.status, 'up');
+
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(metrics, /portcullis_projection_events_applied\{projection="sessions",state="live"\} 8/);
+  } finally {
+    await shutdown(booted);
+  }
+});
+
+test('a second writer racing on one session stream gets the typed conflict', async () => {
+  const booted = await boot();
+  try {
+    const sessionId = randomUUID();
+    const bus = booted.gateway.app.get(CommandBus);
+    await runSession(bus, sessionId, 0);
+    const repository = booted.gateway.app.get(SessionRepository);
+    const record = () =>
+      repository.handle(
+        sessionId,
+        {
+          type: 'RecordCommand',
+          data: { sessionId, protocol: 'postgres', text: 'select 1', classification: {} },
+        },
+        'racer',
+      );
+    const results = await Promise.allSettled([record(), record(), record()]);
+    const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    assert.ok(rejected.length >= 1, 'three racing writers all succeeded: a silent overwrite');
+    for (const r of rejected) assert.ok(r.reason instanceof WrongExpectedRevisionError, String(r.reason));
+    const stream = await booted.runtime.store.readStream(`session-${sessionId}`);
+    const sequences = stream
+      .filter((e) => e.type === 'CommandReceived')
+      .map((e) => (e.data as { sequence: number }).sequence);
+    assert.deepEqual(
+      sequences,
+      sequences.map((_, i) => i + 1),
+    );
+  } finally {
+    await shutdown(booted);
+  }
+});
+
+test('projections resume from their checkpoint after a restart and rebuild from zero to the same rows', async () => {
+  const first = await boot();
+  const sessionId = randomUUID();
+  await runSession(first.gateway.app.get(CommandBus), sessionId, 1);
+  await first.gateway.app.get(ProjectionsService).waitUntilLive();
+  await waitFor(async () =>
+    (await rows(first.runtime)).some((r) => r.session_id === sessionId && r.commands === 1),
+  );
+  const before = await rows(first.runtime);
+  await shutdown(first);
+
+  const second = await boot();
+  try {
+    const projections = second.gateway.app.get(ProjectionsService);
+    await projections.waitUntilLive();
+    // Nothing re-applied: the checkpoint was committed with the rows.
+    assert.equal(projections.statuses()[0]!.eventsApplied, 0);
+    assert.deepEqual(await rows(second.runtime), before);
+
+    await projections.rebuild('sessions');
+    await projections.waitUntilLive();
+    await waitFor(async () => (await rows(second.runtime)).length === before.length);
+    assert.deepEqual(await rows(second.runtime), before);
+    assert.ok(projections.statuses()[0]!.eventsApplied > 0);
+  } finally {
+    await shutdown(second);
+  }
+});
+
+test('the committed OpenAPI document matches the API (run `npm run openapi` if not)', async () => {
+  const booted = await boot();
+  try {
+    const committed = JSON.parse(
+      readFileSync(new URL('../openapi.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    assert.deepEqual(committed, JSON.parse(JSON.stringify(booted.gateway.openapi)));
+  } finally {
+    await shutdown(booted);
+  }
+});
+
+async function rows(runtime: GatewayRuntime) {
+  const { rows } = await runtime.readModels.query<Record<string, unknown>>(
+    `SELECT session_id, status, commands, blocked, subject, target_name FROM portcullis_rm_sessions ORDER BY session_id`,
+  );
+  return rows;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENT_STORE } from '../tokens.js';
+import type { EventStore } from '@portcullis/eventstore';
+
+/** The gateway's Prometheus registry (one per app, so tests can run several). */
+@Injectable()
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly eventsObserved: Counter<'type'>;
+  readonly projectionEvents: Gauge<'projection' | 'state'>;
+  readonly groupCommitTransactions: Gauge;
+  readonly groupCommitAppends: Gauge;
+
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_' });
+    this.eventsObserved = new Counter({
+      name: 'portcullis_events_total',
+      help: 'Events seen on the store subscription, by type',
+      labelNames: ['type'],
+      registers: [this.registry],
+    });
+    this.projectionEvents = new Gauge({
+      name: 'portcullis_projection_events_applied',
+      help: 'Events applied by each projection since start',
+      labelNames: ['projection', 'state'],
+      registers: [this.registry],
+    });
+    // Only the SQL stores group-commit; others leave these gauges at zero.
+    const stats = () =>
+      (store as { groupCommitStats?: { transactions: number; appends: number } }).groupCommitStats;
+    this.groupCommitTransactions = new Gauge({
+      name: 'portcullis_store_group_commit_transactions',
+      help: 'Transactions used by group commit',
+      registers: [this.registry],
+      collect() {
+        this.set(stats()?.transactions ?? 0);
+      },
+    });
+    this.groupCommitAppends = new Gauge({
+      name: 'portcullis_store_group_commit_appends',
+      help: 'Appends written by group commit',
+      registers: [this.registry],
+      collect() {
+        this.set(stats()?.appends ?? 0);
+      },
+    });
+  }
+}

@@ -1,0 +1,133 @@
+import { catalogUpcasters, type Position } from '@portcullis/events';
+import {
+  loadCheckpoint,
+  resetCheckpoint,
+  storeCheckpoint,
+  type EventStore,
+  type EventSubscription,
+  type SqlDatabase,
+} from '@portcullis/eventstore';
+import type { Logger } from 'pino';
+import type { Projection } from './projection.js';
+
+export interface ProjectionStatus {
+  name: string;
+  state: 'starting' | 'catching_up' | 'live' | 'stalled' | 'stopped';
+  position: string | null;
+  eventsApplied: number;
+  lastError: string | null;
+}
+
+const RETRY_MS = [100, 500, 2000, 5000];
+
+/**
+ * Runs one projection: a catch-up subscription from its stored checkpoint,
+ * each event applied together with the new checkpoint in one transaction.
+ * Restart-safe (it resumes where it committed) and rebuildable (truncate the
+ * tables, forget the checkpoint, replay from the first event). A failing event
+ * stalls the projection and is retried with backoff; it is never skipped.
+ */
+export class ProjectionRunner {
+  private subscription: EventSubscription | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private readonly status: ProjectionStatus;
+
+  constructor(
+    private readonly projection: Projection,
+    private readonly store: EventStore,
+    private readonly db: SqlDatabase,
+    private readonly log: Logger,
+  ) {
+    this.status = {
+      name: projection.name,
+      state: 'stopped',
+      position: null,
+      eventsApplied: 0,
+      lastError: null,
+    };
+  }
+
+  get name(): string {
+    return this.projection.name;
+  }
+
+  snapshot(): ProjectionStatus {
+    return { ...this.status };
+  }
+
+  async start(): Promise<void> {
+    if (this.loop) return;
+    this.stopping = false;
+    this.status.state = 'starting';
+    const from = await loadCheckpoint(this.db, this.projection.name);
+    this.status.position = from ? `${from.commit}/${from.prepare}` : null;
+    this.loop = this.run(from);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.subscription?.close();
+    await this.loop;
+    this.loop = undefined;
+    this.status.state = 'stopped';
+  }
+
+  /** Drops the read model and replays every event into it. */
+  async rebuild(): Promise<void> {
+    await this.stop();
+    await this.db.transaction(async (tx) => {
+      for (const table of this.projection.tables) await tx.query(`TRUNCATE ${table}`);
+      await resetCheckpoint(tx, this.projection.name);
+    });
+    this.status.eventsApplied = 0;
+    await this.start();
+  }
+
+  private async run(from: Position | null): Promise<void> {
+    this.status.state = 'catching_up';
+    this.subscription = this.store.subscribeToAll({
+      from: from ?? 'start',
+      filter: { eventTypes: this.projection.eventTypes },
+      onCaughtUp: () => {
+        if (this.status.state === 'catching_up') this.status.state = 'live';
+      },
+    });
+    try {
+      for await (const event of this.subscription) {
+        await this.applyWithRetry(event);
+        if (this.stopping) break;
+      }
+    } catch (error) {
+      if (!this.stopping) {
+        this.status.state = 'stalled';
+        this.status.lastError = (error as Error).message;
+        this.log.error({ projection: this.projection.name, err: error }, 'projection subscription failed');
+      }
+    }
+  }
+
+  private async applyWithRetry(event: Parameters<Projection['apply']>[1]): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        await this.db.transaction(async (tx) => {
+          await this.projection.apply(tx, catalogUpcasters.upcast(event));
+          await storeCheckpoint(tx, this.projection.name, event.position);
+        });
+        this.status.eventsApplied += 1;
+        this.status.position = `${event.position.commit}/${event.position.prepare}`;
+        if (this.status.state === 'stalled') this.status.state = 'live';
+        this.status.lastError = null;
+        return;
+      } catch (error) {
+        this.status.state = 'stalled';
+        this.status.lastError = `event ${event.id} (${event.type} in ${event.streamName}): ${(error as Error).message}`;
+        this.log.error(
+          { projection: this.projection.name, eventId: event.id, err: error },
+          'projection stalled',
+        );
+        await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));
+      }
+    }
+  }
+}

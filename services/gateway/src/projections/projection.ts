@@ -1,0 +1,14 @@
+import type { RecordedEvent } from '@portcullis/events';
+import type { SqlExecutor } from '@portcullis/eventstore';
+
+/**
+ * A projection keeps SQL read models from events. `apply` runs in the same
+ * transaction as the projection's checkpoint, so each event is applied
+ * exactly once even across crashes, and `tables` are truncated on rebuild.
+ */
+export interface Projection {
+  readonly name: string;
+  readonly tables: readonly string[];
+  readonly eventTypes: readonly string[];
+  apply(tx: SqlExecutor, event: RecordedEvent): Promise<void>;
+}

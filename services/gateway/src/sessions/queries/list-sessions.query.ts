@@ -1,0 +1,15 @@
+import { Query } from '@nestjs/cqrs';
+import type { SessionPage } from './session.view.js';
+
+export class ListSessionsQuery extends Query<SessionPage> {
+  constructor(
+    readonly filter: {
+      status?: 'open' | 'closed' | 'rejected';
+      target?: string;
+      limit: number;
+      before?: string;
+    },
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,5 @@
+/** Injection tokens for what the gateway runtime opens before Nest starts. */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+export const LOGGER = Symbol('LOGGER');
