@@ -1,0 +1,93 @@
+// Mirror of policies-rego/schemas/decision.schema.json, kept in code so the
+// engine needs no file outside its package at run time. A unit test fails
+// when the two drift apart.
+import { type JsonSchema } from './check-schema.js';
+
+export const policyDecisionSchema: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://portcullis.dev/schemas/policy-decision.schema.json',
+  title: 'Portcullis policy decision',
+  description:
+    'What both entrypoints return. Strictest wins: allow is true only when deny is empty and no review is required.',
+  type: 'object',
+  required: ['allow', 'deny', 'review', 'mask'],
+  properties: {
+    allow: {
+      type: 'boolean',
+    },
+    deny: {
+      type: 'array',
+      items: {
+        type: 'string',
+      },
+      description: 'Why the request is denied; any entry denies, whatever allow says.',
+    },
+    review: {
+      type: 'object',
+      required: ['required', 'approver_groups', 'ttl_seconds', 'min_approvals'],
+      properties: {
+        required: {
+          type: 'boolean',
+          description: 'Pause for just-in-time approval before proceeding.',
+        },
+        reasons: {
+          type: 'array',
+          items: {
+            type: 'string',
+          },
+          description: 'Why approval is (or, once granted, was) needed.',
+        },
+        approver_groups: {
+          type: 'array',
+          items: {
+            type: 'string',
+          },
+        },
+        ttl_seconds: {
+          type: 'integer',
+          minimum: 1,
+        },
+        min_approvals: {
+          type: 'integer',
+          minimum: 1,
+        },
+      },
+    },
+    mask: {
+      type: 'array',
+      items: {
+        anyOf: [
+          {
+            type: 'object',
+            required: ['column', 'method'],
+            properties: {
+              column: {
+                type: 'string',
+              },
+              method: {
+                enum: ['redact', 'partial', 'hash'],
+              },
+            },
+          },
+          {
+            type: 'object',
+            required: ['detector', 'method'],
+            properties: {
+              detector: {
+                type: 'string',
+              },
+              method: {
+                enum: ['redact', 'partial', 'hash'],
+              },
+            },
+          },
+        ],
+      },
+    },
+    mask_derived: {
+      enum: ['mask', 'deny'],
+      description:
+        "What the proxy does with a result column derived from a sensitive column through an expression it cannot trace: mask it (with the source column's method) or deny the statement. Present on command decisions.",
+    },
+  },
+};
