@@ -157,3 +157,44 @@ test('every command has --help and unknown commands exit non-zero', async () => 
   const bad = await portcullis(['frobnicate']).done;
   assert.equal(bad.status, 2);
 });
+
+const FIXTURES = fileURLToPath(new URL('../../../policies-rego/fixtures/', import.meta.url));
+
+test('policy eval prints the decision of the shipped bundle, with the reason', async () => {
+  const dir = await tempDir();
+  const { readFile } = await import('node:fs/promises');
+  const fixture = JSON.parse(
+    await readFile(join(FIXTURES, 'command', 'drop-table-denied-on-production.json'), 'utf8'),
+  );
+  await writeFile(join(dir.path, 'input.json'), JSON.stringify(fixture.input));
+  const result = await portcullis(['policy', 'eval', '--input', join(dir.path, 'input.json')]).done;
+  assert.equal(result.status, 0, result.stderr);
+  const decision = JSON.parse(result.stdout) as { allow: boolean; deny: string[]; bundle_revision: string };
+  assert.equal(decision.allow, false);
+  assert.match(decision.deny.join(), /drop is not allowed on target prod-db/);
+  assert.match(decision.bundle_revision, /^src-/);
+  assert.match(result.stderr, /evaluated in [\d.]+ µs/);
+  const missing = await portcullis(['policy', 'eval']).done;
+  assert.equal(missing.status, 2);
+  await dir.remove();
+});
+
+test('policy test passes the shipped fixtures and fails with a diff on a wrong expectation', async () => {
+  const ok = await portcullis(['policy', 'test']).done;
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /\d+ passed, 0 failed/);
+
+  const dir = await tempDir();
+  const { readFile, mkdir } = await import('node:fs/promises');
+  const fixture = JSON.parse(
+    await readFile(join(FIXTURES, 'command', 'drop-table-denied-on-production.json'), 'utf8'),
+  );
+  fixture.expected.allow = true; // a Rego author's wrong belief
+  await mkdir(join(dir.path, 'command'));
+  await writeFile(join(dir.path, 'command', 'wrong.json'), JSON.stringify(fixture));
+  const bad = await portcullis(['policy', 'test', '--fixtures', dir.path]).done;
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /0 passed, 1 failed/);
+  assert.match(bad.stdout, /allow/);
+  await dir.remove();
+});

@@ -4,6 +4,7 @@ import { reportError, type CliIo, type StoreOptions } from './common.js';
 import { serve } from './serve.command.js';
 import { migrateCommand } from './migrate.command.js';
 import { auditVerify } from './audit-verify.command.js';
+import { policyBuild, policyEval, policyTest } from './policy.command.js';
 
 function storeOptions(command: Command): Command {
   return command
@@ -46,6 +47,28 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     .option('-s, --stream <name>', 'check only this stream')
     .option('--json', 'print the report as JSON')
     .action(run<StoreOptions & { stream?: string; json?: boolean }>(auditVerify));
+
+  const policy = program.command('policy').description('build, test and evaluate Rego policies');
+  policy
+    .command('build')
+    .description('compile Rego to the wasm bundle (needs the opa binary)')
+    .option('--source <dir>', 'Rego sources and data (default: policies-rego/src)')
+    .option('--out <file>', 'bundle to write (default: policies-rego/dist/bundle.tar.gz)')
+    .option('--capabilities <file>', 'OPA capabilities (default: policies-rego/capabilities.json)')
+    .action(run<{ source?: string; out?: string; capabilities?: string }>(policyBuild));
+  policy
+    .command('test')
+    .description('run decision fixtures against the compiled wasm; exit 1 on any mismatch')
+    .option('--bundle <path>', 'bundle .tar.gz or directory (default: the shipped bundle)')
+    .option('--fixtures <dir>', 'decision fixtures (default: policies-rego/fixtures)')
+    .action(run<{ bundle?: string; fixtures?: string }>(policyTest));
+  policy
+    .command('eval')
+    .description('decide one input file and print the decision as JSON, with its timing')
+    .requiredOption('--input <file>', 'policy input JSON')
+    .option('--entrypoint <name>', 'session or command', 'command')
+    .option('--bundle <path>', 'bundle .tar.gz or directory (default: the shipped bundle)')
+    .action(run<{ input?: string; entrypoint?: string; bundle?: string }>(policyEval));
 
   const events = program.command('events').description('the event catalog');
   events
