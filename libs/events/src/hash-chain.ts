@@ -5,9 +5,17 @@ import type { EventMetadata } from './envelope.js';
 /**
  * Every stream is a hash chain: each event's `metadata.prevHash` is the hash of
  * the event before it in the same stream, and the first event's is GENESIS_HASH.
- * The hash covers the stream name and revision too, so an event cannot be moved
- * or replayed into another stream without breaking the chain. Store positions
- * are not covered: they are assigned by the database after the hash is fixed.
+ *
+ * An event's hash has two parts, so that a store can extend the chain inside
+ * the database in the same round trip as the append:
+ *   contentHash = SHA-256 of the RFC 8785 canonical JSON of the event
+ *                 (stream name, id, type, schema version, data, metadata
+ *                 without prevHash), computed by the writer;
+ *   hash        = SHA-256 of "<prevHash>:<revision>:<contentHash>", which
+ *                 PostgreSQL computes with sha256() under the stream's lock.
+ * Stream name and revision are covered, so an event cannot be moved or
+ * replayed elsewhere without breaking the chain. Store positions are not:
+ * they are assigned after the hash is fixed.
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -21,17 +29,27 @@ export interface HashableEvent {
   readonly metadata: EventMetadata;
 }
 
-export function hashEvent(event: HashableEvent): string {
+export function contentHash(
+  event: Omit<HashableEvent, 'revision' | 'metadata'> & { metadata: object },
+): string {
+  const { prevHash: _omitted, ...metadata } = event.metadata as { prevHash?: string };
   const canonical = canonicalJson({
     streamName: event.streamName,
-    revision: event.revision,
     id: event.id,
     type: event.type,
     schemaVersion: event.schemaVersion,
     data: event.data,
-    metadata: event.metadata,
+    metadata,
   });
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+export function linkHash(prevHash: string, revision: number, content: string): string {
+  return createHash('sha256').update(`${prevHash}:${revision}:${content}`).digest('hex');
+}
+
+export function hashEvent(event: HashableEvent): string {
+  return linkHash(event.metadata.prevHash, event.revision, contentHash(event));
 }
 
 export type ChainProblem =

@@ -6,6 +6,8 @@ export * from './envelope.js';
 export { canonicalJson } from './canonical-json.js';
 export {
   GENESIS_HASH,
+  contentHash,
+  linkHash,
   hashEvent,
   StreamChainVerifier,
   type ChainBreak,

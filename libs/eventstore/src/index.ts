@@ -31,3 +31,13 @@ export {
   type OpenedEventStore,
 } from './open-event-store.js';
 export { verifyChains, type ChainVerificationReport } from './verify-chains.js';
+export {
+  createEsdbEventStore,
+  CHECKPOINT_STREAM_PREFIX,
+  type EsdbEventStore,
+  type EsdbEventStoreOptions,
+  type BackoffOptions,
+  type ConsumerGroupMessage,
+  type ConsumerGroupOptions,
+  type ConsumerGroupSubscription,
+} from './esdb/index.js';

@@ -82,11 +82,10 @@ export class GroupCommitter {
   private async commit(batch: Pending[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await this.db.transaction((tx) =>
-          appendBatch(
-            tx,
-            batch.map((p) => p.request),
-          ),
+        // One statement: one implicit transaction, one commit for the whole batch.
+        const outcomes = await appendBatch(
+          this.db,
+          batch.map((p) => p.request),
         );
         this.stats.transactions += 1;
         this.stats.appends += batch.length;

@@ -32,7 +32,7 @@ const PostgresStore = Type.Object(
 const EsdbStore = Type.Object(
   {
     kind: Type.Literal('esdb'),
-    connectionString: Type.String({ pattern: '^(esdb|kurrentdb)(\\+discover)?://' }),
+    connectionString: Type.String({ pattern: '^esdb(\\+discover)?://' }),
     readModels: Type.Union([PgliteStore, PostgresStore], {
       description: 'Where read models and their checkpoints live (EventStoreDB holds only events).',
     }),

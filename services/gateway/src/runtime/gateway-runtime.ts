@@ -1,5 +1,9 @@
-import { openSqlEventStore, type EventStore, type SqlDatabase } from '@portcullis/eventstore';
-import { ErrorCode, PortcullisError } from '@portcullis/events';
+import {
+  createEsdbEventStore,
+  openSqlEventStore,
+  type EventStore,
+  type SqlDatabase,
+} from '@portcullis/eventstore';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
 
@@ -17,10 +21,30 @@ export interface GatewayRuntime {
 export async function openRuntime(config: GatewayConfig, log: Logger): Promise<GatewayRuntime> {
   const store = config.store;
   if (store.kind === 'esdb') {
-    throw new PortcullisError(
-      ErrorCode.Validation,
-      'store kind esdb: the EventStoreDB adapter is not wired into the gateway yet; use pglite or postgres',
-    );
+    // Events in EventStoreDB; read models and their checkpoints in SQL.
+    const readModels = await openSqlEventStore(store.readModels);
+    const events = createEsdbEventStore({
+      connectionString: store.connectionString,
+      gatewayInstance: config.instance,
+    });
+    try {
+      await events.ping();
+    } catch (error) {
+      await events.close().catch(() => {});
+      await readModels.store.close();
+      throw error;
+    }
+    log.info({ store: events.description, readModels: readModels.db.description }, 'event store open');
+    return {
+      config,
+      store: events,
+      readModels: readModels.db,
+      log,
+      close: async () => {
+        await events.close();
+        await readModels.store.close();
+      },
+    };
   }
   const opened = await openSqlEventStore(store);
   log.info(
