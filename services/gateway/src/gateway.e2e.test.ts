@@ -98,11 +98,14 @@ test('sessions flow from commands through the store into the read model and the 
       ),
     );
     await gateway.app.get(ProjectionsService).waitUntilLive();
-    await waitFor(
-      async () =>
-        (await getJson(gateway, '/api/sessions')).body.items instanceof Array &&
-        ((await getJson(gateway, '/api/sessions')).body.items as unknown[]).length === 2,
-    );
+    // The read model is eventually consistent: wait for the last event to land.
+    await waitFor(async () => {
+      const items = (await getJson(gateway, '/api/sessions')).body.items as {
+        sessionId: string;
+        status: string;
+      }[];
+      return items.some((i) => i.sessionId === closed && i.status === 'closed') && items.length === 2;
+    });
 
     const all = await getJson(gateway, '/api/sessions');
     assert.equal(all.status, 200);
