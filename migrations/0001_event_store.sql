@@ -38,170 +38,99 @@ CREATE TABLE portcullis_checkpoints (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Appends a group-commit batch in one round trip (one implicit transaction
--- when called outside BEGIN). `batch` is a JSON array of requests:
---   {"stream": text, "expected": "any"|"no_stream"|"stream_exists"|"<revision>",
---    "events": [{"id", "type", "schema_version", "data", "metadata", "content_hash"}]}
--- One result row per request, in order: outcome ok | idempotent | conflict | duplicate.
+-- Appends a group-commit batch: one call, one round trip, one implicit
+-- transaction, a plan PostgreSQL caches. The writer has already built each
+-- request's hash chain on the stream head it knows; `batch` is a JSON array of
+--   {"req", "stream", "expected": "any"|"no_stream"|"stream_exists"|"<revision>",
+--    "base_revision", "base_hash",
+--    "events": [{"id", "type", "schema_version", "data", "metadata", "hash", "revision"}]}
+-- and for each request, in order, the answer is ok | idempotent | conflict |
+-- duplicate | stale (the head moved: here is the real one, chain again).
 --
--- Set-based, a fixed five statements per batch however many requests it holds:
 -- 1. Advisory locks per stream, in key order (no deadlocks). They assign no
---    transaction id, so this batch gets its id only at its insert, after every
+--    transaction id, so the batch gets its id only at its insert, after every
 --    earlier writer of these streams has committed: the global order
---    (transaction_id, global_position) agrees with each stream's revision order.
--- 2. The stored ids and 3. the stream heads, each read with a fresh snapshot
---    (READ COMMITTED, volatile function), so they see what the writers we
---    waited for committed.
---    Then, in memory: idempotency first (a retry with a stale expectation must
---    still succeed), the expected-revision check, and the chain:
---    hash = sha256(prevHash || ':' || revision || ':' || content_hash).
--- 4. One multi-row insert; 5. one upsert of the heads. NOTIFY wakes live
---    subscribers when the transaction commits (never before).
+--    (transaction_id, global_position) agrees with each stream's revisions.
+-- 2. One set-based statement with a fresh snapshot (READ COMMITTED, volatile
+--    function), so it sees what the writers we waited for committed:
+--    idempotency by event id first (a retry with a stale expectation must still
+--    succeed), then the expected revision, then the writer's base head; then the
+--    insert of every event of the requests that passed, the move of their heads,
+--    and a NOTIFY that reaches listeners when the transaction commits.
 CREATE FUNCTION portcullis_append(batch jsonb)
-RETURNS TABLE (request integer, outcome text, revision bigint, commit_position text, prepare_position bigint,
-               detail text)
+RETURNS TABLE (req integer, outcome text, head_revision text, head_hash text, max_rev text,
+               commit_position text, prepare_position text)
 LANGUAGE plpgsql AS $$
-DECLARE
-  stored jsonb;
-  heads jsonb;
-  req jsonb;
-  ev jsonb;
-  idx integer;
-  stream text;
-  expected text;
-  head jsonb;
-  head_revision bigint;
-  head_hash text;
-  hit jsonb;
-  hits integer;
-  same_stream boolean;
-  min_rev bigint;
-  max_rev bigint;
-  n integer;
-  outcomes jsonb := '[]';
-  s_stream text[] := '{}';
-  s_revision bigint[] := '{}';
-  s_id uuid[] := '{}';
-  s_type text[] := '{}';
-  s_version integer[] := '{}';
-  s_data jsonb[] := '{}';
-  s_metadata jsonb[] := '{}';
-  s_hash text[] := '{}';
-  positions jsonb;
+#variable_conflict use_column
 BEGIN
   PERFORM pg_advisory_xact_lock(k)
-     FROM (SELECT DISTINCT hashtextextended(r->>'stream', 7243) AS k
-             FROM jsonb_array_elements(batch) AS r ORDER BY 1) AS keys;
+  FROM (SELECT DISTINCT hashtextextended(r->>'stream', 7243) AS k
+          FROM jsonb_array_elements(batch) AS r ORDER BY 1) AS keys;
 
-  SELECT coalesce(jsonb_object_agg(e.event_id::text,
-           jsonb_build_array(e.stream_name, e.stream_revision, e.transaction_id::text, e.global_position)), '{}')
-    INTO stored
-    FROM portcullis_events AS e
-   WHERE e.event_id IN (SELECT (x->>'id')::uuid FROM jsonb_array_elements(batch) AS r,
-                                                   jsonb_array_elements(r->'events') AS x);
-
-  SELECT coalesce(jsonb_object_agg(s.stream_name, jsonb_build_array(s.revision, s.last_hash)), '{}')
-    INTO heads
-    FROM portcullis_streams AS s
-   WHERE s.stream_name IN (SELECT r->>'stream' FROM jsonb_array_elements(batch) AS r);
-
-  idx := 0;
-  FOR req IN SELECT value FROM jsonb_array_elements(batch) LOOP
-    idx := idx + 1;
-    stream := req->>'stream';
-    expected := req->>'expected';
-    n := jsonb_array_length(req->'events');
-
-    hits := 0; same_stream := true; min_rev := NULL; max_rev := NULL;
-    FOR ev IN SELECT value FROM jsonb_array_elements(req->'events') LOOP
-      hit := stored->(ev->>'id');
-      CONTINUE WHEN hit IS NULL;
-      hits := hits + 1;
-      same_stream := same_stream AND hit->>0 = stream;
-      min_rev := least(min_rev, (hit->>1)::bigint);
-      max_rev := greatest(max_rev, (hit->>1)::bigint);
-    END LOOP;
-    IF hits = n AND same_stream AND max_rev - min_rev = n - 1 THEN
-      -- positions of the earlier append: the hit with the highest revision
-      FOR ev IN SELECT value FROM jsonb_array_elements(req->'events') LOOP
-        hit := stored->(ev->>'id');
-        IF (hit->>1)::bigint = max_rev THEN
-          outcomes := outcomes || jsonb_build_array(jsonb_build_object('o', 'idempotent', 'r', max_rev,
-                                   'c', hit->>2, 'p', (hit->>3)::bigint, 'last', ev->>'id'));
-        END IF;
-      END LOOP;
-      CONTINUE;
-    ELSIF hits > 0 THEN
-      outcomes := outcomes || jsonb_build_array(jsonb_build_object('o', 'duplicate', 'd',
-        (SELECT string_agg(x->>'id', ', ') FROM jsonb_array_elements(req->'events') AS x WHERE stored ? (x->>'id'))));
-      CONTINUE;
-    END IF;
-
-    head := heads->stream;
-    head_revision := coalesce((head->>0)::bigint, -1);
-    head_hash := coalesce(head->>1, repeat('0', 64));
-    IF NOT (expected = 'any'
-            OR (expected = 'no_stream' AND head_revision = -1)
-            OR (expected = 'stream_exists' AND head_revision >= 0)
-            OR (expected ~ '^[0-9]+$' AND head_revision = expected::bigint)) THEN
-      outcomes := outcomes || jsonb_build_array(jsonb_build_object('o', 'conflict', 'r', head_revision));
-      CONTINUE;
-    END IF;
-
-    FOR ev IN SELECT value FROM jsonb_array_elements(req->'events') LOOP
-      head_revision := head_revision + 1;
-      s_stream := s_stream || stream;
-      s_revision := s_revision || head_revision;
-      s_id := s_id || (ev->>'id')::uuid;
-      s_type := s_type || (ev->>'type');
-      s_version := s_version || (ev->>'schema_version')::integer;
-      s_data := s_data || (ev->'data');
-      s_metadata := s_metadata || ((ev->'metadata') || jsonb_build_object('prevHash', head_hash));
-      head_hash := encode(sha256(convert_to(head_hash || ':' || head_revision || ':' || (ev->>'content_hash'), 'UTF8')), 'hex');
-      s_hash := s_hash || head_hash;
-      -- later requests of this batch see these events (idempotent repeats) and this head
-      stored := stored || jsonb_build_object(ev->>'id', jsonb_build_array(stream, head_revision, NULL, NULL));
-    END LOOP;
-    heads := heads || jsonb_build_object(stream, jsonb_build_array(head_revision, head_hash));
-    outcomes := outcomes || jsonb_build_array(jsonb_build_object('o', 'ok', 'r', head_revision,
-                                                                  'last', req->'events'->(n - 1)->>'id'));
-  END LOOP;
-
-  IF cardinality(s_id) > 0 THEN
-    WITH inserted AS (
-      INSERT INTO portcullis_events
-        (stream_name, stream_revision, event_id, event_type, schema_version, data, metadata, hash)
-      SELECT * FROM unnest(s_stream, s_revision, s_id, s_type, s_version, s_data, s_metadata, s_hash)
-      RETURNING event_id, transaction_id, global_position
-    )
-    SELECT jsonb_object_agg(event_id::text, jsonb_build_array(transaction_id::text, global_position))
-      INTO positions FROM inserted;
-
-    INSERT INTO portcullis_streams AS s (stream_name, revision, last_hash)
-    SELECT h.key, (h.value->>0)::bigint, h.value->>1
-      FROM jsonb_each(heads) AS h
-     WHERE h.key = ANY (s_stream)
-    ON CONFLICT (stream_name) DO UPDATE SET revision = EXCLUDED.revision, last_hash = EXCLUDED.last_hash;
-
-    PERFORM pg_notify('portcullis_events', '');
-  END IF;
-
-  idx := 0;
-  FOR req IN SELECT value FROM jsonb_array_elements(outcomes) LOOP
-    idx := idx + 1;
-    request := idx;
-    outcome := req->>'o';
-    revision := (req->>'r')::bigint;
-    detail := req->>'d';
-    IF outcome = 'ok' OR (outcome = 'idempotent' AND req->>'c' IS NULL) THEN
-      -- written now (or a repeat of an append earlier in this same batch)
-      commit_position := positions->(req->>'last')->>0;
-      prepare_position := (positions->(req->>'last')->>1)::bigint;
-    ELSE
-      commit_position := req->>'c';
-      prepare_position := (req->>'p')::bigint;
-    END IF;
-    RETURN NEXT;
-  END LOOP;
+  RETURN QUERY
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset(batch)
+    AS r(req integer, stream text, expected text, base_revision bigint, base_hash text, events jsonb)
+), head AS (
+  -- Correlated lookups, not joins: the planner cannot size jsonb_to_recordset
+  -- and would otherwise hash-join against a scan of the whole table. LIMIT 1
+  -- (the keys are unique) keeps it from pulling the subqueries up into joins.
+  SELECT i.req, coalesce(s.revision, -1) AS revision, coalesce(s.last_hash, repeat('0', 64)) AS hash
+    FROM input AS i
+    LEFT JOIN LATERAL (SELECT s.revision, s.last_hash FROM portcullis_streams AS s
+                        WHERE s.stream_name = i.stream LIMIT 1) AS s ON true
+), found AS (
+  SELECT i.req, count(*) AS n, count(e.event_id) AS hits, bool_and(e.stream_name = i.stream) AS same_stream,
+         min(e.stream_revision) AS min_rev, max(e.stream_revision) AS max_rev
+    FROM input AS i
+    CROSS JOIN LATERAL jsonb_array_elements(i.events) AS x
+    LEFT JOIN LATERAL (SELECT e.event_id, e.stream_name, e.stream_revision FROM portcullis_events AS e
+                        WHERE e.event_id = (x->>'id')::uuid LIMIT 1) AS e ON true
+   GROUP BY i.req
+), verdict AS (
+  SELECT i.req, h.revision AS head_revision, h.hash AS head_hash, f.max_rev,
+         CASE
+           WHEN f.hits = f.n AND f.same_stream AND f.max_rev - f.min_rev = f.n - 1 THEN 'idempotent'
+           WHEN f.hits > 0 THEN 'duplicate'
+           WHEN NOT (i.expected = 'any'
+                     OR (i.expected = 'no_stream' AND h.revision = -1)
+                     OR (i.expected = 'stream_exists' AND h.revision >= 0)
+                     OR (i.expected ~ '^[0-9]+$' AND h.revision = i.expected::bigint)) THEN 'conflict'
+           WHEN i.base_revision IS DISTINCT FROM h.revision OR i.base_hash IS DISTINCT FROM h.hash THEN 'stale'
+           ELSE 'ok'
+         END AS outcome
+    FROM input AS i JOIN head AS h USING (req) JOIN found AS f USING (req)
+), inserted AS (
+  INSERT INTO portcullis_events
+    (stream_name, stream_revision, event_id, event_type, schema_version, data, metadata, hash)
+  SELECT i.stream, (x->>'revision')::bigint, (x->>'id')::uuid, x->>'type', (x->>'schema_version')::integer,
+         x->'data', x->'metadata', x->>'hash'
+    FROM input AS i JOIN verdict AS v USING (req)
+         CROSS JOIN LATERAL jsonb_array_elements(i.events) WITH ORDINALITY AS t(x, n)
+   WHERE v.outcome = 'ok'
+   ORDER BY i.req, t.n
+  RETURNING stream_name, stream_revision, transaction_id, global_position
+), moved AS (
+  INSERT INTO portcullis_streams AS s (stream_name, revision, last_hash)
+  SELECT i.stream, (i.events->-1->>'revision')::bigint, i.events->-1->>'hash'
+    FROM input AS i JOIN verdict AS v USING (req)
+   WHERE v.outcome = 'ok'
+  ON CONFLICT (stream_name) DO UPDATE SET revision = EXCLUDED.revision, last_hash = EXCLUDED.last_hash
+), notified AS MATERIALIZED (
+  SELECT pg_notify('portcullis_events', '') FROM verdict WHERE outcome = 'ok' LIMIT 1
+)
+SELECT v.req, v.outcome, v.head_revision::text AS head_revision, v.head_hash, v.max_rev::text AS max_rev,
+       coalesce(ins.transaction_id, prev.transaction_id)::text AS commit_position,
+       coalesce(ins.global_position, prev.global_position)::text AS prepare_position
+  FROM verdict AS v JOIN input AS i USING (req)
+  LEFT JOIN inserted AS ins
+         ON v.outcome = 'ok' AND ins.stream_name = i.stream
+        AND ins.stream_revision = (i.events->-1->>'revision')::bigint
+  LEFT JOIN LATERAL (SELECT prev.transaction_id, prev.global_position FROM portcullis_events AS prev
+                      WHERE v.outcome = 'idempotent' AND prev.stream_name = i.stream
+                        AND prev.stream_revision = v.max_rev LIMIT 1) AS prev ON true
+  -- A reference that makes the NOTIFY run (an unreferenced SELECT in WITH is skipped).
+ WHERE (SELECT count(*) FROM notified) >= 0
+ ORDER BY v.req;
 END;
 $$;

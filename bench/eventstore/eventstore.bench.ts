@@ -25,6 +25,7 @@ import { toNewEvent, type NewEvent } from '@portcullis/events';
 const PHASE_MS = Number(process.env.BENCH_MS ?? 3000);
 const LAG_RATE = 2000; // events per second, the issue's fixed rate
 const LAG_MS = Math.max(PHASE_MS, 3000);
+const LAG_WRITERS = 32;
 const STORES = (process.env.BENCH_STORES ?? 'pglite,postgres').split(',');
 
 interface Row {
@@ -128,7 +129,7 @@ async function catchUpRate(store: EventStore): Promise<{ rate: number; events: n
   return { rate: events / ((performance.now() - started) / 1000), events };
 }
 
-/** Appends at LAG_RATE from 8 writers; lag = subscriber receipt − append call. */
+/** Appends at LAG_RATE from 32 writers (sessions); lag = subscriber receipt − append call. */
 async function subscriptionLag(
   store: EventStore,
 ): Promise<{ p50: number; p99: number; achievedRate: number }> {
@@ -143,7 +144,7 @@ async function subscriptionLag(
   })();
   await new Promise((r) => setTimeout(r, 200));
 
-  const writers = 8;
+  const writers = LAG_WRITERS;
   const perWriterInterval = 1000 / (LAG_RATE / writers);
   const started = performance.now();
   let sent = 0;
@@ -204,7 +205,7 @@ async function measureStore(name: string, store: EventStore, peerUrl?: string): 
   rows.push({
     store: name,
     measure: `subscription lag @ ${LAG_RATE}/s (achieved ${lag.achievedRate.toFixed(0)}/s)`,
-    writers: 8,
+    writers: LAG_WRITERS,
     value: lag.p99,
     unit: 'ms p99',
     p50: lag.p50,

@@ -14,8 +14,9 @@ export async function openPgliteDatabase(dataDir: string): Promise<SqlDatabase> 
       const result = await q.query<Row>(text, params ? [...params] : undefined);
       return { rows: result.rows };
     },
-    exec: async (script) => {
-      await q.exec(script);
+    exec: async <Row>(script: string) => {
+      const results = await q.exec(script);
+      return results.map((r) => ({ rows: r.rows as Row[] }));
     },
   });
   return {

@@ -27,8 +27,11 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
       const result = await client.query(text, params ? [...params] : undefined);
       return { rows: result.rows as Row[] };
     },
-    exec: async (script) => {
-      await client.query(script);
+    exec: async <Row>(script: string) => {
+      // No parameters: node-postgres sends the simple-query protocol, and
+      // answers one result per statement (a bare result for a single one).
+      const results = (await client.query(script)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(results) ? results : [results]).map((r) => ({ rows: r.rows as Row[] }));
     },
   });
   const listeners = new Set<pg.Client>();

@@ -3,6 +3,7 @@ import { startPostgres, type PostgresServer } from '@portcullis/test-support';
 import { runEventStoreContract } from '../contract/event-store-contract.js';
 import { openSqlEventStore } from '../open-event-store.js';
 import { appendBatch } from '../sql/append-batch.js';
+import { StreamHeads } from '../sql/stream-heads.js';
 
 let server: PostgresServer;
 
@@ -29,13 +30,18 @@ runEventStoreContract(
         query: async <Row>(text: string, params?: readonly unknown[]) => ({
           rows: (await client.query(text, params ? [...params] : undefined)).rows as Row[],
         }),
-        exec: async (script: string) => {
-          await client.query(script);
+        exec: async <Row>(script: string) => {
+          const results = (await client.query(script)) as unknown as pg.QueryResult | pg.QueryResult[];
+          return (Array.isArray(results) ? results : [results]).map((r) => ({ rows: r.rows as Row[] }));
         },
       };
       await client.query('BEGIN');
-      const [outcome] = await appendBatch(tx, [{ streamName, events, expected: 'no_stream' }]);
-      if (!outcome?.ok) throw new Error('slow append failed');
+      const [outcome] = await appendBatch(
+        tx,
+        [{ streamName, events, expected: 'no_stream' }],
+        new StreamHeads(),
+      );
+      if (!outcome || !('ok' in outcome) || !outcome.ok) throw new Error('slow append failed');
       return {
         commit: async () => {
           await client.query('COMMIT');

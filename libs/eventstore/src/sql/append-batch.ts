@@ -1,7 +1,9 @@
-import { contentHash, type NewEvent } from '@portcullis/events';
+import { contentHash, linkHash, type NewEvent } from '@portcullis/events';
 import { DuplicateEventError, WrongExpectedRevisionError } from '../errors.js';
 import type { AppendResult, ExpectedRevision } from '../port.js';
 import type { SqlExecutor } from './sql-database.js';
+import { APPEND_BATCH } from './append-batch.sql.js';
+import { NO_STREAM_HEAD, type StreamHead, type StreamHeads } from './stream-heads.js';
 
 export interface AppendRequest {
   readonly streamName: string;
@@ -9,68 +11,108 @@ export interface AppendRequest {
   readonly expected: ExpectedRevision;
 }
 
-export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: Error };
+export type AppendOutcome =
+  | { ok: true; result: AppendResult }
+  | { ok: false; error: Error }
+  /** The head we chained on had moved; `heads` now holds the real one: try again. */
+  | { stale: true };
 
 interface OutcomeRow {
-  request: number;
-  outcome: 'ok' | 'idempotent' | 'conflict' | 'duplicate';
-  revision: string | number | null;
+  req: number;
+  outcome: 'ok' | 'idempotent' | 'conflict' | 'duplicate' | 'stale';
+  head_revision: string;
+  head_hash: string;
+  max_rev: string | null;
   commit_position: string | null;
-  prepare_position: string | number | null;
-  detail: string | null;
+  prepare_position: string | null;
 }
 
 /**
- * Appends a group-commit batch with one call of `portcullis_append` (see
- * migrations/0001_event_store.sql): locks, idempotency, expectations and the
- * hash chain all happen in the database, in one round trip. The writer's side
- * of the chain, the RFC 8785 content hash, is computed here. Each request
- * succeeds or fails on its own.
+ * Appends a group-commit batch in one round trip (see append-batch.sql.ts).
+ * The hash chain is built here on the cached stream heads; requests must be
+ * for distinct streams (the group committer sees to that).
  */
 export async function appendBatch(
   db: SqlExecutor,
   requests: readonly AppendRequest[],
+  heads: StreamHeads,
 ): Promise<AppendOutcome[]> {
-  const batch = requests.map((r) => ({
-    stream: r.streamName,
-    expected: typeof r.expected === 'number' ? String(r.expected) : r.expected,
-    events: r.events.map((e) => ({
-      id: e.id,
-      type: e.type,
-      schema_version: e.schemaVersion,
-      data: e.data,
-      metadata: e.metadata,
-      content_hash: contentHash({ ...e, streamName: r.streamName }),
-    })),
-  }));
-  const { rows } = await db.query<OutcomeRow>(
-    `SELECT request, outcome, revision::text AS revision, commit_position, prepare_position::text AS prepare_position, detail
-       FROM portcullis_append($1::jsonb)`,
-    [JSON.stringify(batch)],
-  );
-  return requests.map((request, i) => {
-    const row = rows.find((r) => Number(r.request) === i + 1);
-    if (!row) throw new Error(`portcullis_append returned no outcome for request ${i + 1}`);
+  const built = requests.map((request, i) => chain(request, i + 1, baseHead(request, heads)));
+  const { rows } = await db.query<OutcomeRow>(APPEND_BATCH, [JSON.stringify(built.map((b) => b.payload))]);
+  return requests.map((request, i): AppendOutcome => {
+    const row = rows.find((r) => Number(r.req) === i + 1);
+    if (!row) throw new Error(`the append batch returned no outcome for request ${i + 1}`);
+    const realHead = { revision: Number(row.head_revision), hash: row.head_hash };
     switch (row.outcome) {
       case 'ok':
+        heads.set(request.streamName, built[i]!.last);
+        return { ok: true, result: result(built[i]!.last.revision, row) };
       case 'idempotent':
-        return {
-          ok: true,
-          result: {
-            nextExpectedRevision: Number(row.revision),
-            position: { commit: BigInt(row.commit_position!), prepare: BigInt(row.prepare_position!) },
-          },
-        };
+        return { ok: true, result: result(Number(row.max_rev), row) };
       case 'conflict':
+        heads.set(request.streamName, realHead);
         return {
           ok: false,
-          error: new WrongExpectedRevisionError(request.streamName, request.expected, Number(row.revision)),
+          error: new WrongExpectedRevisionError(request.streamName, request.expected, realHead.revision),
         };
       case 'duplicate':
         return {
           ok: false,
-          error: new DuplicateEventError(request.streamName, (row.detail ?? '').split(', ')),
+          error: new DuplicateEventError(
+            request.streamName,
+            request.events.map((e) => e.id),
+          ),
         };
+      case 'stale':
+        heads.set(request.streamName, realHead);
+        return { stale: true };
     }
   });
+}
+
+/** The head to chain on: known for a new stream, else what we last saw (or a guess the database will correct). */
+function baseHead(request: AppendRequest, heads: StreamHeads): StreamHead | null {
+  if (request.expected === 'no_stream') return NO_STREAM_HEAD;
+  const known = heads.get(request.streamName);
+  if (known) return known;
+  // Unknown stream: with `any` it is most likely new; otherwise ask the database (answered `stale`).
+  return request.expected === 'any' ? NO_STREAM_HEAD : null;
+}
+
+function chain(request: AppendRequest, req: number, base: StreamHead | null) {
+  let prevHash = (base ?? NO_STREAM_HEAD).hash;
+  let revision = (base ?? NO_STREAM_HEAD).revision;
+  const events = request.events.map((event) => {
+    revision += 1;
+    const hash = linkHash(prevHash, revision, contentHash({ ...event, streamName: request.streamName }));
+    const row = {
+      id: event.id,
+      type: event.type,
+      schema_version: event.schemaVersion,
+      data: event.data,
+      metadata: { ...event.metadata, prevHash },
+      hash,
+      revision,
+    };
+    prevHash = hash;
+    return row;
+  });
+  return {
+    payload: {
+      req,
+      stream: request.streamName,
+      expected: typeof request.expected === 'number' ? String(request.expected) : request.expected,
+      base_revision: base?.revision ?? null,
+      base_hash: base?.hash ?? null,
+      events,
+    },
+    last: { revision, hash: prevHash },
+  };
+}
+
+function result(revision: number, row: OutcomeRow): AppendResult {
+  return {
+    nextExpectedRevision: revision,
+    position: { commit: BigInt(row.commit_position!), prepare: BigInt(row.prepare_position!) },
+  };
 }

@@ -1,11 +1,15 @@
+import { WrongExpectedRevisionError } from '../errors.js';
 import type { AppendResult } from '../port.js';
 import { appendBatch, type AppendRequest } from './append-batch.js';
-import type { SqlDatabase } from './sql-database.js';
+import type { SqlExecutor } from './sql-database.js';
+import { StreamHeads } from './stream-heads.js';
 
 interface Pending {
   request: AppendRequest;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
+  /** How many times this append found its stream head moved under it. */
+  staleTries: number;
 }
 
 export interface GroupCommitOptions {
@@ -20,32 +24,39 @@ export interface GroupCommitOptions {
 export interface GroupCommitStats {
   transactions: number;
   appends: number;
+  /** Appends retried because another writer had moved the stream's head. */
+  staleRetries: number;
 }
 
 /** SQLSTATEs after which the whole batch is simply retried. */
 const RETRYABLE = new Set(['40P01', '40001', '23505']); // deadlock, serialization, unique (racing retry)
 const MAX_ATTEMPTS = 3;
+/** Writers racing with `any` on one stream: give up after this many moved heads. */
+const MAX_STALE_TRIES = 8;
 
 /**
  * Group commit: appends that arrive while a transaction is in flight wait and
- * are written together in the next one, so concurrent sessions pay one commit
- * (one WAL flush) per batch instead of one per append. A single idle writer
- * is not delayed: its append starts a transaction at once.
+ * are written together in the next one, so concurrent sessions pay one round
+ * trip and one commit (one WAL flush) per batch instead of one per append.
+ * A single idle writer is not delayed: its append starts a transaction at once.
+ * A batch holds at most one append per stream, because each append's hash
+ * chain is built on its stream's head before the round trip.
  */
 export class GroupCommitter {
   private readonly queue: Pending[] = [];
+  private readonly heads = new StreamHeads();
   private running = 0;
   private idle: (() => void)[] = [];
-  readonly stats: GroupCommitStats = { transactions: 0, appends: 0 };
+  readonly stats: GroupCommitStats = { transactions: 0, appends: 0, staleRetries: 0 };
 
   constructor(
-    private readonly db: SqlDatabase,
+    private readonly db: SqlExecutor,
     private readonly options: GroupCommitOptions,
   ) {}
 
   submit(request: AppendRequest): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      this.queue.push({ request, resolve, reject, staleTries: 0 });
       this.drain();
     });
   }
@@ -68,31 +79,53 @@ export class GroupCommitter {
     }
   }
 
+  /** Takes queued appends in order, one per stream, up to the event bound. */
   private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const streams = new Set<string>();
     let events = 0;
-    let count = 0;
-    for (const pending of this.queue) {
-      if (count > 0 && events + pending.request.events.length > this.options.maxBatchEvents) break;
-      events += pending.request.events.length;
-      count += 1;
+    for (let i = 0; i < this.queue.length;) {
+      const pending = this.queue[i]!;
+      const size = pending.request.events.length;
+      if (batch.length > 0 && events + size > this.options.maxBatchEvents) break;
+      if (streams.has(pending.request.streamName)) {
+        i += 1; // a later append to the same stream waits for the next batch
+        continue;
+      }
+      streams.add(pending.request.streamName);
+      events += size;
+      batch.push(pending);
+      this.queue.splice(i, 1);
     }
-    return this.queue.splice(0, count);
+    return batch;
   }
 
   private async commit(batch: Pending[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        // One statement: one implicit transaction, one commit for the whole batch.
         const outcomes = await appendBatch(
           this.db,
           batch.map((p) => p.request),
+          this.heads,
         );
         this.stats.transactions += 1;
         this.stats.appends += batch.length;
+        const retry: Pending[] = [];
         outcomes.forEach((outcome, i) => {
-          if (outcome.ok) batch[i]!.resolve(outcome.result);
-          else batch[i]!.reject(outcome.error);
+          const pending = batch[i]!;
+          if ('stale' in outcome) {
+            pending.staleTries += 1;
+            this.stats.staleRetries += 1;
+            if (pending.staleTries < MAX_STALE_TRIES) retry.push(pending);
+            else
+              pending.reject(
+                new WrongExpectedRevisionError(pending.request.streamName, pending.request.expected, -1),
+              );
+          } else if (outcome.ok) pending.resolve(outcome.result);
+          else pending.reject(outcome.error);
         });
+        // Retried appends go first: they were queued before anything waiting now.
+        this.queue.unshift(...retry);
         return;
       } catch (error) {
         const code = (error as { code?: unknown }).code;

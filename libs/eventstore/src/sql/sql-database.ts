@@ -6,8 +6,12 @@
  */
 export interface SqlExecutor {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: Row[] }>;
-  /** Runs a multi-statement script without parameters (migrations). */
-  exec(script: string): Promise<void>;
+  /**
+   * Sends a multi-statement script as one simple-query message (one round
+   * trip; one implicit transaction unless the script controls transactions).
+   * Returns each statement's rows.
+   */
+  exec<Row = Record<string, unknown>>(script: string): Promise<{ rows: Row[] }[]>;
 }
 
 export interface SqlDatabase extends SqlExecutor {
