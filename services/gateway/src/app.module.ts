@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
-import { EVENT_STORE, GATEWAY_CONFIG, LOGGER, READ_MODEL_DB } from './tokens.js';
+import { EVENT_STORE, GATEWAY_CONFIG, LOGGER, POLICY_ENGINE, READ_MODEL_DB } from './tokens.js';
+import { PolicyActivation } from './policy/policy-activation.js';
 import type { GatewayRuntime } from './runtime/gateway-runtime.js';
 import { SessionRepository } from './sessions/session-repository.js';
 import { sessionCommandHandlers } from './sessions/commands/index.js';
@@ -26,6 +27,8 @@ export class GatewayModule {
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODEL_DB, useValue: runtime.readModels },
         { provide: LOGGER, useValue: runtime.log },
+        { provide: POLICY_ENGINE, useValue: runtime.policy },
+        PolicyActivation,
         SessionRepository,
         ...sessionCommandHandlers,
         ListSessionsHandler,

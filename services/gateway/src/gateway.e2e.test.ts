@@ -21,7 +21,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function boot(): Promise<{ runtime: GatewayRuntime; gateway: Gateway }> {
+async function bootGateway(): Promise<{ runtime: GatewayRuntime; gateway: Gateway }> {
   const config = completeConfig(
     { instance: 'gw-test', api: { listen: '127.0.0.1:0' }, store: { kind: 'postgres', url: server.url() } },
     'test',
@@ -76,7 +76,7 @@ async function getJson(gateway: Gateway, path: string) {
 }
 
 test('sessions flow from commands through the store into the read model and the API', async () => {
-  const booted = await boot();
+  const booted = await bootGateway();
   const { gateway } = booted;
   try {
     const bus = gateway.app.get(CommandBus);
@@ -149,7 +149,7 @@ test('sessions flow from commands through the store into the read model and the 
 });
 
 test('a second writer racing on one session stream gets the typed conflict', async () => {
-  const booted = await boot();
+  const booted = await bootGateway();
   try {
     const sessionId = randomUUID();
     const bus = booted.gateway.app.get(CommandBus);
@@ -182,7 +182,7 @@ test('a second writer racing on one session stream gets the typed conflict', asy
 });
 
 test('projections resume from their checkpoint after a restart and rebuild from zero to the same rows', async () => {
-  const first = await boot();
+  const first = await bootGateway();
   const sessionId = randomUUID();
   await runSession(first.gateway.app.get(CommandBus), sessionId, 1);
   await first.gateway.app.get(ProjectionsService).waitUntilLive();
@@ -192,7 +192,7 @@ test('projections resume from their checkpoint after a restart and rebuild from 
   const before = await rows(first.runtime);
   await shutdown(first);
 
-  const second = await boot();
+  const second = await bootGateway();
   try {
     const projections = second.gateway.app.get(ProjectionsService);
     await projections.waitUntilLive();
@@ -211,7 +211,7 @@ test('projections resume from their checkpoint after a restart and rebuild from 
 });
 
 test('the committed OpenAPI document matches the API (run `npm run openapi` if not)', async () => {
-  const booted = await boot();
+  const booted = await bootGateway();
   try {
     const committed = JSON.parse(
       readFileSync(new URL('../openapi.json', import.meta.url), 'utf8'),
@@ -236,3 +236,31 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000) {
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+test('the active policy revision is recorded once across restarts and shown in /health', async () => {
+  for (let boot = 0; boot < 2; boot++) {
+    const booted = await bootGateway();
+    try {
+      const events = await booted.runtime.store.readStream('policy-portcullis');
+      assert.equal(events.length, 1, 'a restart with the same bundle must not record it again');
+      assert.equal(events[0]!.type, 'PolicyActivated');
+      assert.equal((events[0]!.data as { revision: string }).revision, booted.runtime.policy.revision);
+      const health = await getJson(booted.gateway, '/health');
+      assert.equal(
+        (health.body.info as Record<string, { revision?: string }>).policy!.revision,
+        booted.runtime.policy.revision,
+      );
+    } finally {
+      await shutdown(booted);
+    }
+  }
+});
+
+test('a policy bundle that does not load keeps the gateway from starting', async () => {
+  const config = completeConfig(
+    { store: { kind: 'postgres', url: server.url() }, policy: { bundle: '/nonexistent/bundle.tar.gz' } },
+    'test',
+    process.cwd(),
+  );
+  await assert.rejects(openRuntime(config, createLogger('silent', 'x')), /\/nonexistent\/bundle\.tar\.gz/);
+});

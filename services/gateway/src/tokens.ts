@@ -3,3 +3,4 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export const LOGGER = Symbol('LOGGER');
+export const POLICY_ENGINE = Symbol('POLICY_ENGINE');

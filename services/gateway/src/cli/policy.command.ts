@@ -1,18 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { buildPolicyBundle, evaluatePolicyFile, runDecisionFixtures } from '@portcullis/policy';
 import { ValidationError } from '@portcullis/events';
 import type { CliIo } from './common.js';
-
-/** The policies shipped in this checkout (policies-rego/), the defaults of every policy command. */
-const shipped = (path: string) =>
-  fileURLToPath(new URL(`../../../../policies-rego/${path}`, import.meta.url));
-export const shippedPolicy = {
-  source: shipped('src'),
-  capabilities: shipped('capabilities.json'),
-  fixtures: shipped('fixtures'),
-  bundle: shipped('dist/bundle.tar.gz'),
-};
+import { shippedPolicy } from '../policy/shipped-policy.js';
 
 export async function policyBuild(
   options: { source?: string; out?: string; capabilities?: string },

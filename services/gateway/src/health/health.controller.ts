@@ -1,4 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { PolicyEngine } from '@portcullis/policy';
+import { POLICY_ENGINE } from '../tokens.js';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { EventStoreHealth } from './event-store.health.js';
@@ -12,6 +14,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly store: EventStoreHealth,
     private readonly projections: ProjectionsService,
+    @Inject(POLICY_ENGINE) private readonly policy: PolicyEngine,
   ) {}
 
   @Get()
@@ -19,6 +22,7 @@ export class HealthController {
   check() {
     return this.health.check([
       () => this.store.check(),
+      () => this.indicators.check('policy').up({ revision: this.policy.revision }),
       () => {
         const statuses = this.projections.statuses();
         const indicator = this.indicators.check('projections');

@@ -4,8 +4,10 @@ import {
   type EventStore,
   type SqlDatabase,
 } from '@portcullis/eventstore';
+import { PolicyEngine } from '@portcullis/policy';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
+import { shippedPolicy } from '../policy/shipped-policy.js';
 
 /** What the gateway opens before Nest starts, and closes after it stops. */
 export interface GatewayRuntime {
@@ -13,12 +15,20 @@ export interface GatewayRuntime {
   readonly store: EventStore;
   /** Where read models and projection checkpoints live. */
   readonly readModels: SqlDatabase;
+  /** The policy every session and command is decided with. */
+  readonly policy: PolicyEngine;
   readonly log: Logger;
   close(): Promise<void>;
 }
 
 /** Opens the configured store (migrating SQL databases first). Fails with the address on an unreachable store. */
 export async function openRuntime(config: GatewayConfig, log: Logger): Promise<GatewayRuntime> {
+  // The policy first: a bundle that does not load keeps the gateway from
+  // starting at all (fail closed), before anything is opened.
+  const policy = await PolicyEngine.load(config.policy.bundle ?? shippedPolicy.bundle, {
+    labels: { instance: config.instance },
+  });
+  log.info({ revision: policy.revision, bundle: policy.source }, 'policy bundle loaded');
   const store = config.store;
   if (store.kind === 'esdb') {
     // Events in EventStoreDB; read models and their checkpoints in SQL.
@@ -39,6 +49,7 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
       config,
       store: events,
       readModels: readModels.db,
+      policy,
       log,
       close: async () => {
         await events.close();
@@ -55,6 +66,7 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
     config,
     store: opened.store,
     readModels: opened.db,
+    policy,
     log,
     close: () => opened.store.close(),
   };
