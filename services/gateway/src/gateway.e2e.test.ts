@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CommandBus } from '@nestjs/cqrs';
-import { startPostgres, type PostgresServer } from '@portcullis/test-support';
+import { startOidcProvider, startPostgres, type PostgresServer } from '@portcullis/test-support';
 import { WrongExpectedRevisionError } from '@portcullis/eventstore';
 import { completeConfig } from './config/load-config.js';
 import { openRuntime, type GatewayRuntime } from './runtime/gateway-runtime.js';
@@ -263,4 +263,33 @@ test('a policy bundle that does not load keeps the gateway from starting', async
     process.cwd(),
   );
   await assert.rejects(openRuntime(config, createLogger('silent', 'x')), /\/nonexistent\/bundle\.tar\.gz/);
+});
+
+test('issuers named in the config verify real client-credentials tokens from a real OIDC provider', async () => {
+  const provider = await startOidcProvider({
+    clients: [{ clientId: 'ci-deployer', roles: ['Portcullis.Writer'] }],
+  });
+  try {
+    const config = completeConfig(
+      {
+        store: { kind: 'postgres', url: server.url() },
+        issuers: [{ issuer: provider.issuer, audiences: [provider.audience], jwksUrl: provider.jwksUrl }],
+      },
+      'test',
+      process.cwd(),
+    );
+    const runtime = await openRuntime(config, createLogger('silent', 'x'));
+    try {
+      const verified = await runtime.tokens!.verify(await provider.issueToken('ci-deployer'));
+      assert.ok(verified.ok, JSON.stringify(verified));
+      assert.equal(verified.identity.issuer, provider.issuer);
+      assert.deepEqual(verified.identity.roles, ['Portcullis.Writer']);
+      const forged = await runtime.tokens!.verify('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.');
+      assert.equal(forged.ok, false);
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    await provider.stop();
+  }
 });

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { IssuerConfigSchema, type IssuerConfig } from '@portcullis/identity';
 
 /**
  * The gateway's configuration (`portcullis.yaml`). Every object refuses
@@ -86,7 +87,11 @@ export const GatewayConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    issuers: Type.Optional(Type.Array(Type.Unknown(), { description: 'OIDC issuers; see libs/identity' })),
+    issuers: Type.Optional(
+      Type.Array(IssuerConfigSchema, {
+        description: 'OIDC issuers whose access tokens the proxies accept (libs/identity)',
+      }),
+    ),
     targets: Type.Optional(
       Type.Array(Type.Unknown(), { description: 'Proxied targets; see the proxy issues' }),
     ),
@@ -105,7 +110,7 @@ export interface GatewayConfig {
   audit: { mode: 'strict' | 'async'; asyncBufferEvents: number };
   log: { level: string };
   policy: { bundle: string | undefined };
-  issuers: unknown[];
+  issuers: IssuerConfig[];
   targets: unknown[];
   /** Where the configuration came from, for messages. */
   source: string;

@@ -4,6 +4,7 @@ import { resolve, dirname, isAbsolute } from 'node:path';
 import { parseDocument } from 'yaml';
 import { Compile } from 'typebox/compile';
 import { ValidationError } from '@portcullis/events';
+import { validateIdentityConfig } from '@portcullis/identity';
 import { GatewayConfigSchema, type GatewayConfig, type GatewayConfigFile } from './gateway-config.js';
 
 export interface ConfigOverrides {
@@ -53,6 +54,8 @@ export function completeConfig(
     throw new ValidationError(`config ${source} is invalid`, dedupe(problems));
   }
   const file = raw as GatewayConfigFile;
+  // Rules a schema cannot say (no HMAC algorithms, https key URLs, no issuer twice…).
+  if (file.issuers?.length) validateIdentityConfig(file.issuers);
   const listen = overrides.apiListen ?? file.api?.listen ?? '127.0.0.1:8080';
   let store = file.store ?? { kind: 'pglite' as const, dataDir: './data' };
   if (overrides.dataDir) {

@@ -44,3 +44,22 @@ test('relative paths resolve against the config file, overrides win', () => {
     /--data-dir applies to the pglite store/,
   );
 });
+
+test('issuers are checked by the identity library: unknown keys by path, unsafe algorithms refused', () => {
+  const issuer = {
+    issuer: 'https://login.example/t/v2.0',
+    audiences: ['api://portcullis'],
+    jwksUrl: 'https://login.example/keys',
+  };
+  const config = completeConfig({ issuers: [issuer] }, 'x', '/');
+  assert.equal(config.issuers[0]!.issuer, issuer.issuer);
+  assert.ok(
+    problems({ issuers: [{ ...issuer, audiance: 'x' }] }).includes(
+      '/issuers/0/audiance must not have additional properties',
+    ),
+  );
+  assert.throws(
+    () => completeConfig({ issuers: [{ ...issuer, algorithms: ['HS256'] }] }, 'x', '/'),
+    ValidationError,
+  );
+});

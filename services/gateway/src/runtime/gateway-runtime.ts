@@ -5,6 +5,7 @@ import {
   type SqlDatabase,
 } from '@portcullis/eventstore';
 import { PolicyEngine } from '@portcullis/policy';
+import { createTokenVerifier, type TokenVerifier } from '@portcullis/identity';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { shippedPolicy } from '../policy/shipped-policy.js';
@@ -17,6 +18,8 @@ export interface GatewayRuntime {
   readonly readModels: SqlDatabase;
   /** The policy every session and command is decided with. */
   readonly policy: PolicyEngine;
+  /** Verifies the OIDC access tokens clients present; null when no issuer is configured (every token is refused). */
+  readonly tokens: TokenVerifier | null;
   readonly log: Logger;
   close(): Promise<void>;
 }
@@ -29,6 +32,12 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
     labels: { instance: config.instance },
   });
   log.info({ revision: policy.revision, bundle: policy.source }, 'policy bundle loaded');
+  const tokens = config.issuers.length ? createTokenVerifier(config.issuers) : null;
+  if (tokens) {
+    // Fetch keys now so the first client does not wait; an unreachable JWKS
+    // endpoint is logged, not fatal: verification fails closed until it answers.
+    tokens.warm().catch((error: unknown) => log.warn({ err: error }, 'could not fetch issuer keys at start'));
+  }
   const store = config.store;
   if (store.kind === 'esdb') {
     // Events in EventStoreDB; read models and their checkpoints in SQL.
@@ -50,6 +59,7 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
       store: events,
       readModels: readModels.db,
       policy,
+      tokens,
       log,
       close: async () => {
         await events.close();
@@ -67,6 +77,7 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
     store: opened.store,
     readModels: opened.db,
     policy,
+    tokens,
     log,
     close: () => opened.store.close(),
   };
