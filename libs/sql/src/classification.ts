@@ -4,48 +4,50 @@
  * snake_case field names. Agreed with the policy authors: change it only
  * together with `policies-rego/`.
  */
-export type StatementKind =
-  | 'select'
-  | 'insert'
-  | 'update'
-  | 'delete'
-  | 'merge'
-  | 'create'
+export const STATEMENT_KINDS = [
+  'select',
+  'insert',
+  'update',
+  'delete',
+  'merge',
+  'create',
   /** CREATE FUNCTION/PROCEDURE/TRIGGER/RULE/EXTENSION/LANGUAGE/EVENT TRIGGER/TRANSFORM. */
-  | 'create_function'
-  | 'alter'
-  | 'alter_system'
-  | 'drop'
-  | 'truncate'
-  | 'grant'
-  | 'revoke'
+  'create_function',
+  'alter',
+  'alter_system',
+  'drop',
+  'truncate',
+  'grant',
+  'revoke',
   /** CREATE/ALTER/DROP ROLE|USER|GROUP, ALTER DEFAULT PRIVILEGES. */
-  | 'role'
-  | 'copy'
-  | 'do'
-  | 'call'
-  | 'explain'
-  | 'prepare'
-  | 'execute'
-  | 'deallocate'
+  'role',
+  'copy',
+  'do',
+  'call',
+  'explain',
+  'prepare',
+  'execute',
+  'deallocate',
   /** BEGIN/START/COMMIT/ROLLBACK/SAVEPOINT/RELEASE/PREPARE TRANSACTION/COMMIT PREPARED. */
-  | 'transaction'
-  | 'set'
-  | 'show'
-  | 'reset'
-  | 'discard'
+  'transaction',
+  'set',
+  'show',
+  'reset',
+  'discard',
   /** DECLARE/FETCH/MOVE/CLOSE. */
-  | 'cursor'
-  | 'lock'
-  | 'vacuum'
-  | 'analyze'
-  | 'listen'
-  | 'notify'
-  | 'load'
+  'cursor',
+  'lock',
+  'vacuum',
+  'analyze',
+  'listen',
+  'notify',
+  'load',
   /** Parsed, but none of the above (CHECKPOINT, CLUSTER, REINDEX, REFRESH ...). */
-  | 'other'
+  'other',
   /** The parser rejected the text. */
-  | 'unparseable';
+  'unparseable',
+] as const;
+export type StatementKind = (typeof STATEMENT_KINDS)[number];
 
 export interface CopyClassification {
   direction: 'from' | 'to';

@@ -17,6 +17,7 @@ export type {
   StatementClassification,
   StatementKind,
 } from './classification.js';
+export { STATEMENT_KINDS } from './classification.js';
 export { SqlClassifier, type SqlClassifierOptions } from './classify-command.js';
 export { SqlParserNotReadyError } from './errors.js';
 export { fingerprint, normalize } from './fingerprint.js';

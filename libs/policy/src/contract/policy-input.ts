@@ -1,60 +1,11 @@
 /**
  * The input both entrypoints receive. The JSON Schema of record is
  * policies-rego/schemas/input.schema.json (mirrored in input-schema.ts).
+ * The statement classification is @portcullis/sql's: one definition, shared by
+ * the classifier that produces it and the engine that hands it to Rego.
  */
-export type StatementKind =
-  | 'select'
-  | 'insert'
-  | 'update'
-  | 'delete'
-  | 'merge'
-  | 'create'
-  | 'create_function'
-  | 'alter'
-  | 'alter_system'
-  | 'drop'
-  | 'truncate'
-  | 'grant'
-  | 'revoke'
-  | 'role'
-  | 'copy'
-  | 'do'
-  | 'call'
-  | 'explain'
-  | 'prepare'
-  | 'execute'
-  | 'deallocate'
-  | 'transaction'
-  | 'set'
-  | 'show'
-  | 'reset'
-  | 'discard'
-  | 'cursor'
-  | 'lock'
-  | 'vacuum'
-  | 'analyze'
-  | 'listen'
-  | 'notify'
-  | 'load'
-  | 'other'
-  | 'unparseable';
-
-/** One statement as @portcullis/sql classifies it. */
-export interface StatementClassification {
-  kind: StatementKind;
-  text: string;
-  objects: string[];
-  has_where: boolean;
-  where_tautology: boolean;
-  writes: boolean;
-  nested_kinds: StatementKind[];
-  functions: string[];
-  columns_read: string[];
-  explain_analyze: boolean;
-  copy: { direction: 'from' | 'to'; program: boolean; stdio: boolean } | null;
-  dynamic_sql: boolean;
-  error?: string;
-}
+import type { StatementClassification } from '@portcullis/sql/classification';
+export type { StatementKind, StatementClassification } from '@portcullis/sql/classification';
 
 export interface PostgresCommand {
   text: string;
