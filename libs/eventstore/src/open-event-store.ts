@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { openPgliteDatabase } from './pglite/pglite-database.js';
-import { openPostgresDatabase } from './postgres/postgres-database.js';
+import { describeUrl, openPostgresDatabase } from './postgres/postgres-database.js';
 import { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store.js';
 import { migrate, readMigrations, type MigrationReport } from './migrations/migration-runner.js';
 import { StoreUnavailableError } from './errors.js';
@@ -40,7 +40,7 @@ export async function openSqlEventStore(
 }
 
 export async function openDatabase(config: EventStoreConfig): Promise<SqlDatabase> {
-  const where = config.kind === 'pglite' ? `pglite ${config.dataDir}` : `postgres ${describe(config.url)}`;
+  const where = config.kind === 'pglite' ? `pglite ${config.dataDir}` : `postgres ${describeUrl(config.url)}`;
   try {
     const db =
       config.kind === 'pglite'
@@ -54,14 +54,5 @@ export async function openDatabase(config: EventStoreConfig): Promise<SqlDatabas
     return db;
   } catch (error) {
     throw new StoreUnavailableError(where, error);
-  }
-}
-
-function describe(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-  } catch {
-    return '(unparseable url)';
   }
 }

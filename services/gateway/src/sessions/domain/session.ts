@@ -16,7 +16,7 @@ import {
  */
 export type SessionState =
   | { status: 'none' }
-  | { status: 'open'; sessionId: string; openedAt: string; lastSequence: number }
+  | { status: 'open'; sessionId: string; lastSequence: number }
   | { status: 'closed'; sessionId: string; lastSequence: number }
   | { status: 'rejected'; sessionId: string };
 
@@ -68,12 +68,7 @@ export function decideSession(command: SessionCommand, state: SessionState): Ses
 export function evolveSession(state: SessionState, event: SessionEvent): SessionState {
   switch (event.type) {
     case 'SessionOpened':
-      return {
-        status: 'open',
-        sessionId: event.data.sessionId,
-        openedAt: '', // the time lives in the event metadata; the decider does not need it
-        lastSequence: 0,
-      };
+      return { status: 'open', sessionId: event.data.sessionId, lastSequence: 0 };
     case 'SessionRejected':
       return { status: 'rejected', sessionId: event.data.sessionId };
     case 'CommandReceived':
