@@ -41,6 +41,34 @@ const EsdbStore = Type.Object(
   { additionalProperties: false },
 );
 
+const PostgresTarget = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[a-zA-Z0-9_.-]{1,63}$',
+      description: 'What clients use as the database name; policy sees it as target.name.',
+    }),
+    protocol: Type.Literal('postgres'),
+    listen: HostPort,
+    labels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'e.g. env: production' })),
+    upstream: Type.Object(
+      {
+        host: Type.String({ minLength: 1 }),
+        port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+        database: Type.String({ minLength: 1 }),
+        user: Type.String({ minLength: 1 }),
+        password: Type.Optional(Type.String({ description: 'Use ${ENV}; clients never see it.' })),
+        tls: Type.Optional(
+          Type.Union([Type.Literal('disable'), Type.Literal('prefer'), Type.Literal('require')], {
+            description: 'TLS to the upstream. Default require, except disable on loopback.',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const GatewayConfigSchema = Type.Object(
   {
     instance: Type.Optional(
@@ -93,7 +121,7 @@ export const GatewayConfigSchema = Type.Object(
       }),
     ),
     targets: Type.Optional(
-      Type.Array(Type.Unknown(), { description: 'Proxied targets; see the proxy issues' }),
+      Type.Array(PostgresTarget, { description: 'Proxied targets (PostgreSQL for now)' }),
     ),
   },
   { additionalProperties: false },
@@ -101,6 +129,7 @@ export const GatewayConfigSchema = Type.Object(
 
 export type GatewayConfigFile = Static<typeof GatewayConfigSchema>;
 export type StoreConfig = NonNullable<GatewayConfigFile['store']>;
+export type TargetConfig = Static<typeof PostgresTarget>;
 
 /** The configuration with every default filled in. */
 export interface GatewayConfig {
@@ -111,7 +140,7 @@ export interface GatewayConfig {
   log: { level: string };
   policy: { bundle: string | undefined };
   issuers: IssuerConfig[];
-  targets: unknown[];
+  targets: TargetConfig[];
   /** Where the configuration came from, for messages. */
   source: string;
 }

@@ -56,6 +56,7 @@ export function completeConfig(
   const file = raw as GatewayConfigFile;
   // Rules a schema cannot say (no HMAC algorithms, https key URLs, no issuer twice…).
   if (file.issuers?.length) validateIdentityConfig(file.issuers);
+  assertDistinctTargets(file.targets ?? []);
   const listen = overrides.apiListen ?? file.api?.listen ?? '127.0.0.1:8080';
   let store = file.store ?? { kind: 'pglite' as const, dataDir: './data' };
   if (overrides.dataDir) {
@@ -78,6 +79,20 @@ export function completeConfig(
     targets: file.targets ?? [],
     source,
   };
+}
+
+function assertDistinctTargets(targets: readonly { name: string; listen: string }[]): void {
+  const problems: { path: string; message: string }[] = [];
+  targets.forEach((target, i) => {
+    const earlier = targets.findIndex((t) => t.name === target.name || t.listen === target.listen);
+    if (earlier < i) {
+      problems.push({
+        path: `/targets/${i}`,
+        message: `repeats the name or listen address of /targets/${earlier}`,
+      });
+    }
+  });
+  if (problems.length) throw new ValidationError('config has clashing targets', problems);
 }
 
 function absolute(baseDir: string, path: string): string {

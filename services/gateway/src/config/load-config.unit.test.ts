@@ -63,3 +63,22 @@ test('issuers are checked by the identity library: unknown keys by path, unsafe 
     ValidationError,
   );
 });
+
+test('targets are checked: shape, unknown keys, and clashing names or addresses', () => {
+  const target = {
+    name: 'prod-db',
+    protocol: 'postgres',
+    listen: '127.0.0.1:6432',
+    labels: { env: 'production' },
+    upstream: { host: '127.0.0.1', port: 5432, database: 'app', user: 'portcullis', password: 'x' },
+  };
+  assert.equal(completeConfig({ targets: [target] }, 'x', '/').targets[0]!.name, 'prod-db');
+  assert.ok(
+    problems({ targets: [{ ...target, upstream: { ...target.upstream, pasword: 'x' } }] }).includes(
+      '/targets/0/upstream/pasword must not have additional properties',
+    ),
+  );
+  assert.deepEqual(problems({ targets: [target, { ...target, listen: '127.0.0.1:6433' }] }), [
+    '/targets/1 repeats the name or listen address of /targets/0',
+  ]);
+});
