@@ -1,3 +1,4 @@
+import { ValidationError } from '@portcullis/events';
 import {
   createEsdbEventStore,
   openSqlEventStore,
