@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkSchema } from './check-schema.js';
-import { compileSchema } from './compile-schema.js';
+import { checkSchema, compileSchema } from './check-schema.js';
 import { policyDecisionSchema } from './decision-schema.js';
 import { policyInputSchema } from './input-schema.js';
 
@@ -48,7 +47,7 @@ test('a statement missing a field the rules key on is named by its path', () => 
   const { has_where: _dropped, ...partial } = statement;
   const bad = { ...input, command: { ...input.command, statements: [partial] } };
   assert.deepEqual(checkSchema(policyInputSchema, bad), [
-    { path: '/command/statements/0/has_where', message: 'is required' },
+    { path: '/command/statements/0', message: 'must have required properties has_where' },
   ]);
   assert.equal(isInput(bad), false);
 });
@@ -60,7 +59,9 @@ test('wrong types, unknown enum values and non-string labels are rejected', () =
     now_ns: -1,
   };
   const paths = checkSchema(policyInputSchema, bad).map((p) => p.path);
-  assert.deepEqual(paths.sort(), ['/now_ns', '/target/labels/env', '/target/protocol']);
+  for (const path of ['/now_ns', '/target/labels/env', '/target/protocol'])
+    assert.ok(paths.includes(path), path);
+  assert.ok(!paths.some((p) => p.startsWith('/identity') || p.startsWith('/command')), paths.join());
   assert.equal(isInput(bad), false);
 });
 
@@ -76,6 +77,7 @@ test('a decision with a mask method outside the schema or a string allow is inva
   }
 });
 
-test('an unsupported schema keyword is refused rather than ignored', () => {
-  assert.throws(() => checkSchema({ pattern: '^a' }, 'a'), /pattern is not supported/);
+test('standard JSON Schema keywords are enforced, not ignored', () => {
+  assert.deepEqual(checkSchema({ type: 'string', pattern: '^a' }, 'abc'), []);
+  assert.equal(checkSchema({ type: 'string', pattern: '^a' }, 'bcd').length, 1);
 });

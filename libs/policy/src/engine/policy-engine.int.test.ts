@@ -59,7 +59,7 @@ test('fail closed: an input violating the schema is a deny naming the field', as
   const decision = engine.decideCommand(command('DELETE FROM t', [partial]));
   assert.equal(decision.allow, false);
   assert.equal(decision.error?.code, EvaluationFailure.InvalidInput);
-  assert.match(decision.deny[0]!, /\/command\/statements\/0\/has_where is required/);
+  assert.match(decision.deny[0]!, /\/command\/statements\/0 must have required properties has_where/);
   const noCommand = engine.decideCommand({
     identity: command('').identity,
     target: command('').target,

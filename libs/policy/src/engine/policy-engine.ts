@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isPortcullisError, ErrorCode, PortcullisError } from '@portcullis/events';
-import { checkSchema } from '../contract/check-schema.js';
-import { compileSchema } from '../contract/compile-schema.js';
+import { checkSchema, compileSchema } from '../contract/check-schema.js';
 import { type Decision, type Entrypoint, type PolicyDecision } from '../contract/decision.js';
 import { policyDecisionSchema } from '../contract/decision-schema.js';
 import { policyInputSchema } from '../contract/input-schema.js';
