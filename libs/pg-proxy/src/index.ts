@@ -18,3 +18,4 @@
  */
 export * from './protocol/index.js';
 export * from './upstream/index.js';
+export * from './proxy/index.js';

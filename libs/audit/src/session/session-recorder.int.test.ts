@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { sessionStream, type SessionOpenedData } from '@portcullis/events';
+import { openSqlEventStore, WrongExpectedRevisionError, type EventStore } from '@portcullis/eventstore';
+import { tempDir, type TempDir } from '@portcullis/test-support';
+import { SessionRecorder } from './session-recorder.js';
+
+const context = { actor: 'sp-test', gatewayInstance: 'gw-test' };
+
+function opened(sessionId: string): SessionOpenedData {
+  return {
+    sessionId,
+    identity: {
+      subject: 'sp-test',
+      issuer: 'https://issuer.test',
+      kind: 'service_principal',
+      groups: [],
+      roles: [],
+    },
+    target: { name: 'db', protocol: 'postgres', labels: { env: 'test' } },
+    protocol: 'postgres',
+    clientAddress: '127.0.0.1',
+    policyRevision: 'rev-1',
+  };
+}
+
+const decision = {
+  outcome: 'allow' as const,
+  reasons: [],
+  policyRevision: 'rev-1',
+  decisionId: 'd-1',
+  evaluationMicros: 12,
+};
+
+describe('SessionRecorder on a real store (pglite)', () => {
+  let dir: TempDir;
+  let store: EventStore;
+  before(async () => {
+    dir = await tempDir('portcullis-audit-');
+    store = (await openSqlEventStore({ kind: 'pglite', dataDir: dir.path })).store;
+  });
+  after(async () => {
+    await store.close();
+    await dir.remove();
+  });
+
+  it('writes one session in order, numbering commands from 1, even without awaiting', async () => {
+    const id = randomUUID();
+    const recorder = await SessionRecorder.open(store, opened(id), context);
+    const first = await recorder.decide(
+      { protocol: 'postgres', text: 'SELECT 1', classification: {} },
+      decision,
+    );
+    // Not awaited on purpose: the chain must keep the order.
+    void recorder.forwarded(first);
+    void recorder.completed(first, { rows: 1, durationMs: 1, commandTag: 'SELECT 1' });
+    const second = await recorder.decide(
+      { protocol: 'postgres', text: 'DROP TABLE t', classification: {} },
+      { ...decision, outcome: 'deny', reasons: ['no drops'] },
+    );
+    void recorder.blocked(second, { reason: 'no drops', errorCode: '42501' });
+    await recorder.close({
+      reason: 'client_disconnected',
+      bytesFromClient: 10,
+      bytesToClient: 20,
+      durationMs: 5,
+      commands: 2,
+    });
+
+    assert.deepEqual([first, second], [1, 2]);
+    assert.equal(recorder.commands, 2);
+    const events = await store.readStream(sessionStream(id));
+    assert.deepEqual(
+      events.map((e) => [e.type, (e.data as { sequence?: number }).sequence]),
+      [
+        ['SessionOpened', undefined],
+        ['CommandReceived', 1],
+        ['CommandDecided', 1],
+        ['CommandForwarded', 1],
+        ['CommandCompleted', 1],
+        ['CommandReceived', 2],
+        ['CommandDecided', 2],
+        ['CommandBlocked', 2],
+        ['SessionClosed', undefined],
+      ],
+    );
+    // Received and Decided of one command are one append: adjacent revisions, same transaction.
+    assert.deepEqual(events[1]!.position.commit, events[2]!.position.commit);
+    assert.equal(events[2]!.metadata.$causationId, events[1]!.id);
+    assert.ok(events.every((e) => e.metadata.$correlationId === id));
+  });
+
+  it('refuses a second writer: the stale one gets WrongExpectedRevisionError, and decide rejects', async () => {
+    const id = randomUUID();
+    const recorder = await SessionRecorder.open(store, opened(id), context);
+    await assert.rejects(SessionRecorder.open(store, opened(id), context), WrongExpectedRevisionError);
+    // Someone else appends to our stream: our next write-ahead append must fail, not interleave.
+    const foreign = (await store.readStream(sessionStream(id)))[0]!;
+    await store.append(
+      sessionStream(id),
+      [
+        {
+          id: randomUUID(),
+          type: 'SessionClosed',
+          schemaVersion: 1,
+          data: { ...(foreign.data as object) },
+          metadata: foreign.metadata,
+        },
+      ],
+      0,
+    );
+    await assert.rejects(
+      recorder.decide({ protocol: 'postgres', text: 'SELECT 1', classification: {} }, decision),
+      WrongExpectedRevisionError,
+    );
+  });
+
+  it('rejects a session with one SessionRejected event', async () => {
+    const id = randomUUID();
+    await SessionRecorder.reject(
+      store,
+      {
+        sessionId: id,
+        protocol: 'postgres',
+        targetName: 'db',
+        clientAddress: '127.0.0.1',
+        reason: 'expired',
+        detail: 'token expired',
+      },
+      context,
+    );
+    const events = await store.readStream(sessionStream(id));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['SessionRejected'],
+    );
+  });
+
+  it('fails the write-ahead append when the store is closed (the proxy then refuses)', async () => {
+    const own = await tempDir('portcullis-audit-closed-');
+    const closing = (await openSqlEventStore({ kind: 'pglite', dataDir: own.path })).store;
+    try {
+      const recorder = await SessionRecorder.open(closing, opened(randomUUID()), context);
+      await closing.close();
+      await assert.rejects(
+        recorder.decide({ protocol: 'postgres', text: 'SELECT 1', classification: {} }, decision),
+      );
+    } finally {
+      await own.remove();
+    }
+  });
+});

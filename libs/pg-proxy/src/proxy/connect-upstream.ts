@@ -1,0 +1,39 @@
+import { connect } from 'node:net';
+import { authenticateUpstream, type UpstreamSession } from '../upstream/upstream-auth.js';
+import type { UpstreamTarget } from './proxy-options.js';
+import { SessionRefusal, SqlState } from './session-refusal.js';
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * Step 5: the proxy's own session on the real server, with its own
+ * credentials. The client is told only that the server is unavailable: no
+ * host, no upstream error text (it could name the upstream role).
+ */
+export async function connectUpstream(
+  upstream: UpstreamTarget,
+  applicationName: string | undefined,
+): Promise<UpstreamSession> {
+  const socket = connect(upstream.port, upstream.host);
+  try {
+    return await authenticateUpstream(socket, {
+      user: upstream.user,
+      password: upstream.password,
+      database: upstream.database,
+      // The server reads what we forward as UTF-8 because the proxy decoded it so.
+      parameters: {
+        client_encoding: 'UTF8',
+        application_name: `portcullis${applicationName ? `:${applicationName.slice(0, 40)}` : ''}`,
+      },
+      timeoutMs: upstream.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+  } catch (error) {
+    socket.destroy();
+    throw new SessionRefusal(
+      'upstream_unavailable',
+      error instanceof Error ? error.message : String(error),
+      SqlState.ConnectionFailure,
+      'the database server is unavailable',
+    );
+  }
+}

@@ -1,0 +1,96 @@
+import { isIP } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createServer, type Socket } from 'node:net';
+import { ErrorCode, PortcullisError } from '@portcullis/events';
+import { BackendKeys } from './backend-keys.js';
+import { handleConnection } from './handle-connection.js';
+import { silentLogger, type PgProxyOptions } from './proxy-options.js';
+import type { SessionRelay } from './session-relay.js';
+
+export interface PgProxy {
+  readonly address: { readonly host: string; readonly port: number };
+  /** Stops listening, ends every session (SessionClosed `proxy_shutdown`) and waits for them. */
+  close(): Promise<void>;
+}
+
+/** Refused configuration: the proxy does not start rather than run unsafely. */
+export class PgProxyConfigError extends PortcullisError {
+  constructor(message: string) {
+    super(ErrorCode.Validation, message);
+  }
+}
+
+/**
+ * Starts a PostgreSQL listener for one target. Clients send their OIDC token
+ * as the password in cleartext, and TLS to clients is not built yet, so a
+ * listener on anything but loopback is refused.
+ */
+export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
+  assertLoopback(options.listen.host);
+  const logger = options.logger ?? silentLogger;
+  const keys = new BackendKeys();
+  const relays = new Set<SessionRelay>();
+  const sockets = new Set<Socket>();
+  const connections = new Set<Promise<void>>();
+
+  const server = createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const done = handleConnection(socket, {
+      options,
+      keys,
+      logger,
+      track: (relay) => {
+        relays.add(relay);
+        return () => relays.delete(relay);
+      },
+    })
+      .catch((error: unknown) => {
+        logger.error({ err: String(error) }, 'connection handler failed');
+        socket.destroy();
+      })
+      .finally(() => connections.delete(done));
+    connections.add(done);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.listen.port, options.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  if (bound === null || typeof bound === 'string')
+    throw new PgProxyConfigError('listener has no TCP address');
+  logger.info(
+    { host: bound.address, port: bound.port, target: options.target.name },
+    'postgres proxy listening',
+  );
+
+  return {
+    address: { host: bound.address, port: bound.port },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const relay of relays) relay.stop('proxy_shutdown', 'the proxy is shutting down');
+      // Give sessions a moment to record SessionClosed, then cut whatever is left (clients mid-startup).
+      await Promise.race([Promise.allSettled([...connections]), delay(1_000, undefined, { ref: false })]);
+      for (const socket of sockets) socket.destroy();
+      await Promise.allSettled([...connections]);
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+function assertLoopback(host: string): void {
+  const loopback =
+    host === 'localhost' ||
+    (isIP(host) === 4 && host.startsWith('127.')) ||
+    host === '::1' ||
+    host === '::ffff:127.0.0.1';
+  if (!loopback) {
+    throw new PgProxyConfigError(
+      `refusing to listen on ${host}: clients send their token in cleartext and TLS to clients is not supported yet; listen on a loopback address`,
+    );
+  }
+}

@@ -1,0 +1,254 @@
+import { backend } from '../protocol/index.js';
+import {
+  decodeCommandComplete,
+  decodeNoticeFields,
+  decodeParameterStatus,
+  decodeReadyForQuery,
+} from '../protocol/backend-decoders.js';
+import type { TransactionStatus } from '../protocol/backend-messages.js';
+import { BackendCode } from '../protocol/message-codes.js';
+import type { BackendFrame } from '../protocol/messages.js';
+import { isProtocolViolation } from '../protocol/protocol-violation.js';
+import { SqlState } from './session-refusal.js';
+
+/** A forwarded command waiting for its outcome (CommandCompleted). */
+export interface TrackedCommand {
+  readonly sequence: number;
+  readonly startedAt: bigint;
+  rows: number | null;
+  tag?: string;
+  error?: { code: string; message: string };
+}
+
+/**
+ * What the server owes us for each message we forwarded, in order. The
+ * server answers strictly in order, so the head of this queue says what the
+ * next reply belongs to. `refusal` marks the poison statement sent in place
+ * of a refused one (poison-statement.ts): its error becomes our denial.
+ */
+export type Expectation =
+  | { readonly kind: 'query'; readonly command?: TrackedCommand; readonly refusal?: string }
+  | { readonly kind: 'execute'; readonly command: TrackedCommand }
+  | { readonly kind: 'parse'; readonly onFailure: () => void }
+  | { readonly kind: 'refused'; readonly refusal: string }
+  | { readonly kind: 'bind' | 'close' | 'sync' }
+  | { readonly kind: 'describe'; readonly target: 'statement' | 'portal' };
+
+export interface ResponseEvents {
+  completed(command: TrackedCommand): void;
+  /** The server said something the proxy must not relay; the session ends. */
+  fault(detail: string): void;
+}
+
+/** The error a client gets for a refused statement (DESIGN.md wire contract). */
+export function denialResponse(refusal: string): Buffer {
+  return backend.errorResponse({
+    severity: 'ERROR',
+    code: SqlState.InsufficientPrivilege,
+    message: `portcullis: denied: ${refusal}`,
+  });
+}
+
+/**
+ * Server → client: frames are relayed unchanged except the poison's error,
+ * while the tracker follows transaction status, COPY IN state and each
+ * command's outcome.
+ */
+export class ResponseTracker {
+  private readonly expected: Expectation[] = [];
+  /** The upstream's last ReadyForQuery status. */
+  status: TransactionStatus = 'I';
+  /** The upstream waits for CopyData from the client (after an allowed COPY FROM STDIN). */
+  copyIn = false;
+  /** Set by an extended-protocol error: the server ignores everything up to the next Sync. */
+  private skipCause: { code: string; message: string } | undefined;
+
+  constructor(private readonly events: ResponseEvents) {}
+
+  /** Nothing forwarded is still unanswered: a reply of ours cannot overtake the server's. */
+  get quiet(): boolean {
+    return this.expected.length === 0;
+  }
+
+  expect(expectation: Expectation): void {
+    // Sent after the server failed and before any Sync reached it: the server ignores it.
+    if (this.skipCause && expectation.kind !== 'sync' && !this.expected.some((e) => e.kind === 'sync')) {
+      this.skipped(expectation, this.skipCause);
+      return;
+    }
+    this.expected.push(expectation);
+  }
+
+  /** The bytes to relay for this frame: itself, our replacement, or null to drop it. */
+  onFrame(frame: BackendFrame): Buffer | null {
+    switch (frame.code) {
+      case BackendCode.NoticeResponse:
+      case BackendCode.NotificationResponse:
+        return frame.frame;
+      case BackendCode.ParameterStatus:
+        return this.parameterStatus(frame.frame);
+      case BackendCode.Authentication:
+      case BackendCode.BackendKeyData:
+      case BackendCode.NegotiateProtocolVersion:
+      case BackendCode.CopyBothResponse:
+      case BackendCode.FunctionCallResponse:
+        return this.fault(`unexpected server message 0x${frame.code.toString(16)} in a session`);
+    }
+    const head = this.expected[0];
+    // Unsolicited: a FATAL error before the server closes (admin shutdown, idle timeout).
+    if (head === undefined) return frame.frame;
+    switch (head.kind) {
+      case 'query':
+        return this.queryReply(head, frame);
+      case 'execute':
+        return this.executeReply(head.command, frame);
+      case 'parse':
+        return this.simpleReply(frame, BackendCode.ParseComplete, head.onFailure);
+      case 'bind':
+        return this.simpleReply(frame, BackendCode.BindComplete);
+      case 'close':
+        return this.simpleReply(frame, BackendCode.CloseComplete);
+      case 'describe':
+        if (frame.code === BackendCode.ParameterDescription && head.target === 'statement')
+          return frame.frame;
+        if (frame.code === BackendCode.RowDescription || frame.code === BackendCode.NoData) {
+          this.expected.shift();
+          return frame.frame;
+        }
+        return this.simpleReply(frame, -1);
+      case 'refused':
+        if (frame.code !== BackendCode.ErrorResponse) return this.fault('the poison statement did not fail');
+        this.expected.shift();
+        this.skipToSync(frame.frame);
+        return denialResponse(head.refusal);
+      case 'sync':
+        if (frame.code === BackendCode.ReadyForQuery) {
+          this.expected.shift();
+          this.skipCause = undefined;
+          return this.readyForQuery(frame.frame);
+        }
+        return frame.frame;
+    }
+  }
+
+  private queryReply(head: Extract<Expectation, { kind: 'query' }>, frame: BackendFrame): Buffer | null {
+    const command = head.command;
+    switch (frame.code) {
+      case BackendCode.CommandComplete:
+        if (command) countRows(command, frame.frame);
+        return frame.frame;
+      case BackendCode.CopyInResponse:
+        this.copyIn = true;
+        return frame.frame;
+      case BackendCode.ErrorResponse:
+        this.copyIn = false;
+        if (command) command.error = errorOf(frame.frame);
+        return head.refusal === undefined ? frame.frame : denialResponse(head.refusal);
+      case BackendCode.ReadyForQuery:
+        this.expected.shift();
+        this.copyIn = false;
+        if (command) this.events.completed(command);
+        return this.readyForQuery(frame.frame);
+      default:
+        return frame.frame;
+    }
+  }
+
+  private executeReply(command: TrackedCommand, frame: BackendFrame): Buffer | null {
+    switch (frame.code) {
+      case BackendCode.CommandComplete:
+        countRows(command, frame.frame);
+        return this.finishExecute(command, frame.frame);
+      case BackendCode.EmptyQueryResponse:
+      case BackendCode.PortalSuspended:
+        return this.finishExecute(command, frame.frame);
+      case BackendCode.CopyInResponse:
+        this.copyIn = true;
+        return frame.frame;
+      case BackendCode.ErrorResponse:
+        command.error = errorOf(frame.frame);
+        this.finishExecute(command, frame.frame);
+        this.skipToSync(frame.frame);
+        return frame.frame;
+      default:
+        return frame.frame;
+    }
+  }
+
+  private finishExecute(command: TrackedCommand, frame: Buffer): Buffer {
+    this.expected.shift();
+    this.copyIn = false;
+    this.events.completed(command);
+    return frame;
+  }
+
+  /** A reply that is one message (or an error): ParseComplete, BindComplete, CloseComplete. */
+  private simpleReply(frame: BackendFrame, success: number, onFailure?: () => void): Buffer | null {
+    if (frame.code === success) {
+      this.expected.shift();
+    } else if (frame.code === BackendCode.ErrorResponse) {
+      this.expected.shift();
+      onFailure?.();
+      this.skipToSync(frame.frame);
+    }
+    return frame.frame;
+  }
+
+  /**
+   * After an error in the extended protocol the server ignores every message
+   * up to Sync: so do we. Statements whose Parse it skipped were never
+   * created; commands it skipped never ran.
+   */
+  private skipToSync(errorFrame: Buffer): void {
+    const cause = errorOf(errorFrame);
+    this.skipCause = cause;
+    while (this.expected.length > 0 && this.expected[0]!.kind !== 'sync') {
+      this.skipped(this.expected.shift()!, cause);
+    }
+  }
+
+  private skipped(expectation: Expectation, cause: { code: string; message: string }): void {
+    if (expectation.kind === 'parse') expectation.onFailure();
+    if ((expectation.kind === 'execute' || expectation.kind === 'query') && expectation.command) {
+      expectation.command.error = { code: cause.code, message: `not executed: ${cause.message}` };
+      this.events.completed(expectation.command);
+    }
+  }
+
+  private readyForQuery(frame: Buffer): Buffer | null {
+    const status = decodeReadyForQuery(frame);
+    if (isProtocolViolation(status)) return this.fault(status.message);
+    this.status = status;
+    return frame;
+  }
+
+  private parameterStatus(frame: Buffer): Buffer | null {
+    const parameter = decodeParameterStatus(frame);
+    if (isProtocolViolation(parameter)) return this.fault(parameter.message);
+    // The proxy decides on text it decoded as UTF-8; any other client encoding
+    // would let the server read different statements than the ones decided.
+    if (parameter.name === 'client_encoding' && parameter.value.toUpperCase() !== 'UTF8') {
+      return this.fault(`client_encoding changed to ${parameter.value}`);
+    }
+    return frame;
+  }
+
+  private fault(detail: string): null {
+    this.events.fault(detail);
+    return null;
+  }
+}
+
+function countRows(command: TrackedCommand, frame: Buffer): void {
+  const tag = decodeCommandComplete(frame);
+  if (isProtocolViolation(tag)) return;
+  command.tag = tag;
+  const last = tag.slice(tag.lastIndexOf(' ') + 1);
+  if (/^\d+$/.test(last)) command.rows = (command.rows ?? 0) + Number(last);
+}
+
+function errorOf(frame: Buffer): { code: string; message: string } {
+  const fields = decodeNoticeFields(frame);
+  if (isProtocolViolation(fields)) return { code: SqlState.InternalError, message: 'unreadable error' };
+  return { code: fields.C ?? SqlState.InternalError, message: fields.M ?? '' };
+}

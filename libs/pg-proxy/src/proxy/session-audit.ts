@@ -1,0 +1,40 @@
+import type { Identity } from '@portcullis/identity';
+import type { SessionOpenedData, SessionRejectedData } from '@portcullis/events';
+import type { PolicyDecision } from '@portcullis/policy';
+import type { ProxyTarget } from './proxy-options.js';
+import type { SessionRefusal } from './session-refusal.js';
+
+/** The session events the PostgreSQL proxy builds, in one place. */
+export function sessionOpened(
+  sessionId: string,
+  identity: Identity,
+  target: ProxyTarget,
+  clientAddress: string,
+  access: PolicyDecision,
+): SessionOpenedData {
+  return {
+    sessionId,
+    identity,
+    target: { name: target.name, protocol: 'postgres', labels: { ...target.labels } },
+    protocol: 'postgres',
+    clientAddress,
+    policyRevision: access.bundle_revision,
+  };
+}
+
+export function sessionRejected(
+  sessionId: string,
+  target: ProxyTarget,
+  clientAddress: string,
+  refusal: SessionRefusal,
+): SessionRejectedData {
+  return {
+    sessionId,
+    protocol: 'postgres',
+    targetName: target.name,
+    clientAddress,
+    reason: refusal.reason,
+    detail: refusal.detail,
+    ...(refusal.identity ? { identity: refusal.identity } : {}),
+  };
+}

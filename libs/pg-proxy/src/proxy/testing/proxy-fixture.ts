@@ -1,0 +1,187 @@
+/**
+ * Real peers for the proxy's int tests: PostgreSQL with a SCRAM role as the
+ * upstream, oidc-provider issuing tokens, the shipped policy bundle with test
+ * grants in its data, and a pglite event store.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { AppendResult, EventStore, ExpectedRevision } from '@portcullis/eventstore';
+import { openSqlEventStore } from '@portcullis/eventstore';
+import type { NewEvent, RecordedEvent } from '@portcullis/events';
+import { sessionStream } from '@portcullis/events';
+import { createTokenVerifier, type TokenVerifier } from '@portcullis/identity';
+import { PolicyEngine } from '@portcullis/policy';
+import { initSqlParser } from '@portcullis/sql';
+import {
+  startOidcProvider,
+  startPostgres,
+  tempDir,
+  type OidcProvider,
+  type PostgresServer,
+  type TempDir,
+} from '@portcullis/test-support';
+import { psql, requirePasswords, ROLES } from '../../testing/postgres-auth.js';
+import { startPgProxy, type PgProxy } from '../pg-proxy-server.js';
+import type { PgProxyOptions } from '../proxy-options.js';
+
+const run = promisify(execFile);
+
+export const TARGET = { name: 'prod-db', labels: { env: 'production', kind: 'database' } };
+export const DEPLOYER = 'ci-deployer';
+export const STRANGER = 'stranger-agent';
+
+const SHIPPED_BUNDLE = new URL('../../../../../policies-rego/dist/bundle.tar.gz', import.meta.url).pathname;
+
+/**
+ * An EventStore that delegates to a real one, with a hook before each
+ * append: tests use it to hold a write-ahead append and look at the
+ * upstream meanwhile, or to make the store fail.
+ */
+export class GatedStore implements EventStore {
+  beforeAppend: ((events: readonly NewEvent[]) => Promise<void>) | undefined;
+  constructor(private readonly inner: EventStore) {}
+  get description() {
+    return `gated ${this.inner.description}`;
+  }
+  get checkpoints() {
+    return this.inner.checkpoints;
+  }
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    await this.beforeAppend?.(events);
+    return this.inner.append(stream, events, expected);
+  }
+  readStream(...args: Parameters<EventStore['readStream']>) {
+    return this.inner.readStream(...args);
+  }
+  readAll(...args: Parameters<EventStore['readAll']>) {
+    return this.inner.readAll(...args);
+  }
+  subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>) {
+    return this.inner.subscribeToAll(...args);
+  }
+  ping() {
+    return this.inner.ping();
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+export interface ProxyWorld {
+  readonly postgres: PostgresServer;
+  readonly oidc: OidcProvider;
+  readonly store: GatedStore;
+  readonly tokens: TokenVerifier;
+  readonly policy: PolicyEngine;
+  readonly proxy: PgProxy;
+  /** Options the proxy was started with, to start variants. */
+  readonly options: PgProxyOptions;
+  /** psql as the superuser, straight to the upstream (not through the proxy). */
+  direct(sql: string): string;
+  /** Events of every session stream, oldest first. */
+  sessions(): Promise<Map<string, RecordedEvent[]>>;
+  stop(): Promise<void>;
+}
+
+export async function startProxyWorld(): Promise<ProxyWorld> {
+  const dir: TempDir = await tempDir('portcullis-pg-proxy-');
+  const cleanups: (() => Promise<unknown>)[] = [() => dir.remove()];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const [postgres, oidc] = await Promise.all([
+      startPostgres(),
+      startOidcProvider({ clients: [{ clientId: DEPLOYER }, { clientId: STRANGER }] }),
+      initSqlParser(),
+    ]);
+    cleanups.push(
+      () => postgres.stop(),
+      () => oidc.stop(),
+    );
+    await requirePasswords(postgres);
+    psql(
+      postgres,
+      [
+        'CREATE TABLE public.accounts (id int PRIMARY KEY, owner text NOT NULL)',
+        "INSERT INTO public.accounts VALUES (1, 'alice'), (2, 'bob'), (3, 'carol')",
+        `GRANT ALL ON public.accounts TO ${ROLES.scram.user}`,
+      ].join(';'),
+    );
+    const policy = await PolicyEngine.load(await grantingBundle(dir.path, oidc.issuer));
+    const opened = await openSqlEventStore({ kind: 'pglite', dataDir: join(dir.path, 'store') });
+    const store = new GatedStore(opened.store);
+    cleanups.push(() => store.close());
+    const tokens = createTokenVerifier([{ issuer: oidc.issuer, audiences: [oidc.audience] }]);
+    const options: PgProxyOptions = {
+      listen: { host: '127.0.0.1', port: 0 },
+      target: TARGET,
+      upstream: {
+        host: postgres.host,
+        port: postgres.port,
+        user: ROLES.scram.user,
+        password: ROLES.scram.password,
+        database: 'postgres',
+      },
+      tokens,
+      policy,
+      store,
+      gatewayInstance: 'gw-int-test',
+    };
+    const proxy = await startPgProxy(options);
+    cleanups.push(() => proxy.close());
+    return {
+      postgres,
+      oidc,
+      store,
+      tokens,
+      policy,
+      proxy,
+      options,
+      direct: (sql) => psql(postgres, sql),
+      async sessions() {
+        const all = await opened.store.readAll({ filter: { streamPrefixes: ['session-'] } });
+        const byStream = new Map<string, RecordedEvent[]>();
+        for (const event of all) {
+          byStream.set(event.streamName, [...(byStream.get(event.streamName) ?? []), event]);
+        }
+        for (const [stream, events] of byStream) {
+          byStream.set(stream, await opened.store.readStream(stream));
+          void events;
+        }
+        return byStream;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The shipped bundle (real compiled policy) with a grant for the test issuer's deployer in its data. */
+async function grantingBundle(dir: string, issuer: string): Promise<string> {
+  const bundleDir = join(dir, 'bundle');
+  await run('mkdir', ['-p', bundleDir]);
+  await run('tar', ['xzf', SHIPPED_BUNDLE, '-C', bundleDir]);
+  const dataFile = join(bundleDir, 'data.json');
+  const data = JSON.parse(await readFile(dataFile, 'utf8'));
+  const portcullis = data.portcullis;
+  portcullis.issuers[issuer] = { description: 'int test oidc-provider' };
+  portcullis.grants['test-deployer'] = {
+    description: 'int test: the deployer may open sessions to production databases',
+    issuer,
+    app_ids: [DEPLOYER],
+    target_labels: [{ env: ['production'], kind: ['database'] }],
+  };
+  await writeFile(dataFile, JSON.stringify(data));
+  return bundleDir;
+}
+
+export const streamOf = sessionStream;
