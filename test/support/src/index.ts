@@ -13,3 +13,4 @@ export {
   type OidcServicePrincipal,
   type OidcSigningAlgorithm,
 } from './oidc-provider.js';
+export { grantingPolicyBundle, type PolicyGrant } from './granting-policy-bundle.js';

@@ -1,3 +1,4 @@
+import { initSqlParser } from '@portcullis/sql';
 import { isIP } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, type Socket } from 'node:net';
@@ -27,6 +28,7 @@ export class PgProxyConfigError extends PortcullisError {
  */
 export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
   assertLoopback(options.listen.host);
+  await initSqlParser(); // every statement is classified synchronously on the hot path
   const logger = options.logger ?? silentLogger;
   const keys = new BackendKeys();
   const relays = new Set<SessionRelay>();

@@ -1,19 +1,28 @@
 import { once } from 'node:events';
 import { openRuntime } from '../runtime/gateway-runtime.js';
 import { startGateway } from '../create-gateway.js';
+import { startProxies } from '../proxies/start-proxies.js';
 import { createLogger } from '../logging/logger.js';
 import { loadCliConfig, type CliIo, type StoreOptions } from './common.js';
 
-/** Runs the gateway until SIGINT or SIGTERM, then shuts down in order: API, projections, store. */
+/** Runs the gateway until SIGINT or SIGTERM, then shuts down in order: proxies, API, projections, store. */
 export async function serve(options: StoreOptions, io: CliIo): Promise<number> {
   const config = await loadCliConfig(options);
   const log = createLogger(config.log.level, config.instance);
   const runtime = await openRuntime(config, log);
   try {
     const gateway = await startGateway(runtime);
+    const proxies = await startProxies(runtime).catch(async (error: unknown) => {
+      await gateway.close();
+      throw error;
+    });
+    for (const l of proxies.listeners) {
+      io.stdout.write(`portcullis: ${l.protocol} target ${l.target} on ${l.host}:${l.port}\n`);
+    }
     io.stdout.write(`portcullis: serving ${gateway.url} (store: ${runtime.store.description})\n`);
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     log.info({ signal: signal[0] }, 'shutting down');
+    await proxies.close(); // sessions end and record SessionClosed while the store is still open
     await gateway.close();
     return 0;
   } finally {

@@ -57,11 +57,6 @@ const PostgresTarget = Type.Object(
         database: Type.String({ minLength: 1 }),
         user: Type.String({ minLength: 1 }),
         password: Type.Optional(Type.String({ description: 'Use ${ENV}; clients never see it.' })),
-        tls: Type.Optional(
-          Type.Union([Type.Literal('disable'), Type.Literal('prefer'), Type.Literal('require')], {
-            description: 'TLS to the upstream. Default require, except disable on loopback.',
-          }),
-        ),
       },
       { additionalProperties: false },
     ),

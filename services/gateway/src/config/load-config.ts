@@ -57,6 +57,11 @@ export function completeConfig(
   // Rules a schema cannot say (no HMAC algorithms, https key URLs, no issuer twice…).
   if (file.issuers?.length) validateIdentityConfig(file.issuers);
   assertDistinctTargets(file.targets ?? []);
+  if (file.targets?.length && !file.issuers?.length) {
+    throw new ValidationError(`config ${source} is invalid`, [
+      { path: '/issuers', message: 'targets need at least one issuer: clients authenticate with its tokens' },
+    ]);
+  }
   const listen = overrides.apiListen ?? file.api?.listen ?? '127.0.0.1:8080';
   let store = file.store ?? { kind: 'pglite' as const, dataDir: './data' };
   if (overrides.dataDir) {
@@ -99,7 +104,7 @@ function absolute(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
-function parseHostPort(value: string, where: string): { host: string; port: number } {
+export function parseHostPort(value: string, where: string): { host: string; port: number } {
   const match = /^(.*):(\d{1,5})$/.exec(value);
   const port = Number(match?.[2]);
   if (!match || !match[1] || port > 65535) {

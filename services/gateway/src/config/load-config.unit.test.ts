@@ -72,13 +72,19 @@ test('targets are checked: shape, unknown keys, and clashing names or addresses'
     labels: { env: 'production' },
     upstream: { host: '127.0.0.1', port: 5432, database: 'app', user: 'portcullis', password: 'x' },
   };
-  assert.equal(completeConfig({ targets: [target] }, 'x', '/').targets[0]!.name, 'prod-db');
+  const issuers = [
+    { issuer: 'https://idp.example', audiences: ['api://portcullis'], jwksUrl: 'https://idp.example/keys' },
+  ];
+  assert.equal(completeConfig({ issuers, targets: [target] }, 'x', '/').targets[0]!.name, 'prod-db');
   assert.ok(
-    problems({ targets: [{ ...target, upstream: { ...target.upstream, pasword: 'x' } }] }).includes(
+    problems({ issuers, targets: [{ ...target, upstream: { ...target.upstream, pasword: 'x' } }] }).includes(
       '/targets/0/upstream/pasword must not have additional properties',
     ),
   );
-  assert.deepEqual(problems({ targets: [target, { ...target, listen: '127.0.0.1:6433' }] }), [
+  assert.deepEqual(problems({ issuers, targets: [target, { ...target, listen: '127.0.0.1:6433' }] }), [
     '/targets/1 repeats the name or listen address of /targets/0',
+  ]);
+  assert.deepEqual(problems({ targets: [target] }), [
+    '/issuers targets need at least one issuer: clients authenticate with its tokens',
   ]);
 });

@@ -1,4 +1,3 @@
-import { ValidationError } from '@portcullis/events';
 import {
   createEsdbEventStore,
   openSqlEventStore,
@@ -27,13 +26,6 @@ export interface GatewayRuntime {
 
 /** Opens the configured store (migrating SQL databases first). Fails with the address on an unreachable store. */
 export async function openRuntime(config: GatewayConfig, log: Logger): Promise<GatewayRuntime> {
-  if (config.targets.length > 0) {
-    // Accepting targets and then not guarding them would be worse than refusing to start.
-    throw new ValidationError(
-      `config ${config.source} names targets, but this build has no proxy to serve them yet`,
-      [{ path: '/targets', message: 'the PostgreSQL proxy is not available yet (issue 5)' }],
-    );
-  }
   // The policy first: a bundle that does not load keeps the gateway from
   // starting at all (fail closed), before anything is opened.
   const policy = await PolicyEngine.load(config.policy.bundle ?? shippedPolicy.bundle, {

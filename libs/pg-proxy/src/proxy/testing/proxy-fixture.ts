@@ -3,10 +3,7 @@
  * upstream, oidc-provider issuing tokens, the shipped policy bundle with test
  * grants in its data, and a pglite event store.
  */
-import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { AppendResult, EventStore, ExpectedRevision } from '@portcullis/eventstore';
 import { openSqlEventStore } from '@portcullis/eventstore';
 import type { NewEvent, RecordedEvent } from '@portcullis/events';
@@ -15,6 +12,7 @@ import { createTokenVerifier, type TokenVerifier } from '@portcullis/identity';
 import { PolicyEngine } from '@portcullis/policy';
 import { initSqlParser } from '@portcullis/sql';
 import {
+  grantingPolicyBundle,
   startOidcProvider,
   startPostgres,
   tempDir,
@@ -26,13 +24,9 @@ import { psql, requirePasswords, ROLES } from '../../testing/postgres-auth.js';
 import { startPgProxy, type PgProxy } from '../pg-proxy-server.js';
 import type { PgProxyOptions } from '../proxy-options.js';
 
-const run = promisify(execFile);
-
 export const TARGET = { name: 'prod-db', labels: { env: 'production', kind: 'database' } };
 export const DEPLOYER = 'ci-deployer';
 export const STRANGER = 'stranger-agent';
-
-const SHIPPED_BUNDLE = new URL('../../../../../policies-rego/dist/bundle.tar.gz', import.meta.url).pathname;
 
 /**
  * An EventStore that delegates to a real one, with a hook before each
@@ -114,7 +108,13 @@ export async function startProxyWorld(): Promise<ProxyWorld> {
         `GRANT ALL ON public.accounts TO ${ROLES.scram.user}`,
       ].join(';'),
     );
-    const policy = await PolicyEngine.load(await grantingBundle(dir.path, oidc.issuer));
+    const policy = await PolicyEngine.load(
+      await grantingPolicyBundle(dir.path, {
+        issuer: oidc.issuer,
+        appIds: [DEPLOYER],
+        targetLabels: [{ env: ['production'], kind: ['database'] }],
+      }),
+    );
     const opened = await openSqlEventStore({ kind: 'pglite', dataDir: join(dir.path, 'store') });
     const store = new GatedStore(opened.store);
     cleanups.push(() => store.close());
@@ -163,25 +163,6 @@ export async function startProxyWorld(): Promise<ProxyWorld> {
     await stop();
     throw error;
   }
-}
-
-/** The shipped bundle (real compiled policy) with a grant for the test issuer's deployer in its data. */
-async function grantingBundle(dir: string, issuer: string): Promise<string> {
-  const bundleDir = join(dir, 'bundle');
-  await run('mkdir', ['-p', bundleDir]);
-  await run('tar', ['xzf', SHIPPED_BUNDLE, '-C', bundleDir]);
-  const dataFile = join(bundleDir, 'data.json');
-  const data = JSON.parse(await readFile(dataFile, 'utf8'));
-  const portcullis = data.portcullis;
-  portcullis.issuers[issuer] = { description: 'int test oidc-provider' };
-  portcullis.grants['test-deployer'] = {
-    description: 'int test: the deployer may open sessions to production databases',
-    issuer,
-    app_ids: [DEPLOYER],
-    target_labels: [{ env: ['production'], kind: ['database'] }],
-  };
-  await writeFile(dataFile, JSON.stringify(data));
-  return bundleDir;
 }
 
 export const streamOf = sessionStream;

@@ -1,0 +1,145 @@
+/**
+ * `portcullis serve` guarding a real PostgreSQL server, as an operator runs
+ * it: a config file naming an OIDC issuer and a target, a real provider issuing
+ * the token, real `psql` as the agent, and the audit trail read back through
+ * the API.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  freePort,
+  grantingPolicyBundle,
+  postgresBinDir,
+  startOidcProvider,
+  startPostgres,
+  tempDir,
+} from '@portcullis/test-support';
+
+const BIN = fileURLToPath(new URL('../../../services/gateway/bin/portcullis.js', import.meta.url));
+const psqlBin = join(postgresBinDir(), 'psql');
+
+test('psql through `portcullis serve`: allowed, denied (never reaching the server), and audited', async () => {
+  const dir = await tempDir();
+  const upstream = await startPostgres();
+  const oidc = await startOidcProvider({ clients: [{ clientId: 'ci-deployer' }] });
+  let serve: ReturnType<typeof spawn> | undefined;
+  try {
+    execFileSync(psqlBin, [
+      upstream.url(),
+      '-qc',
+      'CREATE TABLE accounts (id int); INSERT INTO accounts VALUES (1), (2)',
+    ]);
+    const bundle = await grantingPolicyBundle(dir.path, {
+      issuer: oidc.issuer,
+      appIds: ['ci-deployer'],
+      targetLabels: [{ env: ['production'], kind: ['database'] }],
+    });
+    const [apiPort, proxyPort] = [await freePort(), await freePort()];
+    await writeFile(
+      join(dir.path, 'portcullis.yaml'),
+      [
+        'instance: gw-e2e',
+        `api: { listen: "127.0.0.1:${apiPort}" }`,
+        `store: { kind: pglite, dataDir: ${join(dir.path, 'data')} }`,
+        `policy: { bundle: ${bundle} }`,
+        'issuers:',
+        `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
+        'targets:',
+        '  - name: prod-db',
+        '    protocol: postgres',
+        `    listen: "127.0.0.1:${proxyPort}"`,
+        '    labels: { env: production, kind: database }',
+        `    upstream: { host: 127.0.0.1, port: ${upstream.port}, database: postgres, user: postgres }`,
+      ].join('\n'),
+    );
+    serve = spawn(process.execPath, [BIN, 'serve', '--config', join(dir.path, 'portcullis.yaml')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    serve.stdout!.on('data', (d: Buffer) => (out += d));
+    serve.stderr!.on('data', (d: Buffer) => (out += d));
+    const deadline = Date.now() + 60_000;
+    while (!/serving http/.test(out)) {
+      assert.ok(Date.now() < deadline && serve.exitCode === null, `serve did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(out, new RegExp(`postgres target prod-db on 127\\.0\\.0\\.1:${proxyPort}`));
+
+    const token = await oidc.issueToken('ci-deployer');
+    const agent = (sql: string) =>
+      spawnSync(
+        psqlBin,
+        [`host=127.0.0.1 port=${proxyPort} dbname=prod-db user=agent sslmode=disable`, '-Atc', sql],
+        { env: { ...process.env, PGPASSWORD: token }, encoding: 'utf8' },
+      );
+
+    const allowed = agent('SELECT count(*) FROM accounts');
+    assert.equal(allowed.status, 0, allowed.stderr);
+    assert.equal(allowed.stdout.trim(), '2');
+
+    const denied = agent('DROP TABLE accounts');
+    assert.notEqual(denied.status, 0);
+    assert.match(denied.stderr, /portcullis: denied:/);
+    // Checked on the server itself, not on what the client was told.
+    assert.equal(
+      execFileSync(psqlBin, [upstream.url(), '-Atc', 'SELECT count(*) FROM accounts']).toString().trim(),
+      '2',
+    );
+
+    const wrongToken = spawnSync(
+      psqlBin,
+      [`host=127.0.0.1 port=${proxyPort} dbname=prod-db user=agent sslmode=disable`, '-Atc', 'SELECT 1'],
+      { env: { ...process.env, PGPASSWORD: 'not-a-token' }, encoding: 'utf8' },
+    );
+    assert.match(wrongToken.stderr, /authentication failed/);
+
+    // The sessions read model shows what happened, rebuilt from the events.
+    type Session = {
+      targetName: string;
+      status: string;
+      commands: number;
+      blocked: number;
+      rejectReason: string | null;
+    };
+    let sessions: Session[] = [];
+    while (Date.now() < deadline) {
+      const page = (await (
+        await fetch(`http://127.0.0.1:${apiPort}/api/sessions?target=prod-db`)
+      ).json()) as {
+        items: Session[];
+      };
+      sessions = page.items;
+      if (sessions.length === 3 && sessions.filter((s) => s.status === 'closed').length === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const closed = sessions.filter((s) => s.status === 'closed');
+    assert.deepEqual(closed.map((s) => [s.commands, s.blocked]).sort(), [
+      [1, 0],
+      [1, 1],
+    ]);
+    assert.equal(sessions.filter((s) => s.status === 'rejected').length, 1);
+
+    serve.kill('SIGTERM');
+    const code = await new Promise((r) => serve!.once('exit', r));
+    assert.equal(code, 0, out);
+
+    const verify = spawnSync(
+      process.execPath,
+      [BIN, 'audit', 'verify', '--data-dir', join(dir.path, 'data')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /^OK: \d+ events in \d+ streams checked, 0 broken/m);
+  } finally {
+    if (serve && serve.exitCode === null) serve.kill('SIGKILL');
+    await oidc.stop();
+    await upstream.stop();
+    await dir.remove();
+  }
+});

@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const SHIPPED_BUNDLE = fileURLToPath(new URL('../../../policies-rego/dist/bundle.tar.gz', import.meta.url));
+
+export interface PolicyGrant {
+  /** The issuer whose tokens the policy trusts (e.g. a test OIDC provider's). */
+  issuer: string;
+  /** Application ids (OAuth client ids) granted access. */
+  appIds: string[];
+  /** Targets granted, by label, e.g. `[{ env: ['production'], kind: ['database'] }]`. */
+  targetLabels: Record<string, string[]>[];
+}
+
+/**
+ * The shipped, compiled policy bundle, unpacked into `dir/bundle` with one grant
+ * added to its data: the real Rego and wasm, with data a test needs (operators
+ * change data, not code). Returns the bundle directory.
+ */
+export async function grantingPolicyBundle(dir: string, grant: PolicyGrant): Promise<string> {
+  const bundleDir = join(dir, 'bundle');
+  await mkdir(bundleDir, { recursive: true });
+  await promisify(execFile)('tar', ['xzf', SHIPPED_BUNDLE, '-C', bundleDir]);
+  const dataFile = join(bundleDir, 'data.json');
+  const data = JSON.parse(await readFile(dataFile, 'utf8')) as {
+    portcullis: { issuers: Record<string, unknown>; grants: Record<string, unknown> };
+  };
+  data.portcullis.issuers[grant.issuer] = { description: 'test OIDC provider' };
+  data.portcullis.grants['test-grant'] = {
+    description: 'test: these applications may open sessions to these targets',
+    issuer: grant.issuer,
+    app_ids: grant.appIds,
+    target_labels: grant.targetLabels,
+  };
+  await writeFile(dataFile, JSON.stringify(data));
+  return bundleDir;
+}
