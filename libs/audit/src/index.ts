@@ -10,4 +10,6 @@ export {
   type CommandBlock,
   type CommandCompletion,
   type SessionClosing,
+  type MaskedColumns,
 } from './session/session-recorder.js';
+export { admitSession, type Admission, type AdmissionRequest } from './session-admission.js';

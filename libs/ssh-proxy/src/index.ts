@@ -1,1 +1,7 @@
-export {};
+/**
+ * @portcullis/ssh-proxy — the SSH proxy: token authentication, per-target
+ * upstreams with pinned host keys, and policy-decided, write-ahead-audited
+ * `exec` commands.
+ */
+export * from './proxy/index.js';
+export { parseCommandLine, quoteWord, type CommandLine } from './command/command-line.js';

@@ -14,3 +14,4 @@ export {
   type OidcSigningAlgorithm,
 } from './oidc-provider.js';
 export { grantingPolicyBundle, type PolicyGrant } from './granting-policy-bundle.js';
+export { startSshd, type SshdServer, type SshdServerOptions } from './sshd-server.js';

@@ -7,6 +7,7 @@ import {
   type CommandReceivedData,
   type EventContext,
   type NewEvent,
+  type ResultMaskedData,
   type SessionClosedData,
   type SessionEvent,
   type SessionOpenedData,
@@ -23,6 +24,8 @@ export type CommandDecision = Omit<CommandDecidedData, 'sessionId' | 'sequence'>
 export type CommandBlock = Omit<CommandBlockedData, 'sessionId' | 'sequence'>;
 export type CommandCompletion = Omit<CommandCompletedData, 'sessionId' | 'sequence'>;
 export type SessionClosing = Omit<SessionClosedData, 'sessionId'>;
+/** Which columns of a command's results were masked, by which rule or detector, how many values (never the values). */
+export type MaskedColumns = ResultMaskedData['columns'];
 
 /**
  * The one writer of a `session-<id>` stream (DESIGN.md "One writer per
@@ -107,6 +110,11 @@ export class SessionRecorder {
     return this.append([
       { type: 'CommandCompleted', data: { sessionId: this.sessionId, sequence, ...completion } },
     ]);
+  }
+
+  /** One ResultMasked per command whose results had values masked: names and counts only. */
+  masked(sequence: number, columns: MaskedColumns): Promise<void> {
+    return this.append([{ type: 'ResultMasked', data: { sessionId: this.sessionId, sequence, columns } }]);
   }
 
   close(closing: SessionClosing): Promise<void> {

@@ -1,0 +1,29 @@
+import type { Identity } from '@portcullis/identity';
+import type { PolicyDecision, PolicyEngine } from '@portcullis/policy';
+import { admitSession } from '@portcullis/audit';
+import type { SshTarget } from './proxy-options.js';
+import { SessionRefusal } from './session-refusal.js';
+
+export interface SessionSubject {
+  readonly identity: Identity;
+  readonly target: SshTarget;
+  readonly sessionId: string;
+  readonly clientAddress: string;
+}
+
+/** Target reference as policy input and events carry it. */
+export const targetRef = (target: SshTarget) => ({
+  name: target.name,
+  protocol: 'ssh' as const,
+  labels: { ...target.labels },
+});
+
+/**
+ * May this identity open a session to this host? The shared admission rule of
+ * every protocol engine (libs/audit), turned into this proxy's refusal.
+ */
+export function checkSessionAccess(policy: PolicyEngine, subject: SessionSubject): PolicyDecision {
+  const admission = admitSession(policy, { ...subject, target: targetRef(subject.target) });
+  if (!admission.admitted) throw new SessionRefusal(admission.reason, admission.detail, subject.identity);
+  return admission.decision;
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import type ssh2 from 'ssh2';
+import { SessionRecorder } from '@portcullis/audit';
+import type { Identity } from '@portcullis/identity';
+import { authenticateClient } from './authenticate-client.js';
+import { checkSessionAccess } from './check-session-access.js';
+import { connectUpstream } from './connect-upstream.js';
+import { runExec, type ByteCounters } from './exec-command.js';
+import type { ProxyLogger, SshProxyOptions, SshTarget } from './proxy-options.js';
+import { refuseOtherRequests, refuseSessionRequests } from './refuse-requests.js';
+import { sessionOpened, sessionRejected } from './session-audit.js';
+import { SessionRefusal } from './session-refusal.js';
+
+/** Why a session ended, as SessionClosed records it. */
+export type CloseReason = 'client_disconnected' | 'upstream_closed' | 'proxy_shutdown';
+
+/** A live connection, as the server tracks it for shutdown. */
+export interface LiveConnection {
+  stop(reason: CloseReason): void;
+}
+
+export interface ConnectionDeps {
+  readonly options: SshProxyOptions;
+  readonly logger: ProxyLogger;
+  readonly track: (connection: LiveConnection) => () => void;
+}
+
+interface OpenSession {
+  readonly identity: Identity;
+  readonly target: SshTarget;
+  readonly upstream: ssh2.Client;
+  readonly recorder: SessionRecorder;
+}
+
+const DEFAULT_STARTUP_TIMEOUT_MS = 15_000;
+const TOKEN_METHODS: ssh2.AuthenticationType[] = ['password', 'keyboard-interactive'];
+
+/**
+ * One client connection, top to bottom:
+ *   authenticate (token as password) → select the target by user name →
+ *   check session access → connect upstream (pinned host key) →
+ *   SessionOpened → accept → exec channels → SessionClosed.
+ * One token attempt per connection: a refusal is recorded once
+ * (SessionRejected) and the client gets an authentication failure with no
+ * methods left. Resolves when the connection is gone and recorded.
+ */
+export function handleConnection(
+  client: ssh2.Connection,
+  clientAddress: string,
+  deps: ConnectionDeps,
+): Promise<void> {
+  const { options, logger } = deps;
+  const sessionId = randomUUID();
+  let attempted = false;
+  let session: OpenSession | undefined;
+  let closing: CloseReason | undefined;
+  const bytes: ByteCounters = { fromClient: 0, toClient: 0 };
+  const execs = new Set<Promise<void>>();
+  const gone = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  client.on('error', (error) => logger.debug({ sessionId, err: error.message }, 'client connection error'));
+
+  const startupDeadline = setTimeout(() => {
+    if (!session) client.end();
+  }, options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS);
+  startupDeadline.unref();
+
+  const attempt = (ctx: ssh2.AuthContext, username: string, token: string) => {
+    if (attempted) return ctx.reject([]);
+    attempted = true;
+    openSession(sessionId, username, token, clientAddress, options).then(
+      (opened) => {
+        session = opened;
+        clearTimeout(startupDeadline);
+        ctx.accept();
+        logger.info(
+          { sessionId, subject: opened.identity.subject, target: opened.target.name },
+          'session opened',
+        );
+      },
+      (error: unknown) => {
+        const refusal = asRefusal(error);
+        ctx.reject([]);
+        setImmediate(() => client.end());
+        logger.warn({ sessionId, reason: refusal.reason, detail: refusal.detail }, 'session refused');
+        void SessionRecorder.reject(
+          options.store,
+          sessionRejected(sessionId, username, clientAddress, refusal),
+          { actor: refusal.identity?.subject ?? 'anonymous', gatewayInstance: options.gatewayInstance },
+        ).catch((appendError: unknown) =>
+          logger.error({ sessionId, err: String(appendError) }, 'could not record SessionRejected'),
+        );
+      },
+    );
+  };
+
+  client.on('authentication', (ctx) => {
+    if (ctx.method === 'password') return attempt(ctx, ctx.username, ctx.password);
+    if (ctx.method === 'keyboard-interactive' && !attempted) {
+      return ctx.prompt([{ prompt: 'Access token: ', echo: false }], 'Portcullis', '', (answers) =>
+        attempt(ctx, ctx.username, answers[0] ?? ''),
+      );
+    }
+    ctx.reject(attempted ? [] : TOKEN_METHODS);
+  });
+
+  client.on('ready', () => {
+    const open = session;
+    if (!open) return client.end();
+    const context = {
+      policy: options.policy,
+      identity: open.identity,
+      target: open.target,
+      sessionId,
+      clientAddress,
+    };
+    open.upstream.once('close', () => stop('upstream_closed'));
+    client.on('session', (accept) => {
+      const channelSession = accept();
+      refuseSessionRequests(channelSession, (what) => logger.info({ sessionId, what }, 'refused request'));
+      channelSession.on('exec', (acceptExec, _reject, info) => {
+        const channel = acceptExec();
+        const run = runExec(channel, info.command, {
+          context,
+          recorder: open.recorder,
+          upstream: open.upstream,
+          bytes,
+          logger,
+        }).catch((error: unknown) => {
+          // A bug, not a decision: close the channel rather than leave the client waiting.
+          logger.error({ sessionId, err: String(error) }, 'exec failed');
+          channel.close();
+        });
+        execs.add(run);
+        void run.finally(() => execs.delete(run));
+      });
+    });
+    refuseOtherRequests(client, (what) => logger.info({ sessionId, what }, 'refused request'));
+  });
+
+  const stop = (reason: CloseReason) => {
+    closing ??= reason;
+    session?.upstream.end();
+    client.end();
+  };
+
+  const untrack = deps.track({ stop });
+  const startedAt = process.hrtime.bigint();
+  return gone.then(async () => {
+    clearTimeout(startupDeadline);
+    untrack();
+    if (!session) return;
+    session.upstream.end();
+    // Let running commands record CommandCompleted before SessionClosed.
+    await Promise.allSettled([...execs]);
+    await session.recorder
+      .close({
+        reason: closing ?? 'client_disconnected',
+        bytesFromClient: bytes.fromClient,
+        bytesToClient: bytes.toClient,
+        durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
+        commands: session.recorder.commands,
+      })
+      .catch((error: unknown) =>
+        logger.error({ sessionId, err: String(error) }, 'could not record SessionClosed'),
+      );
+    logger.info({ sessionId, reason: closing ?? 'client_disconnected' }, 'session closed');
+  });
+}
+
+async function openSession(
+  sessionId: string,
+  username: string,
+  token: string,
+  clientAddress: string,
+  options: SshProxyOptions,
+): Promise<OpenSession> {
+  const identity = await authenticateClient(token, options.tokens);
+  const target = options.targets.find((t) => t.name === username);
+  if (!target)
+    throw new SessionRefusal('unknown_target', `no target named ${JSON.stringify(username)}`, identity);
+  const subject = { identity, target, sessionId, clientAddress };
+  const access = checkSessionAccess(options.policy, subject);
+  const upstream = await connectUpstream(target.upstream, identity);
+  try {
+    const recorder = await SessionRecorder.open(
+      options.store,
+      sessionOpened(sessionId, identity, target, clientAddress, access),
+      { actor: identity.subject, gatewayInstance: options.gatewayInstance },
+    );
+    return { identity, target, upstream, recorder };
+  } catch (error) {
+    upstream.end();
+    // No audit, no session: fail closed.
+    throw new SessionRefusal(
+      'store_unavailable',
+      error instanceof Error ? error.message : String(error),
+      identity,
+    );
+  }
+}
+
+function asRefusal(error: unknown): SessionRefusal {
+  return error instanceof SessionRefusal
+    ? error
+    : new SessionRefusal('internal_error', error instanceof Error ? error.message : String(error));
+}

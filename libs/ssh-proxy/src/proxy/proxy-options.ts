@@ -1,0 +1,57 @@
+import type { EventStore } from '@portcullis/eventstore';
+import type { TokenVerifier } from '@portcullis/identity';
+import type { PolicyEngine } from '@portcullis/policy';
+
+/** The real host behind a target, and the proxy's own key on it (clients never see it). */
+export interface SshUpstream {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  /** The proxy's private key for this upstream (OpenSSH or PEM, as ssh2 reads it). */
+  readonly privateKey: string | Buffer;
+  /**
+   * The upstream's host public key (`ssh-ed25519 AAAA…`, as in known_hosts).
+   * Required: there is no trust on first use, a different key refuses the connection.
+   */
+  readonly hostKey: string;
+  /** Deadline for connecting and authenticating upstream (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
+/** A host clients reach by using its name as their SSH user name. */
+export interface SshTarget {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly upstream: SshUpstream;
+}
+
+/** The subset of pino the proxy uses: structured fields first, then a message. */
+export interface ProxyLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface SshProxyOptions {
+  /** Loopback only this round (like the PostgreSQL proxy until the gateway fronts it). */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** The proxy's own host key, created (ed25519) on first start. */
+  readonly hostKeyFile: string;
+  readonly targets: readonly SshTarget[];
+  readonly tokens: TokenVerifier;
+  readonly policy: PolicyEngine;
+  readonly store: EventStore;
+  /** Recorded in every event's metadata. */
+  readonly gatewayInstance: string;
+  readonly logger?: ProxyLogger;
+  /** A client must be authenticated within this time (default 15 s). */
+  readonly startupTimeoutMs?: number;
+}
+
+export const silentLogger: ProxyLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

@@ -1,0 +1,96 @@
+import { isIP } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import ssh2 from 'ssh2';
+import { ErrorCode, PortcullisError } from '@portcullis/events';
+import { handleConnection, type LiveConnection } from './handle-connection.js';
+import { loadOrCreateHostKey } from './host-key.js';
+import { silentLogger, type SshProxyOptions } from './proxy-options.js';
+
+export interface SshProxy {
+  readonly address: { readonly host: string; readonly port: number };
+  /** Stops listening, ends every session (SessionClosed `proxy_shutdown`) and waits for them. */
+  close(): Promise<void>;
+}
+
+/** Refused configuration: the proxy does not start rather than run unsafely. */
+export class SshProxyConfigError extends PortcullisError {
+  constructor(message: string) {
+    super(ErrorCode.Validation, message);
+  }
+}
+
+/**
+ * Starts the SSH listener. Clients use the target's name as their SSH user
+ * name and their OIDC access token as the password; only `exec` channels
+ * are served this round.
+ */
+export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy> {
+  assertLoopback(options.listen.host);
+  assertTargets(options);
+  const logger = options.logger ?? silentLogger;
+  const hostKey = await loadOrCreateHostKey(options.hostKeyFile);
+  const live = new Set<LiveConnection>();
+  const connections = new Set<Promise<void>>();
+
+  const server = new ssh2.Server({ hostKeys: [hostKey] }, (client, info) => {
+    const done = handleConnection(client, info.ip, {
+      options,
+      logger,
+      track: (connection) => {
+        live.add(connection);
+        return () => live.delete(connection);
+      },
+    })
+      .catch((error: unknown) => logger.error({ err: String(error) }, 'connection handler failed'))
+      .finally(() => connections.delete(done));
+    connections.add(done);
+  });
+  server.on('error', (error: Error) => logger.error({ err: error.message }, 'ssh listener error'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.listen.port, options.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  if (bound === null || typeof bound === 'string')
+    throw new SshProxyConfigError('listener has no TCP address');
+  logger.info({ host: bound.address, port: bound.port }, 'ssh proxy listening');
+
+  return {
+    address: { host: bound.address, port: bound.port },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const connection of live) connection.stop('proxy_shutdown');
+      await Promise.race([Promise.allSettled([...connections]), delay(2_000, undefined, { ref: false })]);
+      await closed;
+    },
+  };
+}
+
+function assertTargets(options: SshProxyOptions): void {
+  const names = new Set<string>();
+  for (const target of options.targets) {
+    if (names.has(target.name)) throw new SshProxyConfigError(`target ${target.name} is configured twice`);
+    names.add(target.name);
+    const hostKey = ssh2.utils.parseKey(target.upstream.hostKey);
+    if (hostKey instanceof Error || Array.isArray(hostKey))
+      throw new SshProxyConfigError(
+        `target ${target.name}: upstream hostKey is not a public key ssh2 can read`,
+      );
+    const key = ssh2.utils.parseKey(target.upstream.privateKey);
+    if (key instanceof Error || Array.isArray(key) || !key.isPrivateKey())
+      throw new SshProxyConfigError(
+        `target ${target.name}: upstream privateKey is not a private key ssh2 can read`,
+      );
+  }
+}
+
+function assertLoopback(host: string): void {
+  const loopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
+  if (!loopback)
+    throw new SshProxyConfigError(
+      `refusing to listen on ${host}: the SSH proxy is loopback-only until the gateway fronts it; listen on a loopback address`,
+    );
+}
