@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { sessionStream, type SessionOpenedData } from '@portcullis/events';
 import { openSqlEventStore, WrongExpectedRevisionError, type EventStore } from '@portcullis/eventstore';
 import { tempDir, type TempDir } from '@portcullis/test-support';
-import { SessionRecorder } from './session-recorder.js';
+import { FLUSH_AFTER_MS, SessionRecorder } from './session-recorder.js';
 
 const context = { actor: 'sp-test', gatewayInstance: 'gw-test' };
 
@@ -149,5 +149,52 @@ describe('SessionRecorder on a real store (pglite)', () => {
     } finally {
       await own.remove();
     }
+  });
+
+  it('carries after-the-fact events in the next write-ahead append: one commit per command', async () => {
+    const id = randomUUID();
+    const recorder = await SessionRecorder.open(store, opened(id), context);
+    const received = { protocol: 'postgres' as const, text: 'select 1', classification: {} };
+    const first = await recorder.decide(received, decision);
+    void recorder.forwarded(first);
+    void recorder.completed(first, { rows: 1, durationMs: 1, commandTag: 'SELECT 1' });
+    await recorder.decide(received, decision);
+    const events = await store.readStream(sessionStream(id));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      [
+        'SessionOpened',
+        'CommandReceived',
+        'CommandDecided',
+        'CommandForwarded',
+        'CommandCompleted',
+        'CommandReceived',
+        'CommandDecided',
+      ],
+    );
+    // The second command's write-ahead append also carried the first one's outcome: one transaction.
+    const commits = new Set(events.slice(3).map((e) => e.position.commit));
+    assert.equal(commits.size, 1);
+    await recorder.close({
+      reason: 'test',
+      bytesFromClient: 0,
+      bytesToClient: 0,
+      durationMs: 1,
+      commands: 2,
+    });
+  });
+
+  it('flushes after-the-fact events on their own within FLUSH_AFTER_MS when no command follows', async () => {
+    const id = randomUUID();
+    const recorder = await SessionRecorder.open(store, opened(id), context);
+    const sequence = await recorder.decide(
+      { protocol: 'postgres', text: 'select 1', classification: {} },
+      decision,
+    );
+    const started = Date.now();
+    await recorder.completed(sequence, { rows: 1, durationMs: 1 });
+    assert.ok(Date.now() - started < FLUSH_AFTER_MS + 1000);
+    const types = (await store.readStream(sessionStream(id))).map((e) => e.type);
+    assert.equal(types.at(-1), 'CommandCompleted');
   });
 });

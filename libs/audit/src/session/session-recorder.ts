@@ -34,12 +34,28 @@ export type MaskedColumns = ResultMaskedData['columns'];
  * fails with WrongExpectedRevisionError instead of interleaving.
  *
  * Appends are chained: each starts after the previous one settled, so the
- * stream order is the call order even when the proxy does not await
- * `forwarded`/`completed`. A failed append does not poison the chain (the
- * revision only advances on success); the caller of that append sees the
+ * stream order is the call order. A failed append does not poison the chain
+ * (the revision only advances on success); the caller of that append sees the
  * error and decides (the proxy refuses the statement).
+ *
+ * Only the write-ahead pair must be durable before a command runs. The
+ * after-the-fact events (blocked, forwarded, completed, masked) are carried in
+ * the next write-ahead append, or flushed within FLUSH_AFTER_MS, or at close:
+ * one commit per command instead of three. If the append carrying them fails,
+ * they go back to the queue and are retried with the next one (nothing lost
+ * while the process lives).
  */
+/** The longest an after-the-fact event waits for a write-ahead append to ride along with. */
+export const FLUSH_AFTER_MS = 50;
+
+interface Deferred {
+  events: SessionEvent[];
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+}
+
 export class SessionRecorder {
+  private deferred: Deferred = { events: [], waiters: [] };
+  private flushTimer: NodeJS.Timeout | undefined;
   private revision: number;
   private chain: Promise<unknown> = Promise.resolve();
   private nextSequence = 1;
@@ -92,38 +108,83 @@ export class SessionRecorder {
   decide(received: ReceivedCommand, decided: CommandDecision): Promise<number> {
     const sequence = this.nextSequence++;
     const { sessionId } = this;
-    return this.append([
+    return this.appendCarrying([
       { type: 'CommandReceived', data: { sessionId, sequence, ...received } },
       { type: 'CommandDecided', data: { sessionId, sequence, ...decided } },
     ]).then(() => sequence);
   }
 
+  /** Resolves once durable (it may wait up to FLUSH_AFTER_MS for company): never await it on the wire path. */
   blocked(sequence: number, block: CommandBlock): Promise<void> {
-    return this.append([{ type: 'CommandBlocked', data: { sessionId: this.sessionId, sequence, ...block } }]);
+    return this.defer({ type: 'CommandBlocked', data: { sessionId: this.sessionId, sequence, ...block } });
   }
 
   forwarded(sequence: number): Promise<void> {
-    return this.append([{ type: 'CommandForwarded', data: { sessionId: this.sessionId, sequence } }]);
+    return this.defer({ type: 'CommandForwarded', data: { sessionId: this.sessionId, sequence } });
   }
 
   completed(sequence: number, completion: CommandCompletion): Promise<void> {
-    return this.append([
-      { type: 'CommandCompleted', data: { sessionId: this.sessionId, sequence, ...completion } },
-    ]);
+    return this.defer({
+      type: 'CommandCompleted',
+      data: { sessionId: this.sessionId, sequence, ...completion },
+    });
   }
 
   /** One ResultMasked per command whose results had values masked: names and counts only. */
   masked(sequence: number, columns: MaskedColumns): Promise<void> {
-    return this.append([{ type: 'ResultMasked', data: { sessionId: this.sessionId, sequence, columns } }]);
+    return this.defer({ type: 'ResultMasked', data: { sessionId: this.sessionId, sequence, columns } });
   }
 
   close(closing: SessionClosing): Promise<void> {
-    return this.append([{ type: 'SessionClosed', data: { sessionId: this.sessionId, ...closing } }]);
+    return this.appendCarrying([{ type: 'SessionClosed', data: { sessionId: this.sessionId, ...closing } }]);
   }
 
-  /** Resolves when every append issued so far has settled (successfully or not). */
+  /** Resolves when every event recorded so far has been appended (or failed). */
   async settled(): Promise<void> {
+    if (this.deferred.events.length > 0) await this.appendCarrying([]).catch(() => undefined);
     await this.chain.catch(() => undefined);
+  }
+
+  private defer(event: SessionEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.deferred.events.push(event);
+      this.deferred.waiters.push({ resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      if (this.deferred.events.length > 0) this.appendCarrying([]).catch(() => undefined);
+    }, FLUSH_AFTER_MS);
+    this.flushTimer.unref();
+  }
+
+  /** Appends the deferred events (in call order, first) together with `events`. */
+  private appendCarrying(events: readonly SessionEvent[]): Promise<void> {
+    const carried = this.deferred;
+    this.deferred = { events: [], waiters: [] };
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const closing = events.some((e) => e.type === 'SessionClosed');
+    const done = this.append([...carried.events, ...events]);
+    done.then(
+      () => carried.waiters.forEach((w) => w.resolve()),
+      (error: unknown) => {
+        if (closing) {
+          // The session is over: nothing will carry them later. Their callers hear why.
+          carried.waiters.forEach((w) => w.reject(error));
+          return;
+        }
+        // Back to the front of the queue: they happened before anything deferred since.
+        this.deferred.events.unshift(...carried.events);
+        this.deferred.waiters.unshift(...carried.waiters);
+        if (this.deferred.events.length > 0) this.scheduleFlush();
+      },
+    );
+    return done;
   }
 
   private append(events: readonly SessionEvent[]): Promise<void> {

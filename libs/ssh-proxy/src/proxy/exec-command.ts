@@ -42,7 +42,8 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
   }
   if (!decision.allowed) {
     refuse(channel, decision.refusal, deps.bytes);
-    await recorder
+    // After-the-fact records are batched by the recorder: never wait for them here.
+    void recorder
       .blocked(sequence, { reason: decision.refusal, errorCode: `exit ${DENIED_EXIT_STATUS}` })
       .catch((error: unknown) => logger.error({ err: String(error) }, 'could not record CommandBlocked'));
     return;
@@ -57,7 +58,7 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
     writeStderr(channel, 'portcullis: the target host did not run the command\n', deps.bytes);
     channel.exit(255);
     channel.end();
-    await recorder
+    void recorder
       .completed(sequence, {
         rows: null,
         durationMs: elapsedMs(),
@@ -72,7 +73,7 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
     .forwarded(sequence)
     .catch((error: unknown) => logger.error({ err: String(error) }, 'could not record CommandForwarded'));
   const exit = await relay(channel, upstream, deps.bytes);
-  await recorder
+  void recorder
     .completed(sequence, {
       rows: null,
       durationMs: elapsedMs(),
