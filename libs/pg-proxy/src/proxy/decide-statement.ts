@@ -3,6 +3,7 @@ import type { CommandDecision, ReceivedCommand } from '@portcullis/audit';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine, PostgresCommand } from '@portcullis/policy';
 import { classifyCommand } from '@portcullis/sql';
+import { maskingRefusal, NO_MASKING, planMasking, type MaskingPlan } from './masking-plan.js';
 import type { ProxyTarget } from './proxy-options.js';
 
 export interface StatementContext {
@@ -22,6 +23,8 @@ export interface StatementDecision {
   readonly touchesTransaction: boolean;
   readonly received: ReceivedCommand;
   readonly decided: CommandDecision;
+  /** What to mask in the results (allowed statements). */
+  readonly masking: MaskingPlan;
 }
 
 /**
@@ -73,6 +76,13 @@ function fromPolicy(
     ...hostReasons,
   ];
   const review = decision.review.required ? reviewSeam(decision) : undefined;
+  let masking = NO_MASKING;
+  if (decision.allow && deny.length === 0 && review === undefined) {
+    // Host rules on the results: decided before the statement runs.
+    masking = planMasking(decision, command);
+    const refusal = maskingRefusal(masking, command);
+    if (refusal !== undefined) deny.push(refusal);
+  }
   const allowed = decision.allow && deny.length === 0 && review === undefined;
   const reasons = deny.length > 0 ? deny : review ? [review] : allowed ? [] : ['not allowed by policy'];
   const outcome = deny.length > 0 || (!allowed && !review) ? 'deny' : review ? 'review' : 'allow';
@@ -80,6 +90,7 @@ function fromPolicy(
     allowed,
     refusal: reasons.join('; '),
     touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
+    masking,
     received: {
       protocol: 'postgres',
       text: command.text,
@@ -111,6 +122,7 @@ export function hostDenial(policy: PolicyEngine, text: string, reason: string): 
     allowed: false,
     refusal: reason,
     touchesTransaction: false,
+    masking: NO_MASKING,
     received: { protocol: 'postgres', text, classification: { statements: [], columns_read: [] } },
     decided: {
       outcome: 'deny',

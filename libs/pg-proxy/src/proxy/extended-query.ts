@@ -1,5 +1,6 @@
 import type { Bind, Close, Describe, Execute, Flush, Parse, Sync } from '../protocol/messages.js';
 import { decideStatement, hostDenial, parametersAsText, type StatementDecision } from './decide-statement.js';
+import { bindWithTextResults, describePortal } from './masking-messages.js';
 import { poisonParse } from './poison-statement.js';
 import { AUDIT_UNAVAILABLE, type SessionRelay } from './session-relay.js';
 
@@ -73,7 +74,13 @@ export class ExtendedQuery {
       statement,
       parameters: parametersAsText(message.parameters, message.parameterFormats),
     });
-    this.relay.forward(message.frame, { kind: 'bind' });
+    // Masking and detectors read text: a portal whose results may be masked never runs in binary.
+    const binary = message.resultFormats.some((format) => format === 1);
+    const frame =
+      binary && statement.decision.masking.active
+        ? bindWithTextResults(message.frame, message.resultFormats.length)
+        : message.frame;
+    this.relay.forward(frame, { kind: 'bind' });
   }
 
   async execute(message: Execute): Promise<void> {
@@ -86,7 +93,12 @@ export class ExtendedQuery {
       decided,
     });
     if (sequence === undefined) return this.refuse(AUDIT_UNAVAILABLE);
-    this.relay.forward(message.frame, { kind: 'execute', command: this.relay.track(sequence) });
+    const command = this.relay.track(sequence, portal.statement.decision.masking);
+    // Execute sends no RowDescription: the proxy asks for the portal's own,
+    // whether or not the client did, and masks by it.
+    if (command.masking)
+      this.relay.forward(describePortal(message.portalName), { kind: 'rowLayout', command });
+    this.relay.forward(message.frame, { kind: 'execute', command });
     this.relay.forwarded(sequence);
   }
 

@@ -6,6 +6,7 @@ import { backend } from '../protocol/index.js';
 import type { UpstreamSession } from '../upstream/upstream-auth.js';
 import { authenticateClient } from './authenticate-client.js';
 import type { BackendKeys } from './backend-keys.js';
+import type { CatalogEpoch } from './catalog-epoch.js';
 import { checkSessionAccess } from './check-session-access.js';
 import { checkStartup } from './check-startup.js';
 import { ClientChannel } from './client-channel.js';
@@ -15,11 +16,14 @@ import { negotiate } from './negotiate.js';
 import type { PgProxyOptions, ProxyLogger } from './proxy-options.js';
 import { sessionOpened, sessionRejected } from './session-audit.js';
 import { SessionRefusal, SqlState } from './session-refusal.js';
+import { sessionMasking } from './session-masking.js';
 import { SessionRelay, type CloseReason } from './session-relay.js';
 
 export interface ConnectionDeps {
   readonly options: PgProxyOptions;
   readonly keys: BackendKeys;
+  /** Bumped by any session's DDL: every session's column cache starts over. */
+  readonly catalogEpoch: CatalogEpoch;
   readonly logger: ProxyLogger;
   /** Registers the live relay so a shutdown can stop it. */
   readonly track: (relay: SessionRelay) => () => void;
@@ -75,16 +79,15 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
     makeClientReady(channel, upstream, key, startup.user);
     clearTimeout(startupDeadline);
     logger.info({ sessionId, subject: identity.subject, target: options.target.name }, 'session opened');
-    const relay = new SessionRelay(
-      channel,
-      upstream.socket,
-      recorder,
-      { ...subject, policy: options.policy },
-      logger,
-    );
+    const context = { ...subject, policy: options.policy };
+    const masking = sessionMasking(options, context, deps.catalogEpoch);
+    const relay = new SessionRelay(channel, upstream.socket, recorder, context, logger, masking.masking);
     const untrack = deps.track(relay);
     const startedAt = process.hrtime.bigint();
-    const { reason, detail } = await relay.run().finally(untrack);
+    const { reason, detail } = await relay.run().finally(() => {
+      untrack();
+      masking.close();
+    });
     deps.keys.release(key);
     await closeSession(recorder, channel, reason, startedAt, logger);
     logger.info({ sessionId, reason, detail }, 'session closed');

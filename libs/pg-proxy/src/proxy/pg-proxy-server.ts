@@ -3,7 +3,9 @@ import { isIP } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, type Socket } from 'node:net';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
+import { createMasker } from '@portcullis/masking';
 import { BackendKeys } from './backend-keys.js';
+import { CatalogEpoch } from './catalog-epoch.js';
 import { handleConnection } from './handle-connection.js';
 import { silentLogger, type PgProxyOptions } from './proxy-options.js';
 import type { SessionRelay } from './session-relay.js';
@@ -28,9 +30,11 @@ export class PgProxyConfigError extends PortcullisError {
  */
 export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
   assertLoopback(options.listen.host);
+  assertMaskingKey(options.maskingKey);
   await initSqlParser(); // every statement is classified synchronously on the hot path
   const logger = options.logger ?? silentLogger;
   const keys = new BackendKeys();
+  const catalogEpoch = new CatalogEpoch();
   const relays = new Set<SessionRelay>();
   const sockets = new Set<Socket>();
   const connections = new Set<Promise<void>>();
@@ -41,6 +45,7 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
     const done = handleConnection(socket, {
       options,
       keys,
+      catalogEpoch,
       logger,
       track: (relay) => {
         relays.add(relay);
@@ -94,5 +99,15 @@ function assertLoopback(host: string): void {
     throw new PgProxyConfigError(
       `refusing to listen on ${host}: clients send their token in cleartext and TLS to clients is not supported yet; listen on a loopback address`,
     );
+  }
+}
+
+/** A masking key that `hash` cannot use is a configuration error, found at start rather than on a row. */
+function assertMaskingKey(key: Buffer | undefined): void {
+  if (key === undefined) return;
+  try {
+    createMasker({ hashKey: key });
+  } catch (error) {
+    throw new PgProxyConfigError(`maskingKey: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -38,6 +38,12 @@ export interface PgProxyOptions {
   /** Recorded in every event's metadata. */
   readonly gatewayInstance: string;
   readonly logger?: ProxyLogger;
+  /**
+   * The per-deployment secret for the `hash` masking method (at least 16
+   * bytes). Without it, columns the policy masks with `hash` are redacted
+   * instead: a value is never passed through for want of a key.
+   */
+  readonly maskingKey?: Buffer;
   /** A client must be authenticated and ready within this time (default 15 s). */
   readonly startupTimeoutMs?: number;
 }

@@ -9,6 +9,7 @@ import type { TransactionStatus } from '../protocol/backend-messages.js';
 import { BackendCode } from '../protocol/message-codes.js';
 import type { BackendFrame } from '../protocol/messages.js';
 import { isProtocolViolation } from '../protocol/protocol-violation.js';
+import type { CommandMasking } from './result-masking.js';
 import { SqlState } from './session-refusal.js';
 
 /** A forwarded command waiting for its outcome (CommandCompleted). */
@@ -18,6 +19,8 @@ export interface TrackedCommand {
   rows: number | null;
   tag?: string;
   error?: { code: string; message: string };
+  /** Set when the command's results are masked (result-masking.ts). */
+  masking?: CommandMasking;
 }
 
 /**
@@ -32,13 +35,22 @@ export type Expectation =
   | { readonly kind: 'parse'; readonly onFailure: () => void }
   | { readonly kind: 'refused'; readonly refusal: string }
   | { readonly kind: 'bind' | 'close' | 'sync' }
-  | { readonly kind: 'describe'; readonly target: 'statement' | 'portal' };
+  | { readonly kind: 'describe'; readonly target: 'statement' | 'portal' }
+  /** The proxy's own Describe(portal) before a masked Execute: its reply is for us, not the client. */
+  | { readonly kind: 'rowLayout'; readonly command: TrackedCommand };
 
 export interface ResponseEvents {
   completed(command: TrackedCommand): void;
   /** The server said something the proxy must not relay; the session ends. */
   fault(detail: string): void;
+  /** A RowDescription of a masked command: sets up its row masking, returns what to relay (null: fault). */
+  describeRows(command: TrackedCommand, frame: Buffer): Buffer | null;
+  /** A statement that may change relation or column names completed. */
+  catalogChanged(): void;
 }
+
+/** Command tags after which cached catalog names may be stale. */
+const CATALOG_TAGS = /^(CREATE|ALTER|DROP|COMMENT|SECURITY LABEL|IMPORT FOREIGN SCHEMA)\b/;
 
 /** The error a client gets for a refused statement (DESIGN.md wire contract). */
 export function denialResponse(refusal: string): Buffer {
@@ -64,6 +76,14 @@ export class ResponseTracker {
   private skipCause: { code: string; message: string } | undefined;
 
   constructor(private readonly events: ResponseEvents) {}
+
+  /** The command whose RowDescription the server sends next, when that result is masked. */
+  get maskedRowsCommand(): TrackedCommand | undefined {
+    const head = this.expected[0];
+    if (head?.kind === 'rowLayout') return head.command;
+    if (head?.kind === 'query' && head.command?.masking) return head.command;
+    return undefined;
+  }
 
   /** Nothing forwarded is still unanswered: a reply of ours cannot overtake the server's. */
   get quiet(): boolean {
@@ -116,6 +136,8 @@ export class ResponseTracker {
           return frame.frame;
         }
         return this.simpleReply(frame, -1);
+      case 'rowLayout':
+        return this.rowLayoutReply(head.command, frame);
       case 'refused':
         if (frame.code !== BackendCode.ErrorResponse) return this.fault('the poison statement did not fail');
         this.expected.shift();
@@ -134,8 +156,16 @@ export class ResponseTracker {
   private queryReply(head: Extract<Expectation, { kind: 'query' }>, frame: BackendFrame): Buffer | null {
     const command = head.command;
     switch (frame.code) {
+      case BackendCode.RowDescription:
+        return command?.masking ? this.events.describeRows(command, frame.frame) : frame.frame;
+      case BackendCode.DataRow:
+        return command ? this.maskRow(command, frame.frame) : frame.frame;
       case BackendCode.CommandComplete:
         if (command) countRows(command, frame.frame);
+        this.resultEnded(command, frame.frame);
+        return frame.frame;
+      case BackendCode.EmptyQueryResponse:
+        this.resultEnded(command);
         return frame.frame;
       case BackendCode.CopyInResponse:
         this.copyIn = true;
@@ -156,8 +186,11 @@ export class ResponseTracker {
 
   private executeReply(command: TrackedCommand, frame: BackendFrame): Buffer | null {
     switch (frame.code) {
+      case BackendCode.DataRow:
+        return this.maskRow(command, frame.frame);
       case BackendCode.CommandComplete:
         countRows(command, frame.frame);
+        this.resultEnded(command, frame.frame);
         return this.finishExecute(command, frame.frame);
       case BackendCode.EmptyQueryResponse:
       case BackendCode.PortalSuspended:
@@ -172,6 +205,40 @@ export class ResponseTracker {
         return frame.frame;
       default:
         return frame.frame;
+    }
+  }
+
+  private rowLayoutReply(command: TrackedCommand, frame: BackendFrame): Buffer | null {
+    switch (frame.code) {
+      case BackendCode.RowDescription:
+        this.expected.shift();
+        this.events.describeRows(command, frame.frame);
+        return null;
+      case BackendCode.NoData:
+        this.expected.shift();
+        return null;
+      default:
+        return this.simpleReply(frame, -1);
+    }
+  }
+
+  /** DataRows of a masked result go through its RowMasker; all others are relayed as they are. */
+  private maskRow(command: TrackedCommand, frame: Buffer): Buffer | null {
+    const rows = command.masking?.rows;
+    if (!rows) return frame;
+    const masked = rows.mask(frame);
+    return isProtocolViolation(masked) ? this.fault(`upstream: ${masked.message}`) : masked;
+  }
+
+  /** One statement's result is over: the next RowDescription belongs to the next statement. */
+  private resultEnded(command: TrackedCommand | undefined, completeFrame?: Buffer): void {
+    if (command?.masking) {
+      command.masking.statement++;
+      command.masking.rows = null;
+    }
+    if (completeFrame) {
+      const tag = decodeCommandComplete(completeFrame);
+      if (!isProtocolViolation(tag) && CATALOG_TAGS.test(tag)) this.events.catalogChanged();
     }
   }
 

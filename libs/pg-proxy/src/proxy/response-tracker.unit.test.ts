@@ -12,7 +12,12 @@ const error = (code: string) =>
 function tracker() {
   const completed: TrackedCommand[] = [];
   const faults: string[] = [];
-  const t = new ResponseTracker({ completed: (c) => completed.push(c), fault: (d) => faults.push(d) });
+  const t = new ResponseTracker({
+    completed: (c) => completed.push(c),
+    fault: (d) => faults.push(d),
+    describeRows: (_c, frame) => frame,
+    catalogChanged: () => undefined,
+  });
   return { t, completed, faults };
 }
 const command = (sequence: number): TrackedCommand => ({

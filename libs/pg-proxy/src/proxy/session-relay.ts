@@ -4,6 +4,11 @@ import { backend, frontend } from '../protocol/index.js';
 import { BackendFrameReader } from '../protocol/backend-frame-reader.js';
 import type { FrontendMessage } from '../protocol/messages.js';
 import { isProtocolViolation } from '../protocol/protocol-violation.js';
+import { BackendCode } from '../protocol/message-codes.js';
+import type { BackendFrame } from '../protocol/messages.js';
+import { decodeRowDescription } from '../protocol/row-decoder.js';
+import type { MaskingPlan } from './masking-plan.js';
+import type { ResultMasking } from './result-masking.js';
 import type { ClientChannel } from './client-channel.js';
 import type { StatementContext, StatementDecision } from './decide-statement.js';
 import { ExtendedQuery } from './extended-query.js';
@@ -37,6 +42,9 @@ export class SessionRelay {
   private reason: CloseReason | undefined;
   private detail = '';
   private waitingForDrain = false;
+  /** A RowDescription held back while the catalog loads what masking needs; later chunks wait behind it. */
+  private held: BackendFrame | undefined;
+  private backlog: Buffer[] = [];
 
   constructor(
     readonly channel: ClientChannel,
@@ -44,9 +52,12 @@ export class SessionRelay {
     readonly recorder: SessionRecorder,
     readonly statements: StatementContext,
     private readonly logger: ProxyLogger,
+    private readonly masking: ResultMasking,
   ) {
     this.tracker = new ResponseTracker({
       completed: (command) => this.completed(command),
+      describeRows: (command, frame) => this.describeRows(command, frame),
+      catalogChanged: () => this.masking.catalogChanged(),
       fault: (detail) =>
         this.stop('protocol_violation', detail, fatal(SqlState.ProtocolViolation, 'protocol violation')),
     });
@@ -117,8 +128,11 @@ export class SessionRelay {
     }
   }
 
-  track(sequence: number): TrackedCommand {
-    return { sequence, startedAt: process.hrtime.bigint(), rows: null };
+  /** A command about to be forwarded; results are masked when its plan asks for anything. */
+  track(sequence: number, plan?: MaskingPlan): TrackedCommand {
+    const command: TrackedCommand = { sequence, startedAt: process.hrtime.bigint(), rows: null };
+    if (plan?.active) command.masking = this.masking.begin(plan);
+    return command;
   }
 
   forwarded(sequence: number): void {
@@ -185,8 +199,12 @@ export class SessionRelay {
   }
 
   private fromUpstream(chunk: Buffer): void {
+    if (this.held) {
+      this.backlog.push(chunk);
+      return;
+    }
     let corked = false;
-    this.reader.read(chunk, (frame) => {
+    const consumed = this.reader.read(chunk, (frame) => {
       if (isProtocolViolation(frame)) {
         this.stop(
           'protocol_violation',
@@ -195,30 +213,106 @@ export class SessionRelay {
         );
         return false;
       }
-      const out = this.tracker.onFrame(frame);
-      if (this.stopped) return false;
-      if (out === null) return true;
+      if (frame.code === BackendCode.RowDescription && this.holdForCatalog(frame)) return false;
       if (!corked) {
         // The frames of one chunk leave in one write, as they arrived.
         this.channel.socket.cork();
         corked = true;
       }
-      if (!this.channel.write(out) && !this.waitingForDrain) {
-        // A slow client slows the server down instead of filling our memory.
-        this.waitingForDrain = true;
-        this.upstream.pause();
-        this.channel.socket.once('drain', () => {
-          this.waitingForDrain = false;
-          this.upstream.resume();
-        });
-      }
-      return true;
+      return this.relayFrame(frame);
     });
     if (corked) this.channel.socket.uncork();
+    if (this.held && consumed < chunk.length) this.backlog.unshift(chunk.subarray(consumed));
+  }
+
+  private relayFrame(frame: BackendFrame): boolean {
+    const out = this.tracker.onFrame(frame);
+    if (this.stopped) return false;
+    if (frame.code === BackendCode.ReadyForQuery && this.tracker.status === 'I')
+      this.masking.transactionEnded();
+    if (out === null) return true;
+    if (!this.channel.write(out) && !this.waitingForDrain) {
+      // A slow client slows the server down instead of filling our memory.
+      this.waitingForDrain = true;
+      this.upstream.pause();
+      this.channel.socket.once('drain', () => {
+        this.waitingForDrain = false;
+        if (!this.held) this.upstream.resume();
+      });
+    }
+    return true;
+  }
+
+  /**
+   * A RowDescription of a masked result naming relations the catalog cache
+   * does not know: the server's frames wait (the upstream is paused) until
+   * the catalog connection answered. If it cannot, the unknown columns are
+   * masked whole (result-masking.ts), never passed.
+   */
+  private holdForCatalog(frame: BackendFrame): boolean {
+    const masking = this.tracker.maskedRowsCommand?.masking;
+    if (!masking) return false;
+    const fields = decodeRowDescription(frame.frame);
+    if (isProtocolViolation(fields)) return false; // the tracker's decode reports it
+    const missing = this.masking.missing(masking, fields);
+    if (missing.oids.length === 0 && missing.names.length === 0) return false;
+    this.held = frame;
+    this.upstream.pause();
+    this.masking
+      .load(masking, fields)
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { sessionId: this.recorder.sessionId, err: error instanceof Error ? error.message : String(error) },
+          'catalog lookup failed: unresolved columns are masked whole',
+        ),
+      )
+      .finally(() => this.release());
+    return true;
+  }
+
+  private release(): void {
+    const frame = this.held!;
+    this.held = undefined;
+    if (this.stopped) return;
+    this.channel.socket.cork();
+    this.relayFrame(frame);
+    this.channel.socket.uncork();
+    const backlog = this.backlog;
+    this.backlog = [];
+    for (const [index, chunk] of backlog.entries()) {
+      if (this.stopped) return;
+      this.fromUpstream(chunk);
+      if (this.held) {
+        this.backlog.push(...backlog.slice(index + 1));
+        return;
+      }
+    }
+    if (!this.waitingForDrain) this.upstream.resume();
+  }
+
+  private describeRows(command: TrackedCommand, frame: Buffer): Buffer | null {
+    const fields = decodeRowDescription(frame);
+    if (isProtocolViolation(fields)) {
+      this.stop(
+        'protocol_violation',
+        `upstream: ${fields.message}`,
+        fatal(SqlState.ProtocolViolation, 'protocol violation'),
+      );
+      return null;
+    }
+    const described = this.masking.describe(command.masking!, fields);
+    return described.every((field, i) => field === fields[i]) ? frame : backend.rowDescription(described);
   }
 
   private completed(command: TrackedCommand): void {
     const durationMs = Number(process.hrtime.bigint() - command.startedAt) / 1e6;
+    const report = command.masking?.report;
+    if (report && !report.isEmpty) {
+      // Names and counts only (MaskingReport cannot hold a value).
+      this.recorder
+        .masked(command.sequence, report.toMaskedColumns())
+        .catch((error: unknown) => this.appendFailed('ResultMasked', error));
+    }
     this.recorder
       .completed(command.sequence, {
         rows: command.rows,

@@ -17,7 +17,7 @@ export async function relaySimpleQuery(relay: SessionRelay, message: Query): Pro
     relay.blocked(sequence, decision.refusal);
     return relay.refuseSimple(decision.refusal, touchesTransaction);
   }
-  relay.forward(message.frame, { kind: 'query', command: relay.track(sequence) });
+  relay.forward(message.frame, { kind: 'query', command: relay.track(sequence, decision.masking) });
   relay.forwarded(sequence);
 }
 

@@ -24,6 +24,38 @@ import { psql, requirePasswords, ROLES } from '../../testing/postgres-auth.js';
 import { startPgProxy, type PgProxy } from '../pg-proxy-server.js';
 import type { PgProxyOptions } from '../proxy-options.js';
 
+/**
+ * Columns the shipped policy data marks sensitive (public.users.email
+ * partial, ssn hash); `card` and `note` are not named, the credit_card
+ * detector finds what they hold. The raw values are exported so tests can
+ * assert they never reach a client or an event.
+ */
+export const SENSITIVE_ROWS = [
+  {
+    id: 1,
+    email: 'alice.liddell@example.com',
+    ssn: '123-45-6789',
+    card: '4111 1111 1111 1111',
+    note: 'paid with 4012888888881881 today',
+  },
+  {
+    id: 2,
+    email: 'bob.builder@example.org',
+    ssn: '987-65-4329',
+    card: '5500 0000 0000 0004',
+    note: 'nothing to see',
+  },
+] as const;
+
+const SENSITIVE_SCHEMA = [
+  'CREATE TABLE public.users (id int PRIMARY KEY, email text, ssn text, card text, note text)',
+  `INSERT INTO public.users VALUES ${SENSITIVE_ROWS.map(
+    (r) => `(${r.id}, '${r.email}', '${r.ssn}', '${r.card}', '${r.note}')`,
+  ).join(', ')}`,
+  'CREATE VIEW public.users_v AS SELECT id, email, ssn FROM public.users',
+  'CREATE VIEW public.users_shout AS SELECT id, upper(email) AS shout FROM public.users_v',
+];
+
 export const TARGET = { name: 'prod-db', labels: { env: 'production', kind: 'database' } };
 export const DEPLOYER = 'ci-deployer';
 export const STRANGER = 'stranger-agent';
@@ -106,6 +138,8 @@ export async function startProxyWorld(): Promise<ProxyWorld> {
         'CREATE TABLE public.accounts (id int PRIMARY KEY, owner text NOT NULL)',
         "INSERT INTO public.accounts VALUES (1, 'alice'), (2, 'bob'), (3, 'carol')",
         `GRANT ALL ON public.accounts TO ${ROLES.scram.user}`,
+        ...SENSITIVE_SCHEMA,
+        `GRANT ALL ON public.users, public.users_v, public.users_shout TO ${ROLES.scram.user}`,
       ].join(';'),
     );
     const policy = await PolicyEngine.load(

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { createMasker, createScanner, MaskingReport } from '@portcullis/masking';
+import type { PolicyDecision, PostgresCommand } from '@portcullis/policy';
+import { classifyCommand, initSqlParser } from '@portcullis/sql';
+import { backend, frontend } from '../protocol/index.js';
+import { FrontendParser } from '../protocol/frontend-parser.js';
+import type { FrontendParseResult } from '../protocol/messages.js';
+import { decodeDataRow } from '../protocol/row-decoder.js';
+import { bindWithTextResults, describePortal } from './masking-messages.js';
+import { COPY_REFUSAL, DERIVED_REFUSAL, derivedMethod, maskingRefusal, planMasking } from './masking-plan.js';
+import { ColumnCatalog } from './column-catalog.js';
+import type { ColumnSensitivity } from './column-sensitivity.js';
+import { ResultMasking } from './result-masking.js';
+import { RowMasker } from './row-masker.js';
+
+const decision = (mask: PolicyDecision['mask'], derived: 'mask' | 'deny' = 'mask'): PolicyDecision => ({
+  allow: true,
+  deny: [],
+  review: { required: false, approver_groups: [], ttl_seconds: 900, min_approvals: 1 },
+  mask,
+  mask_derived: derived,
+  decision_id: 'd',
+  entrypoint: 'command',
+  bundle_revision: 'r',
+  evaluation_ns: 0,
+});
+const command = (text: string): PostgresCommand => ({ text, protocol: 'postgres', ...classifyCommand(text) });
+const EMAIL = [{ column: 'public.users.email', method: 'partial' as const }];
+
+/** Parses one client message after a startup, as the proxy's own parser would. */
+function parseOne(bytes: Buffer): FrontendParseResult {
+  const parser = new FrontendParser();
+  let out: FrontendParseResult | undefined;
+  parser.parse(frontend.startupMessage({ user: 'u', database: 'd' }), () => undefined);
+  parser.parse(bytes, (m) => (out = m));
+  return out!;
+}
+
+describe('masking plan', () => {
+  before(() => initSqlParser());
+
+  it('deny mode refuses a derived read before it runs, and a plain one is not refused', () => {
+    for (const sql of [
+      'SELECT upper(email) FROM users',
+      'SELECT row_to_json(u) FROM users u',
+      "SELECT email || '' FROM users",
+    ]) {
+      const c = command(sql);
+      assert.equal(maskingRefusal(planMasking(decision(EMAIL, 'deny'), c), c), DERIVED_REFUSAL, sql);
+    }
+    const plain = command('SELECT email AS e FROM users');
+    assert.equal(maskingRefusal(planMasking(decision(EMAIL, 'deny'), plain), plain), undefined);
+    const derived = command('SELECT upper(email) FROM users');
+    assert.equal(maskingRefusal(planMasking(decision(EMAIL, 'mask'), derived), derived), undefined);
+  });
+
+  it('COPY TO of a sensitive column is refused; without sensitive columns it is not', () => {
+    const c = command('COPY users TO STDOUT');
+    assert.equal(maskingRefusal(planMasking(decision(EMAIL), c), c), COPY_REFUSAL);
+    const clean = command('COPY accounts TO STDOUT');
+    assert.equal(maskingRefusal(planMasking(decision([]), clean), clean), undefined);
+  });
+
+  it('a plan with only detectors is active; with nothing it is not', () => {
+    const c = command('SELECT 1');
+    assert.equal(planMasking(decision([{ detector: 'credit_card', method: 'redact' }]), c).active, true);
+    assert.equal(planMasking(decision([]), c).active, false);
+  });
+
+  it('derived values are never masked with partial', () => {
+    assert.equal(derivedMethod(['partial']), 'redact');
+    assert.equal(derivedMethod(['hash']), 'hash');
+    assert.equal(derivedMethod(['hash', 'partial']), 'redact');
+    assert.equal(derivedMethod([]), 'redact');
+  });
+});
+
+describe('masking messages', () => {
+  it('a Bind asking for binary results is rewritten to ask for text, parameters untouched', () => {
+    const body = Buffer.concat([
+      Buffer.from('p1\0s1\0'),
+      Buffer.from([0, 1, 0, 0]), // one parameter format: text
+      Buffer.from([0, 1, 0, 0, 0, 2]), // one parameter, 2 bytes
+      Buffer.from('42'),
+      Buffer.from([0, 2, 0, 1, 0, 1]), // two result formats: binary, binary
+    ]);
+    const bind = Buffer.concat([Buffer.from([0x42, 0, 0, 0, body.length + 4]), body]);
+    const message = parseOne(bindWithTextResults(bind, 2));
+    assert.equal(message.type, 'bind');
+    if (message.type !== 'bind') return;
+    assert.deepEqual(message.resultFormats, []);
+    assert.equal(message.portalName, 'p1');
+    assert.equal(message.parameters[0]!.toString(), '42');
+  });
+
+  it('describePortal is a well-formed Describe', () => {
+    const message = parseOne(describePortal('portal'));
+    assert.deepEqual(message.type === 'describe' ? { target: message.target, name: message.name } : message, {
+      target: 'portal',
+      name: 'portal',
+    });
+  });
+});
+
+describe('row masker', () => {
+  it('masks whole values, masks detected spans, counts, and passes an untouched row as the same frame', () => {
+    const report = new MaskingReport();
+    const tally = report.tally({ column: 'public.users.email', method: 'partial' });
+    const rows = new RowMasker(
+      [undefined, { kind: 'mask', method: 'partial', tally }, { kind: 'scan', column: 'public.users.note' }],
+      {
+        masker: createMasker(),
+        scanner: createScanner({ kinds: ['credit_card'] }),
+        detectorMethods: { credit_card: 'redact' },
+        report,
+      },
+    );
+    const row = backend.dataRow(['1', 'alice.liddell@example.com', 'card 4111111111111111']);
+    const masked = rows.mask(row);
+    assert.ok(Buffer.isBuffer(masked));
+    const values = decodeDataRow(masked as Buffer) as Buffer[];
+    assert.deepEqual(
+      values.map((v) => v.toString()),
+      ['1', 'a***@example.com', 'card ****'],
+    );
+    const clean = backend.dataRow(['2', null, 'nothing']);
+    assert.equal(rows.mask(clean), clean, 'no copy when nothing changed');
+    assert.deepEqual(report.toMaskedColumns(), [
+      { column: 'public.users.email', method: 'partial', count: 1 },
+      { column: 'public.users.note', method: 'redact', detector: 'credit_card', count: 1 },
+    ]);
+    assert.ok(!JSON.stringify(report.toMaskedColumns()).includes('alice'));
+  });
+});
+
+describe('result masking fails closed', () => {
+  before(() => initSqlParser());
+
+  it('a column whose relation the catalog cannot resolve is masked whole, as text', async () => {
+    const catalog = new ColumnCatalog(() => Promise.reject(new Error('catalog down')));
+    const sensitivity = { methodsOf: () => new Map() } as unknown as ColumnSensitivity;
+    const masking = new ResultMasking(catalog, sensitivity, createMasker(), false);
+    const plan = planMasking(decision([]), command('SELECT * FROM somewhere'));
+    const state = masking.begin({ ...plan, active: true });
+    const fields = [
+      {
+        name: 'secret',
+        tableOid: 424242,
+        columnNumber: 1,
+        typeOid: 23,
+        typeSize: 4,
+        typeModifier: -1,
+        format: 0 as const,
+      },
+    ];
+    await assert.rejects(masking.load(state, fields), /catalog down/);
+    const described = masking.describe(state, fields);
+    assert.equal(described[0]!.typeOid, 25, 'presented as text');
+    const masked = state.rows!.mask(backend.dataRow(['123']));
+    assert.deepEqual((decodeDataRow(masked as Buffer) as Buffer[]).map(String), ['****']);
+    assert.deepEqual(state.report.toMaskedColumns(), [
+      { column: 'secret (unresolved)', method: 'redact', count: 1 },
+    ]);
+  });
+
+  it('a binary value in a masked or scanned column becomes NULL, never passes', () => {
+    const catalog = new ColumnCatalog(() => Promise.reject(new Error('unused')));
+    const sensitivity = { methodsOf: () => new Map() } as unknown as ColumnSensitivity;
+    const masking = new ResultMasking(catalog, sensitivity, createMasker(), false);
+    const plan = planMasking(decision([{ detector: 'credit_card', method: 'redact' }]), command('SELECT 1'));
+    const state = masking.begin(plan);
+    const fields = [
+      {
+        name: 'x',
+        tableOid: 0,
+        columnNumber: 0,
+        typeOid: 25,
+        typeSize: -1,
+        typeModifier: -1,
+        format: 1 as const,
+      },
+    ];
+    masking.describe(state, fields);
+    const masked = state.rows!.mask(backend.dataRow(['4111111111111111']));
+    assert.deepEqual(decodeDataRow(masked as Buffer), [null]);
+  });
+});
