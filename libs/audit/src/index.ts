@@ -13,3 +13,4 @@ export {
   type MaskedColumns,
 } from './session/session-recorder.js';
 export { admitSession, type Admission, type AdmissionRequest } from './session-admission.js';
+export { isLoopbackAddress } from './loopback.js';

@@ -1,5 +1,5 @@
 import { initSqlParser } from '@portcullis/sql';
-import { isIP } from 'node:net';
+import { isLoopbackAddress } from '@portcullis/audit';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, type Socket } from 'node:net';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
@@ -90,12 +90,7 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
 }
 
 function assertLoopback(host: string): void {
-  const loopback =
-    host === 'localhost' ||
-    (isIP(host) === 4 && host.startsWith('127.')) ||
-    host === '::1' ||
-    host === '::ffff:127.0.0.1';
-  if (!loopback) {
+  if (!isLoopbackAddress(host)) {
     throw new PgProxyConfigError(
       `refusing to listen on ${host}: clients send their token in cleartext and TLS to clients is not supported yet; listen on a loopback address`,
     );

@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import type { RecordedEvent } from '@portcullis/events';
 import { createTokenVerifier } from '@portcullis/identity';
-import { postgresBinDir } from '@portcullis/test-support';
 import { frontend } from '../protocol/index.js';
 import { ROLES } from '../testing/postgres-auth.js';
 import { startPgProxy, PgProxyConfigError } from './pg-proxy-server.js';
-import { DEPLOYER, STRANGER, TARGET, startProxyWorld, type ProxyWorld } from './testing/proxy-fixture.js';
-
-const execFileAsync = promisify(execFile);
+import {
+  DEPLOYER,
+  STRANGER,
+  TARGET,
+  psqlThroughProxy,
+  startProxyWorld,
+  type ProxyWorld,
+} from './testing/proxy-fixture.js';
 
 describe('the PostgreSQL proxy with real peers', () => {
   let world: ProxyWorld;
@@ -35,33 +36,6 @@ describe('the PostgreSQL proxy with real peers', () => {
     return c;
   }
 
-  async function psqlThroughProxy(sql: string): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, PGPASSWORD: await world.oidc.issueToken(DEPLOYER), PGSSLMODE: 'disable' };
-    const args = [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(world.proxy.address.port),
-      '-U',
-      'agent',
-      '-d',
-      TARGET.name,
-    ];
-    try {
-      const { stdout, stderr } = await execFileAsync(
-        join(postgresBinDir(), 'psql'),
-        [...args, '-w', '-Atc', sql],
-        {
-          env,
-        },
-      );
-      return { code: 0, stdout: stdout.trim(), stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout.trim(), stderr: e.stderr };
-    }
-  }
-
   async function streamOf(sessionId: string): Promise<RecordedEvent[]> {
     return (await world.sessions()).get(`session-${sessionId}`) ?? [];
   }
@@ -76,13 +50,13 @@ describe('the PostgreSQL proxy with real peers', () => {
   }
 
   it('psql: an allowed SELECT returns rows', async () => {
-    const result = await psqlThroughProxy('SELECT owner FROM public.accounts ORDER BY id');
+    const result = await psqlThroughProxy(world, 'SELECT owner FROM public.accounts ORDER BY id');
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'alice\nbob\ncarol');
   });
 
   it('psql: DROP TABLE on a production target is denied, the table stays, the session goes on', async () => {
-    const result = await psqlThroughProxy('DROP TABLE public.accounts');
+    const result = await psqlThroughProxy(world, 'DROP TABLE public.accounts');
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /ERROR:\s+portcullis: denied: /);
     assert.equal(world.direct("SELECT to_regclass('public.accounts') IS NOT NULL"), 't');
@@ -317,7 +291,7 @@ describe('the PostgreSQL proxy with real peers', () => {
     } finally {
       await c.end();
     }
-    const result = await psqlThroughProxy('SHOW session_authorization');
+    const result = await psqlThroughProxy(world, 'SHOW session_authorization');
     assert.equal(result.stdout, ROLES.scram.user, 'SQL still answers, but the startup never announced it');
   });
 

@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import type { RecordedEvent } from '@portcullis/events';
 import { PolicyEngine } from '@portcullis/policy';
-import { grantingPolicyBundle, postgresBinDir, tempDir, type TempDir } from '@portcullis/test-support';
+import { grantingPolicyBundle, tempDir, type TempDir } from '@portcullis/test-support';
 import { ROLES } from '../testing/postgres-auth.js';
 import { startPgProxy, type PgProxy } from './pg-proxy-server.js';
 import {
   DEPLOYER,
   SENSITIVE_ROWS,
   TARGET,
+  psqlThroughProxy,
   startProxyWorld,
   type ProxyWorld,
 } from './testing/proxy-fixture.js';
@@ -44,8 +43,6 @@ function assertNoSecret(value: unknown, label: string): void {
     assert.ok(!text.includes(secret.toLowerCase()), `${label}: raw value ${secret} leaked in ${text}`);
   }
 }
-
-const execFileAsync = promisify(execFile);
 
 describe('result masking: the bypass corpus', () => {
   let world: ProxyWorld;
@@ -246,7 +243,7 @@ describe('result masking: the bypass corpus', () => {
       'SELECT * FROM users_v',
       'SELECT upper(email), row_to_json(u) FROM users u',
     ]) {
-      const out = await psqlThroughProxy(sql);
+      const out = await psqlThroughProxy(world, sql);
       assert.equal(out.code, 0, out.stderr);
       assert.ok(out.stdout.length > 0);
       assertNoSecret(out.stdout, `psql ${sql}`);
@@ -255,7 +252,7 @@ describe('result masking: the bypass corpus', () => {
 
   it('COPY of a sensitive table to the client is refused', async () => {
     for (const sql of ['COPY users TO STDOUT', 'COPY (SELECT email FROM users) TO STDOUT']) {
-      const out = await psqlThroughProxy(sql);
+      const out = await psqlThroughProxy(world, sql);
       assert.notEqual(out.code, 0);
       assert.match(out.stderr, /portcullis: denied: COPY of a sensitive column/);
       assertNoSecret(out.stdout, sql);
@@ -343,33 +340,6 @@ describe('result masking: the bypass corpus', () => {
       await writer.end();
     }
   });
-
-  async function psqlThroughProxy(sql: string): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, PGPASSWORD: await world.oidc.issueToken(DEPLOYER), PGSSLMODE: 'disable' };
-    const args = [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(world.proxy.address.port),
-      '-U',
-      'agent',
-      '-d',
-      TARGET.name,
-    ];
-    try {
-      const { stdout, stderr } = await execFileAsync(
-        join(postgresBinDir(), 'psql'),
-        [...args, '-w', '-Atc', sql],
-        {
-          env,
-        },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
 });
 
 function typed(code: string, body: Buffer): Buffer {

@@ -67,6 +67,8 @@ export function generateEd25519OpenSshKey(comment = 'portcullis-ssh-proxy'): str
     sshString(Buffer.concat([unpadded, padding])),
   ]);
   const lines = body.toString('base64').match(/.{1,70}/g) ?? [];
+  // Only the armour of the format: the key inside is generated on first start
+  // and written to the operator's hostKeyFile (mode 0600); none is in the repository.
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`;
 }
 

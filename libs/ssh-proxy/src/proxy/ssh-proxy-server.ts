@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import ssh2 from 'ssh2';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
+import { isLoopbackAddress } from '@portcullis/audit';
 import { handleConnection, type LiveConnection } from './handle-connection.js';
 import { loadOrCreateHostKey } from './host-key.js';
 import { silentLogger, type SshProxyOptions } from './proxy-options.js';
@@ -88,8 +88,7 @@ function assertTargets(options: SshProxyOptions): void {
 }
 
 function assertLoopback(host: string): void {
-  const loopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
-  if (!loopback)
+  if (!isLoopbackAddress(host))
     throw new SshProxyConfigError(
       `refusing to listen on ${host}: the SSH proxy is loopback-only until the gateway fronts it; listen on a loopback address`,
     );

@@ -3,7 +3,9 @@
  * upstream, oidc-provider issuing tokens, the shipped policy bundle with test
  * grants in its data, and a pglite event store.
  */
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { AppendResult, EventStore, ExpectedRevision } from '@portcullis/eventstore';
 import { openSqlEventStore } from '@portcullis/eventstore';
 import type { NewEvent, RecordedEvent } from '@portcullis/events';
@@ -13,6 +15,7 @@ import { PolicyEngine } from '@portcullis/policy';
 import { initSqlParser } from '@portcullis/sql';
 import {
   grantingPolicyBundle,
+  postgresBinDir,
   startOidcProvider,
   startPostgres,
   tempDir,
@@ -200,3 +203,28 @@ export async function startProxyWorld(): Promise<ProxyWorld> {
 }
 
 export const streamOf = sessionStream;
+
+export interface PsqlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Real psql through the proxy as the deployer (a fresh token), `-Atc sql`; never throws on a non-zero exit. */
+export async function psqlThroughProxy(world: ProxyWorld, sql: string): Promise<PsqlResult> {
+  const env = { ...process.env, PGPASSWORD: await world.oidc.issueToken(DEPLOYER), PGSSLMODE: 'disable' };
+  const args = ['-h', '127.0.0.1', '-p', String(world.proxy.address.port), '-U', 'agent', '-d', TARGET.name];
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      join(postgresBinDir(), 'psql'),
+      [...args, '-w', '-Atc', sql],
+      {
+        env,
+      },
+    );
+    return { code: 0, stdout: stdout.trim(), stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout.trim(), stderr: e.stderr };
+  }
+}
