@@ -10,7 +10,41 @@ export {
   type CommandBlock,
   type CommandCompletion,
   type SessionClosing,
+  type RecordedOutput,
   type MaskedColumns,
+  type AuditMode,
 } from './session/session-recorder.js';
-export { admitSession, type Admission, type AdmissionRequest } from './session-admission.js';
+export { AuditBuffer, AuditBufferFullError } from './session/audit-buffer.js';
+export {
+  admitSession,
+  admitSessionWithApprovals,
+  DEFAULT_SESSION_WINDOW_SECONDS,
+  type Admission,
+  type AdmissionRequest,
+} from './session-admission.js';
 export { isLoopbackAddress } from './loopback.js';
+export {
+  decide as decideApproval,
+  evolve as evolveApproval,
+  foldApproval,
+  type ApprovalState,
+  type ApprovalStatus,
+  type ApprovalCommand,
+  type Decider,
+  type Decision as ApprovalDecision,
+} from './approvals/approval.js';
+export {
+  runApprovalCommand,
+  asApprovalEvent,
+  type ApprovalWriter,
+  type ApprovalCommandResult,
+} from './approvals/approval-stream.js';
+export {
+  StoreApprovalGate,
+  type ApprovalGate,
+  type ApprovalRequest,
+  type ApprovalOutcome,
+  type PendingApproval,
+  type SessionGrant,
+  type StoreApprovalGateOptions,
+} from './approvals/approval-gate.js';

@@ -1,5 +1,6 @@
 import type { Identity } from '@portcullis/events';
 import type { PolicyDecision, PolicyEngine } from '@portcullis/policy';
+import type { ApprovalGate, SessionGrant } from './approvals/approval-gate.js';
 
 export interface AdmissionRequest {
   readonly identity: Identity;
@@ -12,16 +13,33 @@ export interface AdmissionRequest {
   readonly clientAddress: string;
   /** Injected so tests can fix time. */
   readonly now?: () => number;
+  /** A session approval was granted and its window is open (policy sees `approval.granted`). */
+  readonly approvalGranted?: boolean;
 }
 
 export type Admission =
-  | { readonly admitted: true; readonly decision: PolicyDecision }
+  | {
+      readonly admitted: true;
+      readonly decision: PolicyDecision;
+      /** Admitted through just-in-time access: commands are refused after `grant.until`. */
+      readonly grant?: SessionGrant;
+    }
   /** `reason` goes into SessionRejected; `detail` says why, for the audit trail only. */
   | {
       readonly admitted: false;
       readonly reason: 'policy_denied';
       readonly detail: string;
       readonly decision: PolicyDecision;
+    }
+  /** Policy wants a human to approve the session first: the client is told which approval to wait for. */
+  | {
+      readonly admitted: false;
+      readonly reason: 'approval_pending';
+      readonly detail: string;
+      readonly decision: PolicyDecision;
+      readonly approvalId: string;
+      /** Safe to show the client: the approval id and where to decide it. */
+      readonly clientMessage: string;
     };
 
 /**
@@ -39,7 +57,7 @@ export function admitSession(policy: PolicyEngine, request: AdmissionRequest): A
       labels: { ...request.target.labels },
     },
     session: { id: request.sessionId, client_ip: request.clientAddress },
-    approval: { granted: false },
+    approval: { granted: request.approvalGranted === true },
     now_ns: (request.now?.() ?? Date.now()) * 1_000_000,
   });
   if (decision.allow && decision.deny.length === 0 && !decision.review.required)
@@ -52,4 +70,59 @@ export function admitSession(policy: PolicyEngine, request: AdmissionRequest): A
         ? `session approval required: ${(decision.review.reasons ?? []).join('; ')}`
         : 'not allowed by policy';
   return { admitted: false, reason: 'policy_denied', detail, decision };
+}
+
+/** How long a granted session approval lets its requester in, unless configured. */
+export const DEFAULT_SESSION_WINDOW_SECONDS = 3600;
+
+/**
+ * Session admission with just-in-time access. When policy wants a human to
+ * approve the session (and denies nothing), a grant whose window is still
+ * open lets the session in (policy decides again with `approval.granted`);
+ * otherwise a session approval is requested (or the pending one reused) and
+ * the session is refused with the approval's id, so the client can reconnect
+ * once a human granted it. Without a gate, review stays a refusal.
+ */
+export async function admitSessionWithApprovals(
+  policy: PolicyEngine,
+  request: AdmissionRequest,
+  approvals: ApprovalGate | undefined,
+  windowSeconds: number = DEFAULT_SESSION_WINDOW_SECONDS,
+): Promise<Admission> {
+  const first = admitSession(policy, request);
+  const { decision } = first;
+  const reviewOnly = !decision.error && decision.deny.length === 0 && decision.review.required;
+  if (first.admitted || !approvals || !reviewOnly) return first;
+  const access = approvals.sessionAccess(request.identity, request.target.name);
+  if (access.granted) {
+    const again = admitSession(policy, { ...request, approvalGranted: true });
+    return again.admitted ? { ...again, grant: access.granted } : again;
+  }
+  const reasons = (decision.review.reasons ?? []).join('; ') || 'policy requires approval';
+  const approvalId =
+    access.pending ??
+    (
+      await approvals.request({
+        scope: 'session',
+        sessionId: request.sessionId,
+        requester: request.identity,
+        targetName: request.target.name,
+        text: `open a ${request.target.protocol} session to ${request.target.name}`,
+        reason: reasons,
+        approverGroups: decision.review.approver_groups,
+        minApprovals: decision.review.min_approvals,
+        ttlSeconds: decision.review.ttl_seconds,
+        windowSeconds,
+      })
+    ).approvalId;
+  return {
+    admitted: false,
+    reason: 'approval_pending',
+    detail: `session approval ${approvalId} pending: ${reasons}`,
+    decision,
+    approvalId,
+    clientMessage:
+      `portcullis: session approval ${approvalId} required (${reasons}); ` +
+      `decide with: ${approvals.whereToDecide(approvalId)}; reconnect once granted`,
+  };
 }

@@ -21,6 +21,7 @@ export { STATEMENT_KINDS } from './classification.js';
 export { SqlClassifier, type SqlClassifierOptions } from './classify-command.js';
 export { SqlParserNotReadyError } from './errors.js';
 export { fingerprint, normalize } from './fingerprint.js';
+export { copyOutput, type CopyOutput } from './copy-output.js';
 export { initSqlParser, isSqlParserReady } from './parser.js';
 export type { SensitiveFlow, SensitiveFlowKind } from './sensitive-flows.js';
 

@@ -13,6 +13,10 @@ export interface PolicyGrant {
   appIds: string[];
   /** Targets granted, by label, e.g. `[{ env: ['production'], kind: ['database'] }]`. */
   targetLabels: Record<string, string[]>[];
+  /** The grant demands just-in-time approval before each session opens. */
+  sessionReview?: boolean;
+  /** How long approvers have to decide (the data's review default), e.g. 1 to test expiry. */
+  reviewTtlSeconds?: number;
 }
 
 /**
@@ -26,14 +30,22 @@ export async function grantingPolicyBundle(dir: string, grant: PolicyGrant): Pro
   await promisify(execFile)('tar', ['xzf', SHIPPED_BUNDLE, '-C', bundleDir]);
   const dataFile = join(bundleDir, 'data.json');
   const data = JSON.parse(await readFile(dataFile, 'utf8')) as {
-    portcullis: { issuers: Record<string, unknown>; grants: Record<string, unknown> };
+    portcullis: {
+      issuers: Record<string, unknown>;
+      grants: Record<string, unknown>;
+      review_defaults: Record<string, unknown>;
+    };
   };
+  if (grant.reviewTtlSeconds !== undefined) {
+    data.portcullis.review_defaults.ttl_seconds = grant.reviewTtlSeconds;
+  }
   data.portcullis.issuers[grant.issuer] = { description: 'test OIDC provider' };
   data.portcullis.grants['test-grant'] = {
     description: 'test: these applications may open sessions to these targets',
     issuer: grant.issuer,
     app_ids: grant.appIds,
     target_labels: grant.targetLabels,
+    ...(grant.sessionReview ? { session_review: true } : {}),
   };
   await writeFile(dataFile, JSON.stringify(data));
   return bundleDir;

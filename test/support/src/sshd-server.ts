@@ -10,6 +10,8 @@ import { tempDir } from './temp-dir.js';
 export interface SshdServerOptions {
   /** Public key lines (`ssh-ed25519 AAAA…`) allowed to log in. */
   readonly authorizedKeys: readonly string[];
+  /** More sshd_config lines (e.g. `AcceptEnv LANG LC_*`). */
+  readonly extraConfig?: readonly string[];
 }
 
 export interface SshdServer {
@@ -63,6 +65,7 @@ export async function startSshd(options: SshdServerOptions): Promise<SshdServer>
       'AllowTcpForwarding no',
       'X11Forwarding no',
       'LogLevel ERROR',
+      ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
   );

@@ -5,6 +5,7 @@ import { sessionStream, type SessionOpenedData } from '@portcullis/events';
 import { openSqlEventStore, WrongExpectedRevisionError, type EventStore } from '@portcullis/eventstore';
 import { tempDir, type TempDir } from '@portcullis/test-support';
 import { FLUSH_AFTER_MS, SessionRecorder } from './session-recorder.js';
+import { AuditBuffer, AuditBufferFullError } from './audit-buffer.js';
 
 const context = { actor: 'sp-test', gatewayInstance: 'gw-test' };
 
@@ -196,5 +197,85 @@ describe('SessionRecorder on a real store (pglite)', () => {
     assert.ok(Date.now() - started < FLUSH_AFTER_MS + 1000);
     const types = (await store.readStream(sessionStream(id))).map((e) => e.type);
     assert.equal(types.at(-1), 'CommandCompleted');
+  });
+});
+
+describe('SessionRecorder in async audit mode (pglite)', () => {
+  let dir: TempDir;
+  let store: EventStore;
+  before(async () => {
+    dir = await tempDir('portcullis-audit-async-');
+    store = (await openSqlEventStore({ kind: 'pglite', dataDir: dir.path })).store;
+  });
+  after(async () => {
+    await store.close();
+    await dir.remove();
+  });
+
+  /** The real store, with appends that can be held (a slow or unreachable store). */
+  function holdable(inner: EventStore) {
+    let hold: Promise<void> | undefined;
+    let releaseHold = () => {};
+    const wrapped: EventStore = Object.create(inner) as EventStore;
+    wrapped.append = async (...args) => {
+      await hold;
+      return inner.append(...args);
+    };
+    return {
+      store: wrapped,
+      holdAppends() {
+        hold = new Promise((resolve) => (releaseHold = resolve));
+      },
+      releaseAppends() {
+        releaseHold();
+        hold = undefined;
+      },
+    };
+  }
+
+  it('answers decide before the pair is durable, then makes it durable in order', async () => {
+    const id = randomUUID();
+    const gated = holdable(store);
+    const buffer = new AuditBuffer(100);
+    const recorder = await SessionRecorder.open(gated.store, opened(id), context, { kind: 'async', buffer });
+    gated.holdAppends();
+    const received = { protocol: 'postgres' as const, text: 'select 1', classification: {} };
+    assert.equal(await recorder.decide(received, decision), 1);
+    assert.equal(await recorder.decide(received, decision), 2);
+    assert.equal(buffer.pending, 4, 'four events accepted, none durable yet');
+    assert.deepEqual(
+      (await store.readStream(sessionStream(id))).map((e) => e.type),
+      ['SessionOpened'],
+    );
+    gated.releaseAppends();
+    await recorder.settled();
+    assert.equal(buffer.pending, 0);
+    const events = await store.readStream(sessionStream(id));
+    assert.deepEqual(
+      events.map((e) => [e.type, (e.data as { sequence?: number }).sequence]),
+      [
+        ['SessionOpened', undefined],
+        ['CommandReceived', 1],
+        ['CommandDecided', 1],
+        ['CommandReceived', 2],
+        ['CommandDecided', 2],
+      ],
+    );
+  });
+
+  it('refuses a command when the buffer is full, and takes commands again once the store catches up', async () => {
+    const id = randomUUID();
+    const gated = holdable(store);
+    const buffer = new AuditBuffer(4);
+    const recorder = await SessionRecorder.open(gated.store, opened(id), context, { kind: 'async', buffer });
+    gated.holdAppends();
+    const received = { protocol: 'postgres' as const, text: 'select 1', classification: {} };
+    await recorder.decide(received, decision);
+    await recorder.decide(received, decision);
+    await assert.rejects(recorder.decide(received, decision), AuditBufferFullError);
+    gated.releaseAppends();
+    await recorder.settled();
+    assert.equal(await recorder.decide(received, decision), 4, 'the refused command kept its number');
+    await recorder.settled();
   });
 });

@@ -7,6 +7,7 @@ import {
   type CommandReceivedData,
   type EventContext,
   type NewEvent,
+  type OutputRecordedData,
   type ResultMaskedData,
   type SessionClosedData,
   type SessionEvent,
@@ -14,9 +15,20 @@ import {
   type SessionRejectedData,
 } from '@portcullis/events';
 import type { AppendResult, EventStore } from '@portcullis/eventstore';
+import type { AuditBuffer } from './audit-buffer.js';
 
 /** Who writes: the identity subject (or `anonymous`) and the gateway instance. */
 export type RecorderContext = Omit<EventContext, 'correlationId' | 'causationId'>;
+
+/**
+ * `strict` (default): CommandReceived+CommandDecided are durable before
+ * `decide` resolves. `async`: `decide` resolves at once while the buffer has
+ * room, and the pair is appended with the next batch (within FLUSH_AFTER_MS);
+ * a full buffer refuses the command. Faster, and a crash can lose the last
+ * FLUSH_AFTER_MS of commands: an operator's explicit choice.
+ */
+export type AuditMode =
+  { readonly kind: 'strict' } | { readonly kind: 'async'; readonly buffer: AuditBuffer };
 
 /** What the proxy knows of a command when it receives it; the recorder adds session id and sequence. */
 export type ReceivedCommand = Omit<CommandReceivedData, 'sessionId' | 'sequence'>;
@@ -24,6 +36,8 @@ export type CommandDecision = Omit<CommandDecidedData, 'sessionId' | 'sequence'>
 export type CommandBlock = Omit<CommandBlockedData, 'sessionId' | 'sequence'>;
 export type CommandCompletion = Omit<CommandCompletedData, 'sessionId' | 'sequence'>;
 export type SessionClosing = Omit<SessionClosedData, 'sessionId'>;
+/** A batch of terminal output (asciicast frames) of one channel; the recorder adds the session id. */
+export type RecordedOutput = Omit<OutputRecordedData, 'sessionId'>;
 /** Which columns of a command's results were masked, by which rule or detector, how many values (never the values). */
 export type MaskedColumns = ResultMaskedData['columns'];
 
@@ -67,6 +81,7 @@ export class SessionRecorder {
     private readonly context: RecorderContext,
     opened: AppendResult,
     openedEventId: string,
+    private readonly mode: AuditMode,
   ) {
     this.revision = opened.nextExpectedRevision;
     this.lastEventId = openedEventId;
@@ -77,10 +92,11 @@ export class SessionRecorder {
     store: EventStore,
     opened: SessionOpenedData,
     context: RecorderContext,
+    mode: AuditMode = { kind: 'strict' },
   ): Promise<SessionRecorder> {
     const event = eventOf({ type: 'SessionOpened', data: opened }, opened.sessionId, null, context);
     const result = await store.append(sessionStream(opened.sessionId), [event], 'no_stream');
-    return new SessionRecorder(store, opened.sessionId, context, result, event.id);
+    return new SessionRecorder(store, opened.sessionId, context, result, event.id, mode);
   }
 
   /** A session that never opened: one SessionRejected event, in a stream of its own. */
@@ -108,10 +124,34 @@ export class SessionRecorder {
   decide(received: ReceivedCommand, decided: CommandDecision): Promise<number> {
     const sequence = this.nextSequence++;
     const { sessionId } = this;
-    return this.appendCarrying([
+    const pair: SessionEvent[] = [
       { type: 'CommandReceived', data: { sessionId, sequence, ...received } },
       { type: 'CommandDecided', data: { sessionId, sequence, ...decided } },
-    ]).then(() => sequence);
+    ];
+    if (this.mode.kind === 'async') {
+      const { buffer } = this.mode;
+      try {
+        buffer.reserve(pair.length);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const release = () => buffer.release(pair.length);
+      // Held (and retried) until durable; only a failed close gives up on them.
+      void Promise.all(pair.map((event) => this.defer(event))).then(release, release);
+      return Promise.resolve(sequence);
+    }
+    return this.appendCarrying(pair).then(() => sequence);
+  }
+
+  /**
+   * Write-ahead, after a review: the decision taken once the approval
+   * settled, as a second CommandDecided of the same sequence (the first said
+   * `review`). Durable before the command may run, like `decide`.
+   */
+  decideAfterReview(sequence: number, decided: CommandDecision): Promise<void> {
+    return this.appendCarrying([
+      { type: 'CommandDecided', data: { sessionId: this.sessionId, sequence, ...decided } },
+    ]);
   }
 
   /** Resolves once durable (it may wait up to FLUSH_AFTER_MS for company): never await it on the wire path. */
@@ -133,6 +173,15 @@ export class SessionRecorder {
   /** One ResultMasked per command whose results had values masked: names and counts only. */
   masked(sequence: number, columns: MaskedColumns): Promise<void> {
     return this.defer({ type: 'ResultMasked', data: { sessionId: this.sessionId, sequence, columns } });
+  }
+
+  /**
+   * Terminal output: appended (with any deferred events) and durable when it
+   * resolves. The SSH proxy batches frames itself and fails the channel
+   * closed when this rejects.
+   */
+  output(output: RecordedOutput): Promise<void> {
+    return this.appendCarrying([{ type: 'OutputRecorded', data: { sessionId: this.sessionId, ...output } }]);
   }
 
   close(closing: SessionClosing): Promise<void> {

@@ -45,9 +45,32 @@ export const ApprovalCancelledSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Why an attempt to decide an approval was refused. */
+export const ApprovalRefusalReasonSchema = Type.Union([
+  Type.Literal('unknown_approval'),
+  Type.Literal('expired'),
+  Type.Literal('already_decided'),
+  Type.Literal('not_an_approver'),
+  Type.Literal('self_approval'),
+]);
+
+/** An attempt to grant or deny that the rules refused: who tried, and why it did not count. */
+export const ApprovalDecisionRefusedSchema = Type.Object(
+  {
+    approvalId: ApprovalId,
+    attempted: Type.Union([Type.Literal('grant'), Type.Literal('deny')]),
+    by: ApproverSchema,
+    reason: ApprovalRefusalReasonSchema,
+    detail: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
 export type Approver = Static<typeof ApproverSchema>;
 export type ApprovalRequestedData = Static<typeof ApprovalRequestedSchema>;
 export type ApprovalGrantedData = Static<typeof ApprovalGrantedSchema>;
 export type ApprovalDeniedData = Static<typeof ApprovalDeniedSchema>;
 export type ApprovalExpiredData = Static<typeof ApprovalExpiredSchema>;
 export type ApprovalCancelledData = Static<typeof ApprovalCancelledSchema>;
+export type ApprovalDecisionRefusedData = Static<typeof ApprovalDecisionRefusedSchema>;
+export type ApprovalRefusalReason = Static<typeof ApprovalRefusalReasonSchema>;

@@ -25,6 +25,7 @@ export interface EventDataMap {
   ApprovalDenied: approval.ApprovalDeniedData;
   ApprovalExpired: approval.ApprovalExpiredData;
   ApprovalCancelled: approval.ApprovalCancelledData;
+  ApprovalDecisionRefused: approval.ApprovalDecisionRefusedData;
   PolicyActivated: policy.PolicyActivatedData;
   PolicyRejected: policy.PolicyRejectedData;
 }
@@ -47,7 +48,12 @@ export type SessionEventType =
   | 'OutputRecorded'
   | 'SessionClosed';
 export type ApprovalEventType =
-  'ApprovalRequested' | 'ApprovalGranted' | 'ApprovalDenied' | 'ApprovalExpired' | 'ApprovalCancelled';
+  | 'ApprovalRequested'
+  | 'ApprovalGranted'
+  | 'ApprovalDenied'
+  | 'ApprovalExpired'
+  | 'ApprovalCancelled'
+  | 'ApprovalDecisionRefused';
 export type PolicyEventType = 'PolicyActivated' | 'PolicyRejected';
 
 export type SessionEvent = DomainEvent<SessionEventType>;
@@ -77,6 +83,11 @@ export const eventCatalog: { readonly [T in EventType]: CatalogEntry } = {
   ApprovalDenied: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalDeniedSchema },
   ApprovalExpired: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalExpiredSchema },
   ApprovalCancelled: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalCancelledSchema },
+  ApprovalDecisionRefused: {
+    schemaVersion: 1,
+    category: 'approval',
+    schema: approval.ApprovalDecisionRefusedSchema,
+  },
   PolicyActivated: { schemaVersion: 1, category: 'policy', schema: policy.PolicyActivatedSchema },
   PolicyRejected: { schemaVersion: 1, category: 'policy', schema: policy.PolicyRejectedSchema },
 };

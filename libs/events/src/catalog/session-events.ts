@@ -27,6 +27,15 @@ export const SessionOpenedSchema = Type.Object(
     protocol: Protocol,
     clientAddress: Type.String(),
     policyRevision: Type.String({ description: 'Revision of the policy bundle that admitted the session.' }),
+    approvalId: Type.Optional(
+      Type.String({ description: 'The session approval that admitted it (just-in-time access).' }),
+    ),
+    approvedUntil: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'End of the approved window: later commands are refused.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -80,6 +89,12 @@ export const CommandDecidedSchema = Type.Object(
     decisionId: Type.String(),
     evaluationMicros: Type.Number({ minimum: 0 }),
     masks: Type.Optional(Type.Array(Type.Unknown())),
+    approvalId: Type.Optional(
+      Type.String({
+        description:
+          'Review: the approval requested. A later CommandDecided for the same sequence carries the outcome after it.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -111,6 +126,12 @@ export const CommandCompletedSchema = Type.Object(
     error: Type.Optional(
       Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false }),
     ),
+    resultRows: Type.Optional(
+      Type.Array(Type.Array(Type.Union([Type.String(), Type.Null()])), {
+        description:
+          'The first result rows as the client received them, after masking (only when the target records rows: recordResultRows). Text values as text, others as \\x hex; long values cut.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -140,15 +161,24 @@ export const ResultMaskedSchema = Type.Object(
 export const OutputRecordedSchema = Type.Object(
   {
     sessionId: SessionId,
-    channel: Type.Integer({ minimum: 0 }),
-    startOffsetSeconds: Type.Number({ minimum: 0 }),
+    channel: Type.Integer({
+      minimum: 0,
+      description: 'The recorded terminal channel, numbered from 0 within the session.',
+    }),
+    startOffsetSeconds: Type.Number({
+      minimum: 0,
+      description: 'When the channel started, in seconds since the session opened.',
+    }),
     frames: Type.Array(
       Type.Tuple([
         Type.Number({ minimum: 0 }),
-        Type.Union([Type.Literal('o'), Type.Literal('i')]),
+        Type.Union([Type.Literal('o'), Type.Literal('i'), Type.Literal('r')]),
         Type.String(),
       ]),
-      { description: 'asciicast v2 frames: [seconds since session start, "o"|"i", data].' },
+      {
+        description:
+          'asciicast v2 events: [seconds since the channel started, "o" output | "i" input | "r" resize ("COLSxROWS"), data].',
+      },
     ),
     bytes: Type.Integer({ minimum: 0 }),
   },
