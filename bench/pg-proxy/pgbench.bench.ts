@@ -195,6 +195,10 @@ async function attributeTime(
       'store 8 concurrent transactions (default 2)',
       { kind: 'postgres', settings: DURABLE, maxConcurrentTransactions: 8 },
     ],
+    [
+      'audit.mode async (10,000-event buffer), durable store',
+      { kind: 'postgres', settings: DURABLE, asyncBufferEvents: 10_000 },
+    ],
     ['audit discarded: no store I/O (diagnostic only)', { kind: 'discard' }],
   ];
   const rows: DiagnosticRow[] = [];

@@ -1,3 +1,4 @@
+import { AuditBuffer } from '@portcullis/audit';
 import { openSqlEventStore, type EventStore } from '@portcullis/eventstore';
 import { createTokenVerifier } from '@portcullis/identity';
 import { startPgProxy, type PgProxy } from '@portcullis/pg-proxy';
@@ -25,7 +26,13 @@ export const DURABLE = {
 
 /** Where the proxy's events go: a PostgreSQL event store (as configured), or nowhere (diagnostic). */
 export type StoreChoice =
-  | { kind: 'postgres'; settings: Record<string, string>; maxConcurrentTransactions?: number }
+  | {
+      kind: 'postgres';
+      settings: Record<string, string>;
+      maxConcurrentTransactions?: number;
+      /** `audit.mode: async` with this many events buffered (default: strict write-ahead). */
+      asyncBufferEvents?: number;
+    }
   | { kind: 'discard' };
 
 /** How many appends the store took, in how many transactions (group commit). */
@@ -99,6 +106,9 @@ export async function startPortcullis(
       policy,
       store,
       gatewayInstance: 'bench',
+      ...(storeChoice.kind === 'postgres' && storeChoice.asyncBufferEvents
+        ? { audit: { kind: 'async' as const, buffer: new AuditBuffer(storeChoice.asyncBufferEvents) } }
+        : {}),
     });
     cleanups.push(() => proxy.close());
     return { proxy, oidc, groupCommitStats, token: () => oidc.issueToken(AGENT), stop };

@@ -101,9 +101,12 @@ test('migrate applies once, then reports up to date, on a real PostgreSQL server
     await writeFile(join(dir.path, 'p.yaml'), `store:\n  kind: postgres\n  url: ${server.url()}\n`);
     const first = await portcullis(['migrate', '--config', join(dir.path, 'p.yaml')]).done;
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /applied 0001_event_store\.sql, 0002_sessions_read_model\.sql/);
+    assert.match(
+      first.stdout,
+      /applied 0001_event_store\.sql, 0002_sessions_read_model\.sql, 0003_approvals_read_model\.sql/,
+    );
     const second = await portcullis(['migrate', '--config', join(dir.path, 'p.yaml')]).done;
-    assert.match(second.stdout, /is up to date \(2 migrations\)/);
+    assert.match(second.stdout, /is up to date \(3 migrations\)/);
   } finally {
     await dir.remove();
     await server.stop();

@@ -143,3 +143,99 @@ test('psql through `portcullis serve`: allowed, denied (never reaching the serve
     await dir.remove();
   }
 });
+
+test('`portcullis serve` with TLS towards clients (files relative to the config) and timeouts', async () => {
+  const dir = await tempDir();
+  const upstream = await startPostgres();
+  const oidc = await startOidcProvider({ clients: [{ clientId: 'ci-deployer' }] });
+  let serve: ReturnType<typeof spawn> | undefined;
+  try {
+    // A self-signed certificate for the listener, named by IP address.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=portcullis e2e',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir.path, 'proxy.key'),
+        '-out',
+        join(dir.path, 'proxy.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const bundle = await grantingPolicyBundle(dir.path, {
+      issuer: oidc.issuer,
+      appIds: ['ci-deployer'],
+      targetLabels: [{ env: ['production'], kind: ['database'] }],
+    });
+    const [apiPort, proxyPort] = [await freePort(), await freePort()];
+    await writeFile(
+      join(dir.path, 'portcullis.yaml'),
+      [
+        `api: { listen: "127.0.0.1:${apiPort}" }`,
+        'store: { kind: pglite, dataDir: data }',
+        `policy: { bundle: ${bundle} }`,
+        'issuers:',
+        `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
+        'targets:',
+        '  - name: prod-db',
+        '    protocol: postgres',
+        `    listen: "127.0.0.1:${proxyPort}"`,
+        '    tls: { certFile: proxy.crt, keyFile: proxy.key, required: true }',
+        '    statementTimeoutMs: 500',
+        '    idleTimeoutSeconds: 60',
+        '    labels: { env: production, kind: database }',
+        `    upstream: { host: 127.0.0.1, port: ${upstream.port}, database: postgres, user: postgres, tls: { mode: disable } }`,
+      ].join('\n'),
+    );
+    serve = spawn(process.execPath, [BIN, 'serve', '--config', join(dir.path, 'portcullis.yaml')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: '/',
+    });
+    let out = '';
+    serve.stdout!.on('data', (d: Buffer) => (out += d));
+    serve.stderr!.on('data', (d: Buffer) => (out += d));
+    const deadline = Date.now() + 60_000;
+    while (!/serving http/.test(out)) {
+      assert.ok(Date.now() < deadline && serve.exitCode === null, `serve did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const token = await oidc.issueToken('ci-deployer');
+    const agent = (connection: string, sql: string) =>
+      spawnSync(
+        psqlBin,
+        [`host=127.0.0.1 port=${proxyPort} dbname=prod-db user=agent ${connection}`, '-Atc', sql],
+        {
+          env: { ...process.env, PGPASSWORD: token },
+          encoding: 'utf8',
+        },
+      );
+    const verified = agent(`sslmode=verify-full sslrootcert=${join(dir.path, 'proxy.crt')}`, 'SELECT 42');
+    assert.equal(verified.status, 0, verified.stderr);
+    assert.equal(verified.stdout.trim(), '42');
+    const plaintext = agent('sslmode=disable', 'SELECT 1');
+    assert.notEqual(plaintext.status, 0);
+    assert.match(plaintext.stderr, /portcullis: TLS required/);
+    const slow = agent('sslmode=require', 'SELECT pg_sleep(5)');
+    assert.notEqual(slow.status, 0);
+    assert.match(slow.stderr, /canceling statement/);
+    serve.kill('SIGTERM');
+    assert.equal(await new Promise((r) => serve!.once('exit', r)), 0, out);
+  } finally {
+    if (serve && serve.exitCode === null) serve.kill('SIGKILL');
+    await oidc.stop();
+    await upstream.stop();
+    await dir.remove();
+  }
+});

@@ -1,7 +1,20 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
-import { EVENT_STORE, GATEWAY_CONFIG, LOGGER, POLICY_ENGINE, READ_MODEL_DB } from './tokens.js';
+import {
+  EVENT_STORE,
+  GATEWAY_CONFIG,
+  LOGGER,
+  POLICY_ENGINE,
+  READ_MODEL_DB,
+  TOKEN_VERIFIER,
+} from './tokens.js';
+import { ApprovalsController } from './approvals/approvals.controller.js';
+import { ApproverAuth } from './approvals/approver-auth.js';
+import { ApprovalExpirySaga } from './approvals/approval-expiry.saga.js';
+import { ApprovalWebhook } from './approvals/approval-webhook.js';
+import { approvalCommandHandlers } from './approvals/commands/approval-command.handlers.js';
+import { GetApprovalHandler, ListApprovalsHandler } from './approvals/queries/list-approvals.handler.js';
 import { PolicyActivation } from './policy/policy-activation.js';
 import type { GatewayRuntime } from './runtime/gateway-runtime.js';
 import { SessionRepository } from './sessions/session-repository.js';
@@ -21,17 +34,24 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false })],
-      controllers: [SessionsController, HealthController, MetricsController],
+      controllers: [SessionsController, ApprovalsController, HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODEL_DB, useValue: runtime.readModels },
         { provide: LOGGER, useValue: runtime.log },
         { provide: POLICY_ENGINE, useValue: runtime.policy },
+        { provide: TOKEN_VERIFIER, useValue: runtime.tokens },
         PolicyActivation,
         SessionRepository,
         ...sessionCommandHandlers,
         ListSessionsHandler,
+        ApproverAuth,
+        ...approvalCommandHandlers,
+        ListApprovalsHandler,
+        GetApprovalHandler,
+        ApprovalExpirySaga,
+        ApprovalWebhook,
         ProjectionsService,
         StoreEventBridge,
         EventStoreHealth,

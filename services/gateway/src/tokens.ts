@@ -4,3 +4,5 @@ export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export const LOGGER = Symbol('LOGGER');
 export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
+/** The OIDC token verifier (or null when no issuer is configured): proxies and the approvals API share it. */
+export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');

@@ -66,6 +66,11 @@ export function commandComplete(tag: string): Buffer {
   return writer.cstring(tag).frame(BackendCode.CommandComplete);
 }
 
+/** CopyData: a piece of a COPY stream (the proxy sends masked rows in their place). */
+export function copyData(bytes: Uint8Array): Buffer {
+  return writer.bytes(bytes).frame(BackendCode.CopyData);
+}
+
 export const emptyQueryResponse = (): Buffer => EMPTY_QUERY_RESPONSE;
 export const parseComplete = (): Buffer => PARSE_COMPLETE;
 export const bindComplete = (): Buffer => BIND_COMPLETE;

@@ -27,6 +27,14 @@ export interface FrontendParserOptions {
    * sent before the client is authenticated, so it gets a cap of its own.
    */
   maxAuthenticationResponseSize?: number;
+  /**
+   * Hold every message after the StartupMessage to
+   * `maxAuthenticationResponseSize` until `authenticated()` is called. A
+   * proxy that authenticates clients itself sets this: before the client
+   * has proven who it is, no message may make us buffer more than a
+   * password's worth of bytes, whatever its type.
+   */
+  capUntilAuthenticated?: boolean;
 }
 
 /**
@@ -52,12 +60,24 @@ export class FrontendParser implements Framing {
   private readonly maxMessageSize: number;
   private readonly maxStartupPacketSize: number;
   private readonly maxAuthenticationResponseSize: number;
+  private capped: boolean;
 
   constructor(options: FrontendParserOptions = {}) {
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_FRONTEND_MESSAGE_SIZE;
     this.maxStartupPacketSize = options.maxStartupPacketSize ?? DEFAULT_MAX_STARTUP_PACKET_SIZE;
     this.maxAuthenticationResponseSize =
       options.maxAuthenticationResponseSize ?? DEFAULT_MAX_AUTHENTICATION_RESPONSE_SIZE;
+    this.capped = options.capUntilAuthenticated ?? false;
+  }
+
+  /** True while part of a message is held waiting for more bytes. */
+  get holdsPartialFrame(): boolean {
+    return this.assembler.holdsPartialFrame;
+  }
+
+  /** The client is authenticated: messages may now be as large as `maxMessageSize`. */
+  authenticated(): void {
+    this.capped = false;
   }
 
   parse(chunk: Buffer, onMessage: (result: FrontendParseResult) => void): void {
@@ -114,7 +134,9 @@ export class FrontendParser implements Framing {
     const length = bytes.readInt32BE(offset + CODE_LENGTH);
     if (length < TYPED_HEADER_LENGTH - CODE_LENGTH) return badLength(length);
     const limit =
-      code === FrontendCode.AuthenticationResponse ? this.maxAuthenticationResponseSize : this.maxMessageSize;
+      code === FrontendCode.AuthenticationResponse || this.capped
+        ? this.maxAuthenticationResponseSize
+        : this.maxMessageSize;
     if (length + CODE_LENGTH > limit) return oversized(length + CODE_LENGTH, limit);
     return length + CODE_LENGTH;
   }

@@ -236,6 +236,26 @@ test('a p message has its own small cap: it arrives before the client is authent
   assert.equal(parseChunks([token], undefined, true)[0]?.type, 'authenticationResponse');
 });
 
+test('capUntilAuthenticated: any message before authenticated() gets the password cap, after it the normal one', () => {
+  const bigQuery = Buffer.concat([byte('Q'), i32(60 * 1024 * 1024)]);
+  assert.equal(
+    violationOf(parseChunks([bigQuery], { capUntilAuthenticated: true }, true)).reason,
+    'oversized',
+    'a 60 MB Query header before authentication',
+  );
+  assert.deepEqual(parseChunks([bigQuery], undefined, true), [], 'without the option: waits for the body');
+  const parser = new FrontendParser({ capUntilAuthenticated: true });
+  const out: FrontendParseResult[] = [];
+  parser.parse(STARTUP, () => undefined);
+  parser.parse(typed('Q', cstr('select 1')), (m) => out.push(m));
+  parser.authenticated();
+  parser.parse(typed('Q', cstr('x'.repeat(70_000))), (m) => out.push(m));
+  assert.deepEqual(
+    out.map((m) => m.type),
+    ['query', 'query'],
+  );
+});
+
 test('the default startup cap is 10 000 bytes', () => {
   const packet = startup({ user: 'x'.repeat(10_000) });
   assert.equal(violationOf(parseChunks([packet])).reason, 'oversized');

@@ -15,15 +15,21 @@ interface UpstreamCancelTarget {
  * server could cancel the proxy's queries, and the key would reveal which
  * backend process serves the session.
  */
-export class BackendKeys {
-  private readonly sessions = new Map<string, UpstreamCancelTarget>();
+interface CancelTarget {
+  readonly upstream: UpstreamCancelTarget | undefined;
+  /** Cancels what the proxy itself holds (a statement paused for approval); true when there was one. */
+  readonly local: (() => boolean) | undefined;
+}
 
-  issue(upstream: UpstreamCancelTarget | undefined): BackendKey {
+export class BackendKeys {
+  private readonly sessions = new Map<string, CancelTarget>();
+
+  issue(upstream: UpstreamCancelTarget | undefined, local?: () => boolean): BackendKey {
     for (;;) {
       const key = { processId: randomInt(1, 2 ** 31 - 1), secretKey: randomInt(-(2 ** 31), 2 ** 31 - 1) };
       const id = idOf(key);
       if (this.sessions.has(id)) continue;
-      if (upstream) this.sessions.set(id, upstream);
+      if (upstream || local) this.sessions.set(id, { upstream, local });
       return key;
     }
   }
@@ -37,7 +43,10 @@ export class BackendKeys {
    * expects. An unknown key is dropped silently (the server does the same).
    */
   forwardCancel(key: BackendKey): boolean {
-    const target = this.sessions.get(idOf(key));
+    const session = this.sessions.get(idOf(key));
+    if (!session) return false;
+    if (session.local?.()) return true;
+    const target = session.upstream;
     if (!target) return false;
     const socket = connect(target.port, target.host);
     socket.on('error', () => undefined);

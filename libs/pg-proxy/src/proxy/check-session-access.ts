@@ -1,7 +1,7 @@
 import type { Identity } from '@portcullis/identity';
-import type { PolicyDecision, PolicyEngine } from '@portcullis/policy';
-import { admitSession } from '@portcullis/audit';
-import type { ProxyTarget } from './proxy-options.js';
+import type { PolicyDecision } from '@portcullis/policy';
+import { admitSessionWithApprovals, type SessionGrant } from '@portcullis/audit';
+import type { PgProxyOptions, ProxyTarget } from './proxy-options.js';
 import { AUTHENTICATION_FAILED, SessionRefusal, SqlState } from './session-refusal.js';
 
 export interface SessionSubject {
@@ -11,22 +11,52 @@ export interface SessionSubject {
   readonly clientAddress: string;
 }
 
+export interface SessionAccess {
+  readonly decision: PolicyDecision;
+  /** Just-in-time access: the approval that let the session in, and until when. */
+  readonly grant?: SessionGrant;
+}
+
 /**
  * Step 4: may this identity open a session to this target? The shared
  * admission rule of every protocol engine (libs/audit). The client learns only
  * that it is not authorized (28000); the reason goes into SessionRejected.
+ * A session that needs approval is refused with the approval's id (the client
+ * reconnects once a human granted it), and let in within the granted window.
  */
-export function checkSessionAccess(policy: PolicyEngine, subject: SessionSubject): PolicyDecision {
-  const admission = admitSession(policy, {
-    ...subject,
-    target: { name: subject.target.name, protocol: 'postgres', labels: subject.target.labels },
-  });
-  if (admission.admitted) return admission.decision;
+export async function checkSessionAccess(
+  options: Pick<PgProxyOptions, 'policy' | 'approvals' | 'sessionWindowSeconds'>,
+  subject: SessionSubject,
+): Promise<SessionAccess> {
+  let admission;
+  try {
+    admission = await admitSessionWithApprovals(
+      options.policy,
+      {
+        ...subject,
+        target: { name: subject.target.name, protocol: 'postgres', labels: subject.target.labels },
+      },
+      options.approvals,
+      options.sessionWindowSeconds,
+    );
+  } catch (error) {
+    // The session approval could not be requested: fail closed.
+    throw new SessionRefusal(
+      'store_unavailable',
+      error instanceof Error ? error.message : String(error),
+      SqlState.ConnectionFailure,
+      'the audit store is unavailable',
+      subject.identity,
+    );
+  }
+  if (admission.admitted) {
+    return { decision: admission.decision, ...(admission.grant ? { grant: admission.grant } : {}) };
+  }
   throw new SessionRefusal(
     admission.reason,
     admission.detail,
     SqlState.InvalidAuthorization,
-    AUTHENTICATION_FAILED,
+    admission.reason === 'approval_pending' ? admission.clientMessage : AUTHENTICATION_FAILED,
     subject.identity,
   );
 }

@@ -1,5 +1,6 @@
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
 import { authenticateUpstream, type UpstreamSession } from '../upstream/upstream-auth.js';
+import type { UpstreamTlsOptions } from '../upstream/upstream-tls.js';
 import type { UpstreamTarget } from './proxy-options.js';
 import { SessionRefusal, SqlState } from './session-refusal.js';
 
@@ -29,6 +30,7 @@ export async function connectUpstream(
         application_name: `portcullis${applicationName ? `:${applicationName.slice(0, 40)}` : ''}`,
       },
       timeoutMs: upstream.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...tlsOptions(upstream),
     });
   } catch (error) {
     socket.destroy();
@@ -39,4 +41,21 @@ export async function connectUpstream(
       'the database server is unavailable',
     );
   }
+}
+
+/** libpq's sslmode in Node's terms; a server that declines TLS is refused in both modes. */
+function tlsOptions(upstream: UpstreamTarget): { tls?: UpstreamTlsOptions } {
+  const tls = upstream.tls;
+  if (!tls || tls.mode === 'disable') return {};
+  if (tls.mode === 'require') return { tls: { mode: 'require', rejectUnauthorized: false } };
+  return {
+    tls: {
+      mode: 'require',
+      rejectUnauthorized: true,
+      // The name checked against the certificate; SNI carries only host names, never addresses.
+      host: upstream.host,
+      ...(isIP(upstream.host) === 0 ? { servername: upstream.host } : {}),
+      ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandDecision, ReceivedCommand } from '@portcullis/audit';
+import type { ApprovalGate, CommandDecision, ReceivedCommand, SessionGrant } from '@portcullis/audit';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine, PostgresCommand } from '@portcullis/policy';
 import { classifyCommand } from '@portcullis/sql';
@@ -12,6 +12,18 @@ export interface StatementContext {
   readonly target: ProxyTarget;
   readonly sessionId: string;
   readonly clientAddress: string;
+  /** Where statements that need review wait for a human; without it, review means deny. */
+  readonly approvals?: ApprovalGate;
+  /** Session-level just-in-time access: until then, statements need no per-statement review. */
+  readonly sessionGrant?: SessionGrant;
+}
+
+/** What policy asks of a human before the statement may run. */
+export interface ReviewRequest {
+  readonly reasons: readonly string[];
+  readonly approverGroups: readonly string[];
+  readonly minApprovals: number;
+  readonly ttlSeconds: number;
 }
 
 /** A statement decided: what goes into CommandReceived/CommandDecided, and what the client is told. */
@@ -25,6 +37,8 @@ export interface StatementDecision {
   readonly decided: CommandDecision;
   /** What to mask in the results (allowed statements). */
   readonly masking: MaskingPlan;
+  /** Set when policy wants a human to approve first (then `allowed` is false until they do). */
+  readonly review?: ReviewRequest;
 }
 
 /**
@@ -38,10 +52,24 @@ const UNATTRIBUTABLE_KINDS = new Set(['prepare', 'execute', 'deallocate']);
 /**
  * Classifies a statement text and asks policy. Never throws: a classifier
  * failure or a policy error is a deny with its reason (fail closed). A
- * decision that needs review is refused for now: approvals are a later
- * issue, and `reviewSeam` is where they will plug in.
+ * decision that needs review carries `review`: the caller pauses for the
+ * approval (await-approval.ts) and decides again with `approvalId`, which
+ * tells policy the request was granted. Inside a session grant's window,
+ * review is lifted; after it, every statement is refused.
  */
-export function decideStatement(context: StatementContext, text: string): StatementDecision {
+export function decideStatement(
+  context: StatementContext,
+  text: string,
+  approvalId?: string,
+): StatementDecision {
+  const grant = context.sessionGrant;
+  if (grant && Date.now() >= grant.until.getTime()) {
+    return hostDenial(
+      context.policy,
+      text,
+      `the approved session window (approval ${grant.approvalId}) ended at ${grant.until.toISOString()}`,
+    );
+  }
   let command: PostgresCommand;
   try {
     const classification = classifyCommand(text);
@@ -54,7 +82,7 @@ export function decideStatement(context: StatementContext, text: string): Statem
     target: { name: context.target.name, protocol: 'postgres', labels: { ...context.target.labels } },
     session: { id: context.sessionId, client_ip: context.clientAddress },
     command,
-    approval: { granted: false },
+    approval: { granted: approvalId !== undefined || grant !== undefined },
     now_ns: Date.now() * 1_000_000,
   });
   const hostReasons = command.statements.some(
@@ -62,20 +90,25 @@ export function decideStatement(context: StatementContext, text: string): Statem
   )
     ? ['SQL-level PREPARE/EXECUTE/DEALLOCATE is not supported through the proxy']
     : [];
-  return fromPolicy(decision, command, hostReasons);
+  if (approvalId !== undefined && decision.review.required) {
+    // Policy asked again after a grant: never loop, refuse.
+    hostReasons.push('policy still requires review after the approval');
+  }
+  return fromPolicy(decision, command, hostReasons, approvalId ?? grant?.approvalId);
 }
 
 function fromPolicy(
   decision: PolicyDecision,
   command: PostgresCommand,
   hostReasons: string[],
+  approvalId: string | undefined,
 ): StatementDecision {
   const deny = [
     ...(decision.error ? [`policy error: ${decision.error.message}`] : []),
     ...decision.deny,
     ...hostReasons,
   ];
-  const review = decision.review.required ? reviewSeam(decision) : undefined;
+  const review = decision.review.required ? reviewReason(decision) : undefined;
   let masking = NO_MASKING;
   if (decision.allow && deny.length === 0 && review === undefined) {
     // Host rules on the results: decided before the statement runs.
@@ -91,6 +124,16 @@ function fromPolicy(
     refusal: reasons.join('; '),
     touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
     masking,
+    ...(outcome === 'review'
+      ? {
+          review: {
+            reasons: decision.review.reasons ?? [],
+            approverGroups: decision.review.approver_groups,
+            minApprovals: decision.review.min_approvals,
+            ttlSeconds: decision.review.ttl_seconds,
+          },
+        }
+      : {}),
     received: {
       protocol: 'postgres',
       text: command.text,
@@ -103,16 +146,13 @@ function fromPolicy(
       decisionId: decision.decision_id,
       evaluationMicros: Math.round(decision.evaluation_ns / 1000),
       ...(decision.mask.length > 0 ? { masks: decision.mask } : {}),
+      ...(approvalId === undefined ? {} : { approvalId }),
     },
   };
 }
 
-/**
- * The approval seam: today a statement that needs review is refused with
- * its reasons. The approvals issue replaces this with "append
- * ApprovalRequested, wait for the grant, decide again with approval.granted".
- */
-function reviewSeam(decision: PolicyDecision): string {
+/** Why a human must look: what the client is told while it waits, or when no one can approve. */
+function reviewReason(decision: PolicyDecision): string {
   return `approval required: ${(decision.review.reasons ?? []).join('; ') || 'policy requires review'}`;
 }
 

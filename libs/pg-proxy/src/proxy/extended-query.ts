@@ -1,4 +1,5 @@
 import type { Bind, Close, Describe, Execute, Flush, Parse, Sync } from '../protocol/messages.js';
+import { awaitApproval } from './await-approval.js';
 import { decideStatement, hostDenial, parametersAsText, type StatementDecision } from './decide-statement.js';
 import { bindWithTextResults, describePortal } from './masking-messages.js';
 import { poisonParse } from './poison-statement.js';
@@ -44,7 +45,19 @@ export class ExtendedQuery {
 
   async parse(message: Parse): Promise<void> {
     if (this.discardingUntilSync) return;
-    const decision = decideStatement(this.relay.statements, message.sql);
+    let decision = decideStatement(this.relay.statements, message.sql);
+    if (decision.review && this.relay.statements.approvals) {
+      // The review is recorded (and decided) at Parse; once granted, each
+      // Execute of the statement is recorded with the approval's id.
+      const sequence = await this.relay.writeAhead(decision);
+      if (sequence === undefined) return this.refuse(AUDIT_UNAVAILABLE);
+      decision = await awaitApproval(this.relay, decision, sequence);
+      if (!decision.allowed) {
+        this.relay.blocked(sequence, decision.refusal);
+        this.statements.delete(message.statementName);
+        return this.refuse(decision.refusal);
+      }
+    }
     if (!decision.allowed) {
       const sequence = await this.relay.writeAhead(decision);
       this.relay.blocked(sequence, decision.refusal);

@@ -12,12 +12,13 @@ import { checkStartup } from './check-startup.js';
 import { ClientChannel } from './client-channel.js';
 import { connectUpstream } from './connect-upstream.js';
 import { makeClientReady } from './make-client-ready.js';
-import { negotiate } from './negotiate.js';
+import { negotiate, type ClientTls } from './negotiate.js';
 import type { PgProxyOptions, ProxyLogger } from './proxy-options.js';
 import { sessionOpened, sessionRejected } from './session-audit.js';
 import { SessionRefusal, SqlState } from './session-refusal.js';
 import { sessionMasking } from './session-masking.js';
 import { SessionRelay, type CloseReason } from './session-relay.js';
+import { sessionLimits } from './session-timeouts.js';
 
 export interface ConnectionDeps {
   readonly options: PgProxyOptions;
@@ -25,6 +26,8 @@ export interface ConnectionDeps {
   /** Bumped by any session's DDL: every session's column cache starts over. */
   readonly catalogEpoch: CatalogEpoch;
   readonly logger: ProxyLogger;
+  /** TLS towards clients, when the target has a certificate. */
+  readonly tls?: ClientTls;
   /** Registers the live relay so a shutdown can stop it. */
   readonly track: (relay: SessionRelay) => () => void;
 }
@@ -51,7 +54,7 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
   let identity: Identity | undefined;
   let upstream: UpstreamSession | undefined;
   try {
-    const first = await negotiate(channel);
+    const first = await negotiate(channel, deps.tls);
     if (first === null) return clearTimeout(startupDeadline);
     if (first.type === 'cancelRequest') {
       // No response on a cancel connection, as PostgreSQL; unknown keys are dropped.
@@ -62,26 +65,45 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
     const startup = checkStartup(first, options.target);
     identity = await authenticateClient(channel, options.tokens);
     const subject = { identity, target: options.target, sessionId, clientAddress };
-    const access = checkSessionAccess(options.policy, subject);
+    const access = await checkSessionAccess(options, subject);
+    channel.authenticated();
     upstream = await connectUpstream(options.upstream, startup.applicationName);
     const recorder = await openRecorder(
       options,
       sessionOpened(sessionId, identity, options.target, clientAddress, access),
       identity,
     );
+    // The relay exists only once the client is ready; a CancelRequest may come before.
+    const live: { relay?: SessionRelay } = {};
     const key = deps.keys.issue(
       upstream.backendKey && {
         host: options.upstream.host,
         port: options.upstream.port,
         key: upstream.backendKey,
       },
+      () => live.relay?.cancelPause() ?? false,
     );
     makeClientReady(channel, upstream, key, startup.user);
     clearTimeout(startupDeadline);
     logger.info({ sessionId, subject: identity.subject, target: options.target.name }, 'session opened');
-    const context = { ...subject, policy: options.policy };
+    const context = {
+      ...subject,
+      policy: options.policy,
+      ...(options.approvals ? { approvals: options.approvals } : {}),
+      ...(access.grant ? { sessionGrant: access.grant } : {}),
+    };
     const masking = sessionMasking(options, context, deps.catalogEpoch);
-    const relay = new SessionRelay(channel, upstream.socket, recorder, context, logger, masking.masking);
+    const limits = sessionLimits(options, upstream.backendKey);
+    const relay = new SessionRelay(
+      channel,
+      upstream.socket,
+      recorder,
+      context,
+      logger,
+      masking.masking,
+      limits,
+    );
+    live.relay = relay;
     const untrack = deps.track(relay);
     const startedAt = process.hrtime.bigint();
     const { reason, detail } = await relay.run().finally(() => {
@@ -123,7 +145,12 @@ async function openRecorder(
   identity: Identity,
 ): Promise<SessionRecorder> {
   try {
-    return await SessionRecorder.open(options.store, opened, recorderContext(options, identity));
+    return await SessionRecorder.open(
+      options.store,
+      opened,
+      recorderContext(options, identity),
+      options.audit,
+    );
   } catch (error) {
     // No audit, no session: fail closed.
     throw new SessionRefusal(

@@ -1,3 +1,4 @@
+import { BufferWriter } from '../protocol/buffer-writer.js';
 import { FrontendCode } from '../protocol/message-codes.js';
 
 /** 'P': Describe of a portal. */
@@ -28,4 +29,36 @@ export function describePortal(name: string): Buffer {
   frame[5] = PORTAL;
   nameBytes.copy(frame, 6);
   return frame;
+}
+
+/** The statement name of the proxy's own Describe of a COPY's source query (never a client's: clients cannot see it). */
+export const COPY_LAYOUT_STATEMENT = 'portcullis_copy_layout';
+const STATEMENT = 0x53; // 'S'
+const layoutWriter = new BufferWriter();
+
+/**
+ * Parse + Describe(statement) + Close of each query, then Sync: the server
+ * analyses the queries (it runs none of them) and answers their row layout,
+ * on the client's own session so names resolve as the COPY will resolve them.
+ */
+export function describeStatements(queries: readonly string[]): Buffer {
+  const frames: Buffer[] = [];
+  for (const sql of queries) {
+    frames.push(
+      layoutWriter.cstring(COPY_LAYOUT_STATEMENT).cstring(sql).int16(0).frame(FrontendCode.Parse),
+      layoutWriter.byte(STATEMENT).cstring(COPY_LAYOUT_STATEMENT).frame(FrontendCode.Describe),
+      layoutWriter.byte(STATEMENT).cstring(COPY_LAYOUT_STATEMENT).frame(FrontendCode.Close),
+    );
+  }
+  frames.push(layoutWriter.frame(FrontendCode.Sync));
+  return Buffer.concat(frames);
+}
+
+/** CopyOutResponse: overall format (0 text, 1 binary) and the number of columns. */
+export function decodeCopyOutResponse(frame: Buffer): { binary: boolean; columns: number } | null {
+  // 'H', int32 length, int8 format, int16 columns, int16 × columns formats.
+  if (frame.length < 8) return null;
+  const columns = frame.readInt16BE(6);
+  if (columns < 0 || frame.length !== 8 + 2 * columns) return null;
+  return { binary: frame[5] !== 0, columns };
 }

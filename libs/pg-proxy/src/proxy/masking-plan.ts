@@ -1,6 +1,7 @@
 import { isDetectorKind, strictestMethod, type DetectorKind, type MaskMethod } from '@portcullis/masking';
 import type { PolicyDecision, PostgresCommand } from '@portcullis/policy';
-import { sensitiveFlows, type SensitiveFlow } from '@portcullis/sql';
+import { classifyCommand, copyOutput, sensitiveFlows, type SensitiveFlow } from '@portcullis/sql';
+import { copyFormatOf, type CopyFormat } from './copy-row-masker.js';
 
 /**
  * What the policy asked to be masked in one command's results, prepared at
@@ -20,6 +21,17 @@ export interface MaskingPlan {
   readonly objects: readonly (readonly string[])[];
   /** Anything to do at all; when false rows go through untouched. */
   readonly active: boolean;
+  /**
+   * Per statement, for `COPY … TO STDOUT`: the query that has its columns and
+   * the format its rows come in (copy-row-masker.ts); a string when the COPY
+   * cannot be masked (it is refused).
+   */
+  readonly copies: readonly (CopyPlan | string | undefined)[];
+}
+
+export interface CopyPlan {
+  readonly source: string;
+  readonly format: CopyFormat;
 }
 
 export const NO_MASKING: MaskingPlan = {
@@ -30,6 +42,7 @@ export const NO_MASKING: MaskingPlan = {
   flows: [],
   objects: [],
   active: false,
+  copies: [],
 };
 
 /** The refusals the plan itself calls for, decided before the statement runs. */
@@ -60,16 +73,37 @@ export function planMasking(decision: PolicyDecision, command: PostgresCommand):
     flows,
     objects: command.statements.map((s) => s.objects),
     active: columns.size > 0 || detectorKinds.length > 0,
+    copies: planCopies(command),
   };
+}
+
+/** COPY … TO: how its output is masked, or why it cannot be. Statement texts come from the (cached) classification. */
+function planCopies(command: PostgresCommand): (CopyPlan | string | undefined)[] {
+  if (!command.statements.some((s) => s.copy?.direction === 'to')) return [];
+  let texts: string[];
+  try {
+    texts = classifyCommand(command.text).statements.map((s) => s.text);
+  } catch {
+    return command.statements.map(() => COPY_REFUSAL);
+  }
+  return command.statements.map((statement, i) => {
+    if (statement.copy?.direction !== 'to') return undefined;
+    if (!statement.copy.stdio || statement.copy.program) return `${COPY_REFUSAL} to a file or program`;
+    const output = copyOutput(texts[i] ?? '');
+    if (output === null) return COPY_REFUSAL;
+    const format = copyFormatOf(output);
+    return typeof format === 'string' ? `${COPY_REFUSAL}: ${format}` : { source: output.source, format };
+  });
 }
 
 /** A reason to refuse the statement before it runs, or undefined. */
 export function maskingRefusal(plan: MaskingPlan, command: PostgresCommand): string | undefined {
+  if (!plan.active) return undefined;
+  // COPY TO sends CopyData, not DataRows: masked when its format can be read (copy-row-masker.ts).
+  if (command.statements.some((s) => s.nested_kinds.includes('copy'))) return COPY_REFUSAL;
+  const copyRefusal = plan.copies.find((c) => typeof c === 'string');
+  if (copyRefusal !== undefined) return copyRefusal;
   if (plan.columns.size === 0) return undefined;
-  // COPY TO sends CopyData, not DataRows: masking it is not built, so it is refused.
-  if (command.statements.some((s) => s.copy?.direction === 'to' || s.nested_kinds.includes('copy'))) {
-    return COPY_REFUSAL;
-  }
   if (plan.derived !== 'deny') return undefined;
   if (plan.flows === null) return DERIVED_REFUSAL;
   return plan.flows.some((statement) => statement.some((f) => f.flow === 'derived'))

@@ -1,11 +1,12 @@
 import { initSqlParser } from '@portcullis/sql';
-import { isLoopbackAddress } from '@portcullis/audit';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, type Socket } from 'node:net';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 import { createMasker } from '@portcullis/masking';
 import { BackendKeys } from './backend-keys.js';
 import { CatalogEpoch } from './catalog-epoch.js';
+import { clientTls } from './client-tls.js';
+import type { ClientTls } from './negotiate.js';
 import { handleConnection } from './handle-connection.js';
 import { silentLogger, type PgProxyOptions } from './proxy-options.js';
 import type { SessionRelay } from './session-relay.js';
@@ -25,11 +26,11 @@ export class PgProxyConfigError extends PortcullisError {
 
 /**
  * Starts a PostgreSQL listener for one target. Clients send their OIDC token
- * as the password in cleartext, and TLS to clients is not built yet, so a
- * listener on anything but loopback is refused.
+ * as the password, so a listener off loopback needs TLS (a certificate and
+ * key) and refuses clients that do not use it.
  */
 export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
-  assertLoopback(options.listen.host);
+  const tls = listenerTls(options);
   assertMaskingKey(options.maskingKey);
   await initSqlParser(); // every statement is classified synchronously on the hot path
   const logger = options.logger ?? silentLogger;
@@ -47,6 +48,7 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
       keys,
       catalogEpoch,
       logger,
+      ...(tls ? { tls } : {}),
       track: (relay) => {
         relays.add(relay);
         return () => relays.delete(relay);
@@ -89,11 +91,11 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
   };
 }
 
-function assertLoopback(host: string): void {
-  if (!isLoopbackAddress(host)) {
-    throw new PgProxyConfigError(
-      `refusing to listen on ${host}: clients send their token in cleartext and TLS to clients is not supported yet; listen on a loopback address`,
-    );
+function listenerTls(options: PgProxyOptions): ClientTls | undefined {
+  try {
+    return clientTls(options);
+  } catch (error) {
+    throw new PgProxyConfigError(error instanceof Error ? error.message : String(error));
   }
 }
 

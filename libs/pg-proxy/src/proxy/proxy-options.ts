@@ -1,6 +1,8 @@
+import type { ApprovalGate, AuditMode } from '@portcullis/audit';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
+import type { ClientTlsOptions } from './client-tls.js';
 
 /** The database clients connect to: its name is the `database` they must ask for. */
 export interface ProxyTarget {
@@ -17,6 +19,19 @@ export interface UpstreamTarget {
   readonly database: string;
   /** Deadline for connecting and authenticating upstream (default 10 s). */
   readonly timeoutMs?: number;
+  /** TLS to the server (default: none). */
+  readonly tls?: UpstreamTlsConfig;
+}
+
+/**
+ * How the proxy protects its own connection to the server, in libpq's terms:
+ * `require` encrypts but trusts any certificate (it stops passive eavesdroppers
+ * only), `verify-full` checks the certificate against `ca` and the host name.
+ */
+export interface UpstreamTlsConfig {
+  readonly mode: 'disable' | 'require' | 'verify-full';
+  /** PEM CA certificate(s) for verify-full (default: Node's bundled roots). */
+  readonly ca?: string | Buffer;
 }
 
 /** The subset of pino the proxy uses: structured fields first, then a message. */
@@ -28,8 +43,10 @@ export interface ProxyLogger {
 }
 
 export interface PgProxyOptions {
-  /** Loopback only this round: clients speak plaintext (TLS to clients is not built yet). */
+  /** Loopback unless `tls` is set: clients send their token as the password. */
   readonly listen: { readonly host: string; readonly port: number };
+  /** TLS towards clients (SSLRequest answered S); required by default off loopback. */
+  readonly tls?: ClientTlsOptions;
   readonly target: ProxyTarget;
   readonly upstream: UpstreamTarget;
   readonly tokens: TokenVerifier;
@@ -46,6 +63,32 @@ export interface PgProxyOptions {
   readonly maskingKey?: Buffer;
   /** A client must be authenticated and ready within this time (default 15 s). */
   readonly startupTimeoutMs?: number;
+  /**
+   * A session whose client sent nothing for this long while the server owed
+   * it nothing is closed (FATAL 57P05, SessionClosed `idle_timeout`).
+   * Default: no limit, as PostgreSQL.
+   */
+  readonly idleTimeoutSeconds?: number;
+  /**
+   * A statement still running after this long is cancelled on the upstream
+   * (the client gets PostgreSQL's 57014). Enforced by the proxy, so the
+   * client cannot lift it with SET. Default: no limit.
+   */
+  readonly statementTimeoutMs?: number;
+  /**
+   * Record the first N result rows of each statement, as the client received
+   * them (masked), in CommandCompleted for replay. Default 0; at most 1000.
+   */
+  readonly recordResultRows?: number;
+  /**
+   * Where statements and sessions that policy wants reviewed wait for a
+   * human (libs/audit StoreApprovalGate). Without it, review means deny.
+   */
+  readonly approvals?: ApprovalGate;
+  /** How long a granted session approval lets its requester in (default 3600 s). */
+  readonly sessionWindowSeconds?: number;
+  /** Write-ahead `strict` (default) or bounded `async` audit (libs/audit SessionRecorder). */
+  readonly audit?: AuditMode;
 }
 
 export const silentLogger: ProxyLogger = {

@@ -9,6 +9,8 @@ import type { TransactionStatus } from '../protocol/backend-messages.js';
 import { BackendCode } from '../protocol/message-codes.js';
 import type { BackendFrame } from '../protocol/messages.js';
 import { isProtocolViolation } from '../protocol/protocol-violation.js';
+import { decodeRowDescription } from '../protocol/row-decoder.js';
+import { recordRow, type RowRecording } from './result-rows.js';
 import type { CommandMasking } from './result-masking.js';
 import { SqlState } from './session-refusal.js';
 
@@ -21,6 +23,8 @@ export interface TrackedCommand {
   error?: { code: string; message: string };
   /** Set when the command's results are masked (result-masking.ts). */
   masking?: CommandMasking;
+  /** Set when the target records result rows (result-rows.ts). */
+  recording?: RowRecording;
 }
 
 /**
@@ -37,7 +41,22 @@ export type Expectation =
   | { readonly kind: 'bind' | 'close' | 'sync' }
   | { readonly kind: 'describe'; readonly target: 'statement' | 'portal' }
   /** The proxy's own Describe(portal) before a masked Execute: its reply is for us, not the client. */
-  | { readonly kind: 'rowLayout'; readonly command: TrackedCommand };
+  | { readonly kind: 'rowLayout'; readonly command: TrackedCommand }
+  /**
+   * The proxy's own Parse/Describe/Close of the sources of a masked command's
+   * COPY … TO statements, then Sync (masking-messages.ts): every reply, up to
+   * and including the ReadyForQuery, is for us.
+   */
+  | CopyLayoutExpectation;
+
+export interface CopyLayoutExpectation {
+  readonly kind: 'copyLayout';
+  readonly command: TrackedCommand;
+  /** Statement indexes of the COPYs, in the order they were described. */
+  readonly statements: readonly number[];
+  /** How many layouts have arrived. */
+  answered: number;
+}
 
 export interface ResponseEvents {
   completed(command: TrackedCommand): void;
@@ -47,6 +66,8 @@ export interface ResponseEvents {
   describeRows(command: TrackedCommand, frame: Buffer): Buffer | null;
   /** A statement that may change relation or column names completed. */
   catalogChanged(): void;
+  /** A CopyOutResponse of a masked command: sets up its copy masking, returns what to relay (null: fault). */
+  copyOut(command: TrackedCommand, frame: Buffer): Buffer | null;
 }
 
 /** Command tags after which cached catalog names may be stale. */
@@ -88,6 +109,11 @@ export class ResponseTracker {
   /** Nothing forwarded is still unanswered: a reply of ours cannot overtake the server's. */
   get quiet(): boolean {
     return this.expected.length === 0;
+  }
+
+  /** Quiet, and not skipping to a Sync after an error: messages of ours mean what they say. */
+  get settled(): boolean {
+    return this.quiet && this.skipCause === undefined;
   }
 
   expect(expectation: Expectation): void {
@@ -138,6 +164,8 @@ export class ResponseTracker {
         return this.simpleReply(frame, -1);
       case 'rowLayout':
         return this.rowLayoutReply(head.command, frame);
+      case 'copyLayout':
+        return this.copyLayoutReply(head, frame);
       case 'refused':
         if (frame.code !== BackendCode.ErrorResponse) return this.fault('the poison statement did not fail');
         this.expected.shift();
@@ -170,6 +198,10 @@ export class ResponseTracker {
       case BackendCode.CopyInResponse:
         this.copyIn = true;
         return frame.frame;
+      case BackendCode.CopyOutResponse:
+      case BackendCode.CopyData:
+      case BackendCode.CopyDone:
+        return command ? this.copyReply(command, frame) : frame.frame;
       case BackendCode.ErrorResponse:
         this.copyIn = false;
         if (command) command.error = errorOf(frame.frame);
@@ -198,6 +230,10 @@ export class ResponseTracker {
       case BackendCode.CopyInResponse:
         this.copyIn = true;
         return frame.frame;
+      case BackendCode.CopyOutResponse:
+      case BackendCode.CopyData:
+      case BackendCode.CopyDone:
+        return this.copyReply(command, frame);
       case BackendCode.ErrorResponse:
         command.error = errorOf(frame.frame);
         this.finishExecute(command, frame.frame);
@@ -222,12 +258,68 @@ export class ResponseTracker {
     }
   }
 
+  /** COPY … TO of a masked command: its rows go through the copy masker; unmasked commands' are relayed. */
+  private copyReply(command: TrackedCommand, frame: BackendFrame): Buffer | null {
+    const masking = command.masking;
+    if (!masking) return frame.frame;
+    switch (frame.code) {
+      case BackendCode.CopyOutResponse:
+        return this.events.copyOut(command, frame.frame);
+      case BackendCode.CopyData: {
+        const copy = masking.copy;
+        if (copy === undefined) return this.fault('CopyData before CopyOutResponse');
+        if (copy === null) return frame.frame; // nothing in this COPY needs masking
+        // CopyData: 'd', int32 length, the bytes.
+        const data = frame.frame.subarray(5);
+        const masked = copy.mask(data);
+        if (isProtocolViolation(masked)) return this.fault(`upstream: ${masked.message}`);
+        if (masked === null) return null;
+        return masked === data ? frame.frame : backend.copyData(masked);
+      }
+      default:
+        if (masking.copy?.incomplete) return this.fault('COPY ended in the middle of a row');
+        return frame.frame;
+    }
+  }
+
+  /** Our Parse/Describe/Close/Sync of COPY sources: the layouts are kept, every reply dropped. */
+  private copyLayoutReply(head: CopyLayoutExpectation, frame: BackendFrame): Buffer | null {
+    const layouts = (head.command.masking!.copyLayouts ??= new Map());
+    const statement = head.statements[head.answered];
+    switch (frame.code) {
+      case BackendCode.RowDescription: {
+        const fields = decodeRowDescription(frame.frame);
+        if (isProtocolViolation(fields)) return this.fault(`upstream: ${fields.message}`);
+        if (statement !== undefined) layouts.set(statement, fields);
+        head.answered++;
+        return null;
+      }
+      case BackendCode.NoData:
+        if (statement !== undefined) layouts.set(statement, null);
+        head.answered++;
+        return null;
+      case BackendCode.ErrorResponse:
+        // The server skips to our Sync; the COPYs not described are masked whole.
+        head.answered = head.statements.length;
+        return null;
+      case BackendCode.ReadyForQuery:
+        this.expected.shift();
+        // The status is the server's truth; the message itself was ours to consume.
+        this.readyForQuery(frame.frame);
+        return null;
+      default:
+        return null; // ParseComplete, ParameterDescription, CloseComplete
+    }
+  }
+
   /** DataRows of a masked result go through its RowMasker; all others are relayed as they are. */
   private maskRow(command: TrackedCommand, frame: Buffer): Buffer | null {
     const rows = command.masking?.rows;
-    if (!rows) return frame;
-    const masked = rows.mask(frame);
-    return isProtocolViolation(masked) ? this.fault(`upstream: ${masked.message}`) : masked;
+    const masked = rows ? rows.mask(frame) : frame;
+    if (isProtocolViolation(masked)) return this.fault(`upstream: ${masked.message}`);
+    // Recorded as the client gets it: after masking.
+    recordRow(command.recording, masked);
+    return masked;
   }
 
   /** One statement's result is over: the next RowDescription belongs to the next statement. */
@@ -235,6 +327,7 @@ export class ResponseTracker {
     if (command?.masking) {
       command.masking.statement++;
       command.masking.rows = null;
+      delete command.masking.copy;
     }
     if (completeFrame) {
       const tag = decodeCommandComplete(completeFrame);

@@ -17,6 +17,7 @@ function tracker() {
     fault: (d) => faults.push(d),
     describeRows: (_c, frame) => frame,
     catalogChanged: () => undefined,
+    copyOut: (_c: TrackedCommand, frame: Buffer) => frame,
   });
   return { t, completed, faults };
 }

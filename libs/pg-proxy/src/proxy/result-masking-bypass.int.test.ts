@@ -250,12 +250,26 @@ describe('result masking: the bypass corpus', () => {
     }
   });
 
-  it('COPY of a sensitive table to the client is refused', async () => {
-    for (const sql of ['COPY users TO STDOUT', 'COPY (SELECT email FROM users) TO STDOUT']) {
+  it('COPY of a sensitive table to the client is masked (text, CSV, a query, derived); binary COPY is refused', async () => {
+    for (const sql of [
+      'COPY users TO STDOUT',
+      'COPY users (note, ssn) TO STDOUT WITH (FORMAT csv, HEADER)',
+      'COPY (SELECT email FROM users) TO STDOUT',
+      "COPY (SELECT upper(u.email) || v.ssn, u.card FROM users u JOIN public.users_v v USING (id)) TO STDOUT (FORMAT csv, DELIMITER '|')",
+      'SELECT 1; COPY users_shout TO STDOUT',
+    ]) {
+      for (const proxy of [world.proxy, denying]) {
+        const out = await psqlThroughProxy({ ...world, proxy }, sql);
+        assertNoSecret(out.stdout + out.stderr, sql);
+      }
+    }
+    for (const sql of ['COPY users TO STDOUT (FORMAT binary)', 'COPY BINARY users TO STDOUT']) {
       const out = await psqlThroughProxy(world, sql);
       assert.notEqual(out.code, 0);
-      assert.match(out.stderr, /portcullis: denied: COPY of a sensitive column/);
-      assertNoSecret(out.stdout, sql);
+      assert.match(
+        out.stderr,
+        /portcullis: denied: COPY of a sensitive column: COPY in binary format cannot be masked/,
+      );
     }
   });
 

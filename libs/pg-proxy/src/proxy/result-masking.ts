@@ -13,6 +13,7 @@ import type { ColumnCatalog, CatalogRelation } from './column-catalog.js';
 import type { ColumnSensitivity } from './column-sensitivity.js';
 import { derivedMethod, type MaskingPlan } from './masking-plan.js';
 import { RowMasker, type ColumnAction } from './row-masker.js';
+import { CopyRowMasker, type CopyFormat } from './copy-row-masker.js';
 
 /** A command's masking state while its results stream by. */
 export interface CommandMasking {
@@ -21,6 +22,10 @@ export interface CommandMasking {
   statement: number;
   rows: RowMasker | null;
   readonly report: MaskingReport;
+  /** Row layouts of the command's COPY … TO sources by statement (null: the server could not describe it). */
+  copyLayouts?: Map<number, RowField[] | null>;
+  /** The rows of the COPY now streaming. */
+  copy?: CopyRowMasker | null;
 }
 
 /** How a column is sensitive: its method, and whether it is computed from sensitive columns. */
@@ -180,6 +185,33 @@ export class ResultMasking {
       ? new RowMasker(actions, this.rowMasking(command))
       : null;
     return out;
+  }
+
+  /**
+   * The masker for the rows of the COPY the current statement started:
+   * columns from its described source, as a query's RowDescription would
+   * give them; when the layout is unknown or does not match, every column
+   * is masked whole (fail closed). Null when nothing needs masking.
+   */
+  copyRows(
+    command: CommandMasking,
+    fields: readonly RowField[] | null | undefined,
+    columns: number,
+    format: CopyFormat,
+  ): CopyRowMasker | null {
+    let rows: RowMasker | null;
+    if (fields && fields.length === columns) {
+      this.describe(command, fields);
+      rows = command.rows;
+      command.rows = null;
+    } else {
+      const actions: ColumnAction[] = Array.from({ length: columns }, (_, i) => {
+        const column = `copy column ${i + 1} (unresolved)`;
+        return { kind: 'mask', method: 'redact', tally: command.report.tally({ column, method: 'redact' }) };
+      });
+      rows = new RowMasker(actions, this.rowMasking(command));
+    }
+    return rows && new CopyRowMasker(format, columns, rows);
   }
 
   private action(

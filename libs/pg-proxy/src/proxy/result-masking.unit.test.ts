@@ -55,11 +55,37 @@ describe('masking plan', () => {
     assert.equal(maskingRefusal(planMasking(decision(EMAIL, 'mask'), derived), derived), undefined);
   });
 
-  it('COPY TO of a sensitive column is refused; without sensitive columns it is not', () => {
-    const c = command('COPY users TO STDOUT');
-    assert.equal(maskingRefusal(planMasking(decision(EMAIL), c), c), COPY_REFUSAL);
-    const clean = command('COPY accounts TO STDOUT');
-    assert.equal(maskingRefusal(planMasking(decision([]), clean), clean), undefined);
+  it('COPY TO STDOUT in text or CSV is planned for masking; binary, files and odd options are refused', () => {
+    const c = command(
+      "COPY users TO STDOUT; COPY (SELECT email FROM users) TO STDOUT (FORMAT csv, DELIMITER ';')",
+    );
+    const plan = planMasking(decision(EMAIL), c);
+    assert.equal(maskingRefusal(plan, c), undefined);
+    assert.deepEqual(
+      plan.copies.map((copy) => (typeof copy === 'object' ? [copy.source, copy.format.kind] : copy)),
+      [
+        ['SELECT * FROM ONLY "users"', 'text'],
+        ['SELECT email FROM users', 'csv'],
+      ],
+    );
+    for (const sql of [
+      'COPY users TO STDOUT (FORMAT binary)',
+      "COPY users TO '/tmp/x'",
+      "COPY users TO STDOUT (ENCODING 'LATIN1')",
+    ]) {
+      const refused = command(sql);
+      assert.match(
+        String(maskingRefusal(planMasking(decision(EMAIL), refused), refused)),
+        new RegExp(`^${COPY_REFUSAL}`),
+        sql,
+      );
+    }
+    const clean = command('COPY accounts TO STDOUT (FORMAT binary)');
+    assert.equal(
+      maskingRefusal(planMasking(decision([]), clean), clean),
+      undefined,
+      'nothing to mask, nothing refused',
+    );
   });
 
   it('a plan with only detectors is active; with nothing it is not', () => {

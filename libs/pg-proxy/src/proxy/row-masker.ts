@@ -42,6 +42,11 @@ export class RowMasker {
     if (values.length !== this.actions.length) {
       return new ProtocolViolation('malformed', 'DataRow does not match its RowDescription');
     }
+    return this.maskValues(values) ? backend.dataRow(values) : frame;
+  }
+
+  /** Masks one row's values in place (`values.length` must match the columns); true when any changed. */
+  maskValues(values: (Buffer | null)[]): boolean {
     let changed = false;
     for (let i = 0; i < values.length; i++) {
       const action = this.actions[i];
@@ -61,6 +66,6 @@ export class RowMasker {
       this.masking.report.recordDetections(action.column, hits, this.masking.detectorMethods);
       changed = true;
     }
-    return changed ? backend.dataRow(values) : frame;
+    return changed;
   }
 }

@@ -1,6 +1,6 @@
 import type { Identity } from '@portcullis/identity';
 import type { SessionOpenedData, SessionRejectedData } from '@portcullis/events';
-import type { PolicyDecision } from '@portcullis/policy';
+import type { SessionAccess } from './check-session-access.js';
 import type { ProxyTarget } from './proxy-options.js';
 import type { SessionRefusal } from './session-refusal.js';
 
@@ -10,7 +10,7 @@ export function sessionOpened(
   identity: Identity,
   target: ProxyTarget,
   clientAddress: string,
-  access: PolicyDecision,
+  access: SessionAccess,
 ): SessionOpenedData {
   return {
     sessionId,
@@ -18,7 +18,10 @@ export function sessionOpened(
     target: { name: target.name, protocol: 'postgres', labels: { ...target.labels } },
     protocol: 'postgres',
     clientAddress,
-    policyRevision: access.bundle_revision,
+    policyRevision: access.decision.bundle_revision,
+    ...(access.grant
+      ? { approvalId: access.grant.approvalId, approvedUntil: access.grant.until.toISOString() }
+      : {}),
   };
 }
 

@@ -36,6 +36,8 @@ export const SqlState = {
   InvalidAuthorization: '28000',
   InsufficientPrivilege: '42501',
   AdminShutdown: '57P01',
+  /** PostgreSQL's idle_session_timeout. */
+  IdleSessionTimeout: '57P05',
   FeatureNotSupported: '0A000',
   InternalError: 'XX000',
 } as const;

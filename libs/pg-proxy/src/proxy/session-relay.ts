@@ -8,6 +8,7 @@ import { BackendCode } from '../protocol/message-codes.js';
 import type { BackendFrame } from '../protocol/messages.js';
 import { decodeRowDescription } from '../protocol/row-decoder.js';
 import type { MaskingPlan } from './masking-plan.js';
+import { decodeCopyOutResponse, describeStatements } from './masking-messages.js';
 import type { ResultMasking } from './result-masking.js';
 import type { ClientChannel } from './client-channel.js';
 import type { StatementContext, StatementDecision } from './decide-statement.js';
@@ -22,10 +23,16 @@ import {
 } from './response-tracker.js';
 import { SqlState } from './session-refusal.js';
 import { relayFunctionCall, relaySimpleQuery } from './simple-query.js';
+import { IdleTimer, StatementTimer, type SessionLimits } from './session-timeouts.js';
 
 /** Why a session ended, as SessionClosed records it. */
 export type CloseReason =
-  'client_terminated' | 'client_disconnected' | 'upstream_closed' | 'protocol_violation' | 'proxy_shutdown';
+  | 'client_terminated'
+  | 'client_disconnected'
+  | 'upstream_closed'
+  | 'protocol_violation'
+  | 'proxy_shutdown'
+  | 'idle_timeout';
 
 /** The refusal when the write-ahead append fails (DESIGN.md: strict mode fails closed). */
 export const AUDIT_UNAVAILABLE = 'audit store unavailable';
@@ -45,6 +52,12 @@ export class SessionRelay {
   /** A RowDescription held back while the catalog loads what masking needs; later chunks wait behind it. */
   private held: BackendFrame | undefined;
   private backlog: Buffer[] = [];
+  private idle: IdleTimer | undefined;
+  private statementTimer: StatementTimer<TrackedCommand> | undefined;
+  /** A client message is being handled (decided, written ahead, maybe waiting for approval). */
+  private dispatching = false;
+  /** Set while a statement waits for approval: a CancelRequest ends the wait. */
+  private cancelWait: (() => void) | undefined;
 
   constructor(
     readonly channel: ClientChannel,
@@ -53,11 +66,13 @@ export class SessionRelay {
     readonly statements: StatementContext,
     private readonly logger: ProxyLogger,
     private readonly masking: ResultMasking,
+    private readonly limits: SessionLimits = {},
   ) {
     this.tracker = new ResponseTracker({
       completed: (command) => this.completed(command),
       describeRows: (command, frame) => this.describeRows(command, frame),
       catalogChanged: () => this.masking.catalogChanged(),
+      copyOut: (command, frame) => this.copyOut(command, frame),
       fault: (detail) =>
         this.stop('protocol_violation', detail, fatal(SqlState.ProtocolViolation, 'protocol violation')),
     });
@@ -66,6 +81,7 @@ export class SessionRelay {
 
   /** Relays until one side ends; resolves with why. */
   async run(): Promise<{ reason: CloseReason; detail: string }> {
+    this.startTimers();
     this.upstream.on('data', (chunk: Buffer) => this.fromUpstream(chunk));
     this.upstream.on('error', () => undefined);
     this.upstream.on('close', () =>
@@ -88,7 +104,9 @@ export class SessionRelay {
         );
         break;
       }
-      await this.dispatch(message);
+      this.dispatching = true;
+      await this.dispatch(message).finally(() => (this.dispatching = false));
+      this.idle?.touch();
     }
     this.stop('client_disconnected', 'client closed the connection');
     return { reason: this.reason!, detail: this.detail };
@@ -98,10 +116,55 @@ export class SessionRelay {
   stop(reason: CloseReason, detail: string, toClient?: Buffer): void {
     if (this.reason !== undefined) return;
     this.reason = reason;
+    this.idle?.stop();
+    this.statementTimer?.stop();
     this.detail = detail;
     this.channel.end(toClient);
     if (reason === 'client_terminated') this.upstream.end(frontend.terminate());
     else this.upstream.destroy();
+  }
+
+  /** While `onCancel` is held, a client CancelRequest calls it instead of reaching the server. */
+  holdCancellable(onCancel: () => void): () => void {
+    this.cancelWait = onCancel;
+    return () => {
+      if (this.cancelWait === onCancel) this.cancelWait = undefined;
+    };
+  }
+
+  /** A CancelRequest for this session: true when it ended a wait for approval (nothing to forward). */
+  cancelPause(): boolean {
+    const cancel = this.cancelWait;
+    if (!cancel) return false;
+    this.cancelWait = undefined;
+    cancel();
+    return true;
+  }
+
+  /** The session's timeouts (session-timeouts.ts), from the target's options. */
+  private startTimers(): void {
+    const { idleTimeoutMs, statementTimeoutMs, cancelUpstream } = this.limits;
+    if (idleTimeoutMs !== undefined && idleTimeoutMs > 0) {
+      this.idle = new IdleTimer(
+        idleTimeoutMs,
+        () => this.dispatching || !this.tracker.quiet,
+        () =>
+          this.stop(
+            'idle_timeout',
+            `no client message for ${idleTimeoutMs} ms`,
+            fatal(SqlState.IdleSessionTimeout, 'terminating connection due to idle-session timeout'),
+          ),
+      );
+    }
+    if (statementTimeoutMs !== undefined && statementTimeoutMs > 0 && cancelUpstream) {
+      this.statementTimer = new StatementTimer(statementTimeoutMs, (command) => {
+        this.logger.info(
+          { sessionId: this.recorder.sessionId, sequence: command.sequence, statementTimeoutMs },
+          'statement timeout: cancelling on the upstream',
+        );
+        cancelUpstream();
+      });
+    }
   }
 
   get stopped(): boolean {
@@ -132,6 +195,9 @@ export class SessionRelay {
   track(sequence: number, plan?: MaskingPlan): TrackedCommand {
     const command: TrackedCommand = { sequence, startedAt: process.hrtime.bigint(), rows: null };
     if (plan?.active) command.masking = this.masking.begin(plan);
+    this.statementTimer?.started(command);
+    const limit = this.limits.recordResultRows ?? 0;
+    if (limit > 0) command.recording = { limit, rows: [] };
     return command;
   }
 
@@ -213,7 +279,11 @@ export class SessionRelay {
         );
         return false;
       }
-      if (frame.code === BackendCode.RowDescription && this.holdForCatalog(frame)) return false;
+      if (
+        (frame.code === BackendCode.RowDescription || frame.code === BackendCode.CopyOutResponse) &&
+        this.holdForCatalog(frame)
+      )
+        return false;
       if (!corked) {
         // The frames of one chunk leave in one write, as they arrived.
         this.channel.socket.cork();
@@ -252,8 +322,12 @@ export class SessionRelay {
   private holdForCatalog(frame: BackendFrame): boolean {
     const masking = this.tracker.maskedRowsCommand?.masking;
     if (!masking) return false;
-    const fields = decodeRowDescription(frame.frame);
-    if (isProtocolViolation(fields)) return false; // the tracker's decode reports it
+    // A COPY's columns are those of its source, described before it ran.
+    const fields =
+      frame.code === BackendCode.CopyOutResponse
+        ? masking.copyLayouts?.get(masking.statement)
+        : decodeRowDescription(frame.frame);
+    if (!fields || isProtocolViolation(fields)) return false; // the tracker's decode reports it
     const missing = this.masking.missing(masking, fields);
     if (missing.oids.length === 0 && missing.names.length === 0) return false;
     this.held = frame;
@@ -290,6 +364,44 @@ export class SessionRelay {
     if (!this.waitingForDrain) this.upstream.resume();
   }
 
+  /**
+   * Before a masked simple Query with COPY … TO: the proxy asks the server,
+   * on this session, for the row layout of each COPY's source (analysed, not
+   * run), so the COPY's rows are masked by their columns like a query's.
+   */
+  describeCopySources(command: TrackedCommand): void {
+    const copies = command.masking?.plan.copies ?? [];
+    const statements: number[] = [];
+    const sources: string[] = [];
+    for (const [i, copy] of copies.entries()) {
+      if (typeof copy !== 'object') continue;
+      statements.push(i);
+      sources.push(copy.source);
+    }
+    // Only between round trips: behind a pipeline our Sync would change what the
+    // client's messages mean. Without a layout the COPY is masked whole.
+    if (statements.length === 0 || !this.tracker.settled) return;
+    this.forward(describeStatements(sources), { kind: 'copyLayout', command, statements, answered: 0 });
+  }
+
+  /** The CopyOutResponse of a masked command: text or CSV rows get a masker; anything else ends the session. */
+  private copyOut(command: TrackedCommand, frame: Buffer): Buffer | null {
+    const masking = command.masking!;
+    const response = decodeCopyOutResponse(frame);
+    const plan = masking.plan.copies[masking.statement];
+    if (response === null || response.binary || typeof plan !== 'object') {
+      this.stop(
+        'protocol_violation',
+        'a masked COPY the proxy cannot read',
+        fatal(SqlState.ProtocolViolation, 'protocol violation: a masked COPY the proxy cannot read'),
+      );
+      return null;
+    }
+    const fields = masking.copyLayouts?.get(masking.statement);
+    masking.copy = this.masking.copyRows(masking, fields, response.columns, plan.format);
+    return frame;
+  }
+
   private describeRows(command: TrackedCommand, frame: Buffer): Buffer | null {
     const fields = decodeRowDescription(frame);
     if (isProtocolViolation(fields)) {
@@ -305,6 +417,7 @@ export class SessionRelay {
   }
 
   private completed(command: TrackedCommand): void {
+    this.statementTimer?.completed(command);
     const durationMs = Number(process.hrtime.bigint() - command.startedAt) / 1e6;
     const report = command.masking?.report;
     if (report && !report.isEmpty) {
@@ -319,6 +432,7 @@ export class SessionRelay {
         durationMs,
         ...(command.tag === undefined ? {} : { commandTag: command.tag }),
         ...(command.error === undefined ? {} : { error: command.error }),
+        ...(command.recording?.rows.length ? { resultRows: command.recording.rows } : {}),
       })
       .catch((error: unknown) => this.appendFailed('CommandCompleted', error));
   }

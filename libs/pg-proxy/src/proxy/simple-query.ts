@@ -1,23 +1,28 @@
 import type { FunctionCall, Query } from '../protocol/messages.js';
+import { awaitApproval } from './await-approval.js';
 import { decideStatement, hostDenial } from './decide-statement.js';
 import { AUDIT_UNAVAILABLE, type SessionRelay } from './session-relay.js';
 
 /**
  * A simple Query: decide the whole text, make the decision durable
- * (write-ahead), and only then forward the frame, or refuse it.
+ * (write-ahead), pause for approval when policy asks for one, and only
+ * then forward the frame, or refuse it.
  */
 export async function relaySimpleQuery(relay: SessionRelay, message: Query): Promise<void> {
   // After a refusal in an extended pipeline, PostgreSQL ignores everything up to Sync, Query included.
   if (relay.extended.discarding) return;
-  const decision = decideStatement(relay.statements, message.sql);
+  let decision = decideStatement(relay.statements, message.sql);
   const sequence = await relay.writeAhead(decision);
   const { touchesTransaction } = decision;
   if (sequence === undefined) return relay.refuseSimple(AUDIT_UNAVAILABLE, touchesTransaction);
+  if (decision.review) decision = await awaitApproval(relay, decision, sequence);
   if (!decision.allowed) {
     relay.blocked(sequence, decision.refusal);
     return relay.refuseSimple(decision.refusal, touchesTransaction);
   }
-  relay.forward(message.frame, { kind: 'query', command: relay.track(sequence, decision.masking) });
+  const command = relay.track(sequence, decision.masking);
+  relay.describeCopySources(command);
+  relay.forward(message.frame, { kind: 'query', command });
   relay.forwarded(sequence);
 }
 

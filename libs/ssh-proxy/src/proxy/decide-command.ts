@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CommandDecision, ReceivedCommand } from '@portcullis/audit';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine, SshCommand } from '@portcullis/policy';
-import { parseCommandLine } from '../command/command-line.js';
+import { parseCommandLine, quoteWord, type CommandLine } from '../command/command-line.js';
+import { typedCommandProblems } from '../command/typed-command-rules.js';
 import { targetRef } from './check-session-access.js';
 import type { SshTarget } from './proxy-options.js';
 
@@ -33,14 +34,36 @@ export interface ExecDecision {
  */
 export function decideCommand(context: CommandContext, text: string): ExecDecision {
   const line = parseCommandLine(text);
-  const command: SshCommand = {
-    text,
-    protocol: 'ssh',
-    statements: [],
-    argv: line.argv,
-    program: line.program,
-    sudo: line.sudo,
-  };
+  return decideSshCommand(context, commandOf(text, line), line.problems, line.forwarded);
+}
+
+/**
+ * A command line typed at an interactive shell prompt, read at Enter. The
+ * shell runs the typed characters (nothing is re-quoted), so the typed-line
+ * rules add their reasons, and a line the keystroke reader could not follow
+ * (`unreadable`: tab completion, history recall, …) is refused.
+ */
+export function decideTypedLine(context: CommandContext, text: string, unreadable?: string): ExecDecision {
+  const line = parseCommandLine(text);
+  const problems = [
+    ...(unreadable ? [`the typed line could not be read (${unreadable}): type it in full`] : []),
+    ...line.problems,
+    ...typedCommandProblems(text, line),
+  ];
+  return decideSshCommand(context, commandOf(text, line), problems, text);
+}
+
+/**
+ * The one decision path of the SSH proxy (exec, typed lines, file
+ * transfers, forwarding requests): policy on `command`, plus the host's own
+ * reasons, which always deny.
+ */
+export function decideSshCommand(
+  context: CommandContext,
+  command: SshCommand,
+  hostReasons: readonly string[],
+  forwarded: string,
+): ExecDecision {
   let decision: PolicyDecision;
   try {
     decision = context.policy.decideCommand({
@@ -53,15 +76,39 @@ export function decideCommand(context: CommandContext, text: string): ExecDecisi
     });
   } catch (error) {
     // The engine reports evaluation errors in the decision; a throw is a bug: deny, with the reason.
-    return fromPolicy(hostDenial(context.policy, error), command, line.problems, line.forwarded);
+    return fromPolicy(hostDenial(context.policy, error), command, hostReasons, forwarded);
   }
-  return fromPolicy(decision, command, line.problems, line.forwarded);
+  return fromPolicy(decision, command, hostReasons, forwarded);
+}
+
+/**
+ * A file transfer (an SFTP operation or a legacy scp file): policy sees
+ * `argv = [tool, operation, path…]`, e.g. `['sftp', 'put', '/etc/motd']`.
+ */
+export function decideFileTransfer(
+  context: CommandContext,
+  tool: 'sftp' | 'scp',
+  operation: string,
+  paths: readonly string[],
+): ExecDecision {
+  const argv = [tool, operation, ...paths];
+  const text = argv.map((word) => quoteWord(word)).join(' ');
+  return decideSshCommand(
+    context,
+    { text, protocol: 'ssh', statements: [], argv, program: tool, sudo: false },
+    [],
+    text,
+  );
+}
+
+function commandOf(text: string, line: CommandLine): SshCommand {
+  return { text, protocol: 'ssh', statements: [], argv: line.argv, program: line.program, sudo: line.sudo };
 }
 
 function fromPolicy(
   decision: PolicyDecision,
   command: SshCommand,
-  hostReasons: string[],
+  hostReasons: readonly string[],
   forwarded: string,
 ): ExecDecision {
   const deny = [

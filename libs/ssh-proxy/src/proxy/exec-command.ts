@@ -1,7 +1,12 @@
 import type ssh2 from 'ssh2';
 import type { SessionRecorder } from '@portcullis/audit';
+import type { TerminalRecording } from '../terminal/terminal-recording.js';
+import { parseCommandLine } from '../command/command-line.js';
 import { decideCommand, type CommandContext } from './decide-command.js';
+import { readScpRequest, runScp } from './scp-transfer.js';
 import type { ProxyLogger } from './proxy-options.js';
+import { relayExit } from './relay-exit.js';
+import type { ChannelSetup } from './terminal-request.js';
 
 /** Exit status of a refused command: "found but cannot execute", as a shell reports it. */
 export const DENIED_EXIT_STATUS = 126;
@@ -18,6 +23,8 @@ export interface ExecDeps {
   readonly upstream: ssh2.Client;
   readonly bytes: ByteCounters;
   readonly logger: ProxyLogger;
+  /** The pty and environment the client asked for on this channel. */
+  readonly setup?: ChannelSetup;
 }
 
 /**
@@ -31,6 +38,8 @@ export interface ExecDeps {
 export async function runExec(channel: ssh2.ServerChannel, text: string, deps: ExecDeps): Promise<void> {
   const { recorder, logger } = deps;
   deps.bytes.fromClient += Buffer.byteLength(text);
+  const scp = deps.setup?.terminal ? null : readScpRequest(parseCommandLine(text));
+  if (scp) return runScp(channel, scp, deps);
   const decision = decideCommand(deps.context, text);
   let sequence: number;
   try {
@@ -52,7 +61,7 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
   const elapsedMs = () => Number(process.hrtime.bigint() - startedAt) / 1e6;
   let upstream: ssh2.ClientChannel;
   try {
-    upstream = await openExec(deps.upstream, decision.forwarded);
+    upstream = await openExec(deps.upstream, decision.forwarded, deps.setup);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     writeStderr(channel, 'portcullis: the target host did not run the command\n', deps.bytes);
@@ -72,7 +81,11 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
   void recorder
     .forwarded(sequence)
     .catch((error: unknown) => logger.error({ err: String(error) }, 'could not record CommandForwarded'));
-  const exit = await relay(channel, upstream, deps.bytes);
+  deps.setup?.running({
+    resize: (size) => upstream.setWindow(size.rows, size.cols, size.height, size.width),
+    signal: (name) => upstream.signal(name),
+  });
+  const exit = await relay(channel, upstream, deps.bytes, startRecording(channel, upstream, deps));
   void recorder
     .completed(sequence, {
       rows: null,
@@ -83,60 +96,65 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
     .catch((error: unknown) => logger.error({ err: String(error) }, 'could not record CommandCompleted'));
 }
 
-function openExec(upstream: ssh2.Client, command: string): Promise<ssh2.ClientChannel> {
+function openExec(upstream: ssh2.Client, command: string, setup?: ChannelSetup): Promise<ssh2.ClientChannel> {
+  const options: ssh2.ExecOptions = {
+    ...(setup?.terminal ? { pty: setup.terminal } : {}),
+    ...(setup && Object.keys(setup.env).length > 0 ? { env: setup.env } : {}),
+  };
   return new Promise((resolve, reject) =>
-    upstream.exec(command, (error, stream) => (error ? reject(error) : resolve(stream))),
+    upstream.exec(command, options, (error, stream) => (error ? reject(error) : resolve(stream))),
   );
 }
 
-interface ExitOutcome {
-  readonly tag: string;
-  readonly error?: { code: string; message: string };
+/**
+ * An exec with a pty is interactive (`ssh -t host top`): its output is
+ * recorded like a shell's. Exec without a pty is not: it is the bulk and
+ * file path (`cat`, `tar`, backups), and the decided command line is its record.
+ */
+function startRecording(
+  channel: ssh2.ServerChannel,
+  upstream: ssh2.ClientChannel,
+  deps: ExecDeps,
+): TerminalRecording | undefined {
+  const terminal = deps.setup?.terminal;
+  if (!terminal) return undefined;
+  const recording = deps.setup.record({
+    onPressure: (paused) => (paused ? upstream.pause() : upstream.resume()),
+    onFailure: (error) => {
+      deps.logger.error({ sessionId: deps.recorder.sessionId, err: String(error) }, 'recording failed');
+      channel.stderr.write('\r\nportcullis: the session recording could not be stored; closing\r\n');
+      upstream.close();
+    },
+  });
+  recording.resize(terminal.cols, terminal.rows);
+  return recording;
 }
 
 /** Pipes both ways until the upstream channel closes; then relays its exit status or signal. */
-function relay(
+async function relay(
   channel: ssh2.ServerChannel,
   upstream: ssh2.ClientChannel,
   bytes: ByteCounters,
-): Promise<ExitOutcome> {
-  let exit: { code: number | null; signal?: string; dumped?: boolean; description?: string } = { code: null };
-  upstream.on('exit', (code: number | null, signal?: string, dumped?: boolean, description?: string) => {
-    exit = { code, signal, dumped, description };
-  });
+  recording?: TerminalRecording,
+) {
   channel.on('data', (chunk: Buffer) => (bytes.fromClient += chunk.length));
-  upstream.on('data', (chunk: Buffer) => (bytes.toClient += chunk.length));
-  upstream.stderr.on('data', (chunk: Buffer) => (bytes.toClient += chunk.length));
+  upstream.on('data', (chunk: Buffer) => {
+    bytes.toClient += chunk.length;
+    recording?.output(chunk);
+  });
+  upstream.stderr.on('data', (chunk: Buffer) => {
+    bytes.toClient += chunk.length;
+    recording?.output(chunk);
+  });
+  const exited = relayExit(channel, upstream);
   channel.pipe(upstream);
   upstream.pipe(channel, { end: false });
   upstream.stderr.pipe(channel.stderr, { end: false });
   // The client went away mid-command: stop the command on the host too.
   channel.once('close', () => upstream.close());
-  return new Promise((resolve) =>
-    upstream.once('close', () => {
-      if (exit.signal)
-        channel.exit(exit.signal.replace(/^SIG/, ''), exit.dumped ?? false, exit.description ?? '');
-      else if (exit.code !== null) channel.exit(exit.code);
-      channel.end();
-      if (exit.signal)
-        resolve({
-          tag: `signal ${exit.signal}`,
-          error: { code: 'signal', message: `killed by ${exit.signal}` },
-        });
-      else if (exit.code === null)
-        resolve({
-          tag: 'no exit status',
-          error: { code: 'no_exit_status', message: 'the host closed the channel without an exit status' },
-        });
-      else
-        resolve({
-          tag: `exit ${exit.code}`,
-          ...(exit.code !== 0
-            ? { error: { code: `exit ${exit.code}`, message: `exited with status ${exit.code}` } }
-            : {}),
-        });
-    }),
-  );
+  const exit = await exited;
+  await recording?.close();
+  return exit;
 }
 
 function refuse(channel: ssh2.ServerChannel, reason: string, bytes: ByteCounters): void {

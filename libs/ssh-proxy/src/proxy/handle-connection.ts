@@ -5,9 +5,12 @@ import type { Identity } from '@portcullis/identity';
 import { authenticateClient } from './authenticate-client.js';
 import { checkSessionAccess } from './check-session-access.js';
 import { connectUpstream } from './connect-upstream.js';
-import { runExec, type ByteCounters } from './exec-command.js';
+import { DEFAULT_RECORDING_LIMITS, TerminalRecording } from '../terminal/terminal-recording.js';
+import type { ByteCounters } from './exec-command.js';
 import type { ProxyLogger, SshProxyOptions, SshTarget } from './proxy-options.js';
-import { refuseOtherRequests, refuseSessionRequests } from './refuse-requests.js';
+import { recordRefusal } from './record-refusal.js';
+import { refuseOtherRequests } from './refuse-requests.js';
+import { serveSessionChannel } from './session-channel.js';
 import { sessionOpened, sessionRejected } from './session-audit.js';
 import { SessionRefusal } from './session-refusal.js';
 
@@ -30,9 +33,11 @@ interface OpenSession {
   readonly target: SshTarget;
   readonly upstream: ssh2.Client;
   readonly recorder: SessionRecorder;
+  /** When SessionOpened was durable: recorded channels are timed from here. */
+  readonly openedAt: bigint;
 }
 
-const DEFAULT_STARTUP_TIMEOUT_MS = 15_000;
+export const DEFAULT_STARTUP_TIMEOUT_MS = 15_000;
 const TOKEN_METHODS: ssh2.AuthenticationType[] = ['password', 'keyboard-interactive'];
 
 /**
@@ -114,27 +119,33 @@ export function handleConnection(
       clientAddress,
     };
     open.upstream.once('close', () => stop('upstream_closed'));
+    const refuse = (argv: string[], reason: string) =>
+      recordRefusal(context, open.recorder, argv, reason, logger);
+    let terminals = 0;
     client.on('session', (accept) => {
-      const channelSession = accept();
-      refuseSessionRequests(channelSession, (what) => logger.info({ sessionId, what }, 'refused request'));
-      channelSession.on('exec', (acceptExec, _reject, info) => {
-        const channel = acceptExec();
-        const run = runExec(channel, info.command, {
-          context,
-          recorder: open.recorder,
-          upstream: open.upstream,
-          bytes,
-          logger,
-        }).catch((error: unknown) => {
-          // A bug, not a decision: close the channel rather than leave the client waiting.
-          logger.error({ sessionId, err: String(error) }, 'exec failed');
-          channel.close();
-        });
-        execs.add(run);
-        void run.finally(() => execs.delete(run));
+      serveSessionChannel(accept(), {
+        context,
+        recorder: open.recorder,
+        upstream: open.upstream,
+        bytes,
+        logger,
+        recordInput: options.recordInput ?? false,
+        record: (events) =>
+          new TerminalRecording(
+            (batch) => open.recorder.output(batch),
+            terminals++,
+            Number(process.hrtime.bigint() - open.openedAt) / 1e9,
+            events,
+            { ...DEFAULT_RECORDING_LIMITS, ...options.recording },
+          ),
+        refuse: (what, reason) => refuse(what.split(' '), reason),
+        track: (run) => {
+          execs.add(run);
+          void run.finally(() => execs.delete(run));
+        },
       });
     });
-    refuseOtherRequests(client, (what) => logger.info({ sessionId, what }, 'refused request'));
+    refuseOtherRequests(client, refuse);
   });
 
   const stop = (reason: CloseReason) => {
@@ -187,7 +198,7 @@ async function openSession(
       sessionOpened(sessionId, identity, target, clientAddress, access),
       { actor: identity.subject, gatewayInstance: options.gatewayInstance },
     );
-    return { identity, target, upstream, recorder };
+    return { identity, target, upstream, recorder, openedAt: process.hrtime.bigint() };
   } catch (error) {
     upstream.end();
     // No audit, no session: fail closed.

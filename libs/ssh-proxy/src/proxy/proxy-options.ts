@@ -1,6 +1,7 @@
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
+import type { RecordingLimits } from '../terminal/terminal-recording.js';
 
 /** The real host behind a target, and the proxy's own key on it (clients never see it). */
 export interface SshUpstream {
@@ -47,6 +48,13 @@ export interface SshProxyOptions {
   readonly logger?: ProxyLogger;
   /** A client must be authenticated within this time (default 15 s). */
   readonly startupTimeoutMs?: number;
+  /**
+   * Also record what clients type in terminal sessions ("i" frames). Off by
+   * default: input includes passwords typed at prompts (sudo, su).
+   */
+  readonly recordInput?: boolean;
+  /** Batching of terminal recordings (default: 32 KiB or 100 ms per batch, 1 MiB not yet durable). */
+  readonly recording?: Partial<RecordingLimits>;
 }
 
 export const silentLogger: ProxyLogger = {

@@ -1,40 +1,35 @@
 import type ssh2 from 'ssh2';
 
 /**
- * Everything but `exec` is refused this round: interactive shells and ptys
- * (need terminal recording and per-line decisions), sftp/scp subsystems (need
- * per-file decisions), environment variables (could change what an allowed
- * program runs, e.g. LD_PRELOAD), agent and X11 forwarding, signals, and
- * every kind of port forwarding. Each request is rejected, never ignored,
- * so the client learns at once.
+ * Connection-level requests the proxy refuses: every kind of port
+ * forwarding, local (`direct-tcpip`), remote (`tcpip-forward`) and Unix
+ * sockets (`streamlocal`), and any other global request. Each is rejected,
+ * never ignored, so the client learns at once; `onRefused` records it.
  */
-export function refuseSessionRequests(session: ssh2.Session, onRefused: (what: string) => void): void {
-  const refuse = (what: string) => (accept?: unknown, reject?: () => void) => {
-    onRefused(what);
-    reject?.();
-  };
-  session.on('pty', refuse('pty'));
-  session.on('shell', refuse('shell'));
-  session.on('subsystem', refuse('subsystem'));
-  session.on('sftp', refuse('sftp'));
-  session.on('env', refuse('env'));
-  session.on('x11', refuse('x11'));
-  session.on('auth-agent', refuse('auth-agent'));
-  session.on('signal', refuse('signal'));
-  session.on('window-change', refuse('window-change'));
-}
-
-export function refuseOtherRequests(client: ssh2.Connection, onRefused: (what: string) => void): void {
-  client.on('tcpip', (_accept, reject) => {
-    onRefused('direct-tcpip');
+export function refuseOtherRequests(
+  client: ssh2.Connection,
+  onRefused: (argv: string[], reason: string) => void,
+): void {
+  client.on('tcpip', (_accept, reject, info) => {
+    onRefused(
+      ['direct-tcpip', `${info.destIP}:${info.destPort}`],
+      'port forwarding is not allowed through the proxy',
+    );
     reject();
   });
-  client.on('openssh.streamlocal', (_accept, reject) => {
-    onRefused('direct-streamlocal');
+  client.on('openssh.streamlocal', (_accept, reject, info) => {
+    onRefused(['direct-streamlocal', info.socketPath], 'socket forwarding is not allowed through the proxy');
     reject();
   });
-  client.on('request', (_accept, reject, name) => {
-    onRefused(name);
+  client.on('request', (_accept, reject, name, info) => {
+    const bind = info as { bindAddr?: string; bindPort?: number; socketPath?: string };
+    const where =
+      bind.bindAddr !== undefined
+        ? [`${bind.bindAddr}:${bind.bindPort}`]
+        : bind.socketPath !== undefined
+          ? [bind.socketPath]
+          : [];
+    onRefused([name, ...where], `${name} is not allowed through the proxy`);
     reject?.();
   });
 }

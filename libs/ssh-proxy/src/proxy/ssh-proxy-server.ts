@@ -1,8 +1,9 @@
+import { createServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import ssh2 from 'ssh2';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 import { isLoopbackAddress } from '@portcullis/audit';
-import { handleConnection, type LiveConnection } from './handle-connection.js';
+import { DEFAULT_STARTUP_TIMEOUT_MS, handleConnection, type LiveConnection } from './handle-connection.js';
 import { loadOrCreateHostKey } from './host-key.js';
 import { silentLogger, type SshProxyOptions } from './proxy-options.js';
 
@@ -32,7 +33,14 @@ export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy>
   const live = new Set<LiveConnection>();
   const connections = new Set<Promise<void>>();
 
+  const startupTimeoutMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
+  // Sockets that have not sent an SSH version line yet: ssh2 only reports a
+  // connection after it, so without this deadline garbage could hold a socket forever.
+  const preHeader = new Map<string, { timer: NodeJS.Timeout; socket: Socket }>();
   const server = new ssh2.Server({ hostKeys: [hostKey] }, (client, info) => {
+    const key = `${info.ip}:${info.port}`;
+    clearTimeout(preHeader.get(key)?.timer);
+    preHeader.delete(key);
     const done = handleConnection(client, info.ip, {
       options,
       logger,
@@ -45,15 +53,32 @@ export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy>
       .finally(() => connections.delete(done));
     connections.add(done);
   });
-  server.on('error', (error: Error) => logger.error({ err: error.message }, 'ssh listener error'));
+  const listener = createServer((socket) => {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const timer = setTimeout(() => {
+      preHeader.delete(key);
+      socket.destroy();
+    }, startupTimeoutMs);
+    timer.unref();
+    preHeader.set(key, { timer, socket });
+    socket.once('close', () => {
+      if (preHeader.get(key)?.timer === timer) {
+        clearTimeout(timer);
+        preHeader.delete(key);
+      }
+    });
+    server.injectSocket(socket);
+  });
+  listener.on('error', (error: Error) => logger.error({ err: error.message }, 'ssh listener error'));
+  server.on('error', (error: Error) => logger.error({ err: error.message }, 'ssh server error'));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.listen.port, options.listen.host, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(options.listen.port, options.listen.host, () => {
+      listener.off('error', reject);
       resolve();
     });
   });
-  const bound = server.address();
+  const bound = listener.address();
   if (bound === null || typeof bound === 'string')
     throw new SshProxyConfigError('listener has no TCP address');
   logger.info({ host: bound.address, port: bound.port }, 'ssh proxy listening');
@@ -61,8 +86,12 @@ export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy>
   return {
     address: { host: bound.address, port: bound.port },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const connection of live) connection.stop('proxy_shutdown');
+      for (const { timer, socket } of preHeader.values()) {
+        clearTimeout(timer);
+        socket.destroy();
+      }
       await Promise.race([Promise.allSettled([...connections]), delay(2_000, undefined, { ref: false })]);
       await closed;
     },

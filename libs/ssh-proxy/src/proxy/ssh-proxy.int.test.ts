@@ -18,6 +18,11 @@ import {
   type ProxyWorld,
 } from './testing/proxy-fixture.js';
 
+interface OutputData {
+  channel: number;
+  frames: [number, string, string][];
+}
+
 interface ExecResult {
   code: number | null;
   signal?: string;
@@ -288,15 +293,9 @@ describe('the SSH proxy with real peers (OpenSSH sshd upstream)', () => {
     assert.ok((await rejectionReasons('unknown_target')).includes('unknown_target'));
   });
 
-  it('shells, ptys, sftp and port forwarding are refused', async () => {
+  it('port forwarding is refused and recorded; the connection stays usable for exec', async () => {
     const client = await connectClient(DEV_HOST, await token());
     try {
-      await assert.rejects(
-        new Promise((resolve, reject) => client.shell((e, s) => (e ? reject(e) : resolve(s)))),
-      );
-      await assert.rejects(
-        new Promise((resolve, reject) => client.sftp((e, s) => (e ? reject(e) : resolve(s)))),
-      );
       await assert.rejects(
         new Promise((resolve, reject) =>
           client.forwardOut('127.0.0.1', 0, '127.0.0.1', world.sshd.port, (e, s) =>
@@ -314,6 +313,19 @@ describe('the SSH proxy with real peers (OpenSSH sshd upstream)', () => {
     } finally {
       client.end();
     }
+    const events = await sessionWith('echo still');
+    const refused = events
+      .filter((e) => e.type === 'CommandReceived')
+      .map((e) => (e.data as { text: string }).text);
+    assert.deepEqual(refused.slice(0, 2), [
+      `direct-tcpip 127.0.0.1:${world.sshd.port}`,
+      'tcpip-forward 127.0.0.1:0',
+    ]);
+    const blocked = events
+      .filter((e) => e.type === 'CommandBlocked')
+      .map((e) => e.data as { reason: string });
+    assert.equal(blocked.length, 2);
+    assert.match(blocked[0]?.reason ?? '', /port forwarding is not allowed through the proxy/);
   });
 
   it('an upstream whose host key differs from the configured one is refused', async () => {
@@ -397,19 +409,29 @@ describe('the SSH proxy with real peers (OpenSSH sshd upstream)', () => {
     }
   });
 
-  it('a pty request is refused; the exec still runs without one', async () => {
+  it('an exec with a pty runs on a pty upstream and its output is recorded', async () => {
     const client = await connectClient(DEV_HOST, await token());
+    let output = '';
     try {
-      await assert.rejects(
-        new Promise((resolve, reject) =>
-          client.exec('echo tty', { pty: true }, (e, s) => (e ? reject(e) : resolve(s))),
-        ),
+      await new Promise<void>((resolve, reject) =>
+        client.exec('tty', { pty: { cols: 90, rows: 20 } }, (e, s) => {
+          if (e) return reject(e);
+          s.on('data', (c: Buffer) => (output += c.toString()));
+          s.on('close', () => resolve());
+        }),
       );
-      const viaOpenSsh = await openssh(DEV_HOST, 'echo ok');
-      assert.equal(viaOpenSsh.stdout, 'ok\n');
     } finally {
       client.end();
     }
+    assert.match(output, /^\/dev\/pts\//);
+    const events = await sessionWith('tty');
+    const recorded = events.filter((e) => e.type === 'OutputRecorded').map((e) => e.data as OutputData);
+    assert.ok(recorded.length > 0, 'no OutputRecorded');
+    assert.deepEqual(recorded[0]?.frames[0]?.slice(1), ['r', '90x20']);
+    assert.match(
+      recorded.flatMap((r) => r.frames.filter((f) => f[1] === 'o').map((f) => f[2])).join(''),
+      /\/dev\/pts\//,
+    );
   });
 
   it('closing the proxy ends live sessions with SessionClosed proxy_shutdown', async () => {

@@ -1,10 +1,34 @@
 import { Command, CommanderError } from 'commander';
 import { eventCatalogJsonSchema } from '@portcullis/events';
 import { reportError, type CliIo, type StoreOptions } from './common.js';
-import { serve } from './serve.command.js';
-import { migrateCommand } from './migrate.command.js';
-import { auditVerify } from './audit-verify.command.js';
-import { policyBuild, policyEval, policyTest } from './policy.command.js';
+import type { ReplayOptions } from './replay.command.js';
+import { approvalsDecide, approvalsList, type ApprovalsOptions } from './approvals.command.js';
+
+/**
+ * Commands load their modules when they run: `serve` pulls in NestJS and
+ * every proxy, which a quick `approvals grant` should not pay for.
+ */
+type Action<T> = (options: T, io: CliIo) => Promise<number>;
+const lazy =
+  <T>(load: () => Promise<Action<T>>): Action<T> =>
+  async (options, io) =>
+    (await load())(options, io);
+const serve = lazy(async () => (await import('./serve.command.js')).serve);
+const migrateCommand = lazy(async () => (await import('./migrate.command.js')).migrateCommand);
+const auditVerify = lazy<StoreOptions & { stream?: string; json?: boolean }>(
+  async () => (await import('./audit-verify.command.js')).auditVerify,
+);
+const replay = async (session: string, options: ReplayOptions, io: CliIo) =>
+  (await import('./replay.command.js')).replay(session, options, io);
+const policyBuild = lazy<{ source?: string; out?: string; capabilities?: string }>(
+  async () => (await import('./policy.command.js')).policyBuild,
+);
+const policyTest = lazy<{ bundle?: string; fixtures?: string }>(
+  async () => (await import('./policy.command.js')).policyTest,
+);
+const policyEval = lazy<{ input?: string; entrypoint?: string; bundle?: string }>(
+  async () => (await import('./policy.command.js')).policyEval,
+);
 
 function storeOptions(command: Command): Command {
   return command
@@ -48,6 +72,23 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     .option('--json', 'print the report as JSON')
     .action(run<StoreOptions & { stream?: string; json?: boolean }>(auditVerify));
 
+  storeOptions(
+    program
+      .command('replay <session>')
+      .description('play a recorded SSH terminal session, or write it as an asciicast v2 file'),
+  )
+    .option('--asciicast', 'write asciicast v2 to stdout (for asciinema play / the asciinema player)')
+    .option('--speed <n>', 'playback speed factor', '1')
+    .option('--max-idle <seconds>', 'cap pauses between outputs when playing')
+    .option('--channel <n>', 'only this recorded channel of the session')
+    .action(async (session: string, options: ReplayOptions) => {
+      try {
+        status = await replay(session, options, io);
+      } catch (error) {
+        status = reportError(error, io);
+      }
+    });
+
   const policy = program.command('policy').description('build, test and evaluate Rego policies');
   policy
     .command('build')
@@ -69,6 +110,29 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     .option('--entrypoint <name>', 'session or command', 'command')
     .option('--bundle <path>', 'bundle .tar.gz or directory (default: the shipped bundle)')
     .action(run<{ input?: string; entrypoint?: string; bundle?: string }>(policyEval));
+
+  const approvals = program
+    .command('approvals')
+    .description('list, grant and deny just-in-time approvals (through the gateway API)');
+  const apiOptions = (command: Command): Command =>
+    command
+      .option('--api <url>', 'gateway API base URL (default: $PORTCULLIS_API or http://127.0.0.1:8080)')
+      .option('--token-file <file>', 'file holding your OIDC access token (default: $PORTCULLIS_TOKEN)')
+      .option('--json', 'print JSON');
+  apiOptions(approvals.command('list').description('list approvals, pending ones by default'))
+    .option('--status <status>', 'pending, granted, denied, expired, cancelled or all', 'pending')
+    .action(run<ApprovalsOptions & { status?: string }>(approvalsList));
+  for (const kind of ['grant', 'deny'] as const) {
+    apiOptions(approvals.command(`${kind} <approvalId>`).description(`${kind} an approval`))
+      .option('--comment <text>', 'why (recorded with the decision)')
+      .action(async (approvalId: string, options: ApprovalsOptions & { comment?: string }) => {
+        try {
+          status = await approvalsDecide(kind, approvalId, options, io);
+        } catch (error) {
+          status = reportError(error, io);
+        }
+      });
+  }
 
   const events = program.command('events').description('the event catalog');
   events

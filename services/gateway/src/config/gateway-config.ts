@@ -57,6 +57,98 @@ const PostgresTarget = Type.Object(
         database: Type.String({ minLength: 1 }),
         user: Type.String({ minLength: 1 }),
         password: Type.Optional(Type.String({ description: 'Use ${ENV}; clients never see it.' })),
+        tls: Type.Optional(
+          Type.Object(
+            {
+              mode: Type.Union(
+                [Type.Literal('disable'), Type.Literal('require'), Type.Literal('verify-full')],
+                {
+                  description:
+                    "libpq's sslmode: require encrypts and trusts any certificate; verify-full checks it against caFile and the host name",
+                },
+              ),
+              caFile: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  description: 'PEM CA for verify-full (default: the system roots)',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          certFile: Type.String({
+            minLength: 1,
+            description: 'PEM certificate (chain) presented to clients',
+          }),
+          keyFile: Type.String({ minLength: 1, description: 'PEM private key of the certificate' }),
+          required: Type.Optional(
+            Type.Boolean({
+              description: 'Refuse plaintext clients. Default: true unless listen is loopback',
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'TLS towards clients; without it the listener must be on loopback',
+        },
+      ),
+    ),
+    idleTimeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Close a session idle this long (57P05). Default: never' }),
+    ),
+    statementTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Cancel a statement running this long (57014). Default: never',
+      }),
+    ),
+    recordResultRows: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1000,
+        description:
+          'Record the first N result rows of each statement, masked, in CommandCompleted. Default 0',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const SshTarget = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[a-zA-Z0-9_.-]{1,63}$',
+      description: 'What clients use as their SSH user name; policy sees it as target.name.',
+    }),
+    protocol: Type.Literal('ssh'),
+    listen: HostPort,
+    labels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'e.g. kind: host' })),
+    upstream: Type.Object(
+      {
+        host: Type.String({ minLength: 1 }),
+        port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+        user: Type.String({ minLength: 1 }),
+        privateKeyFile: Type.String({
+          minLength: 1,
+          description: "The proxy's key on the host (OpenSSH or PEM); clients never see it",
+        }),
+        hostKey: Type.Optional(
+          Type.String({ minLength: 1, description: "The host's public key line, e.g. ssh-ed25519 AAAA…" }),
+        ),
+        knownHostsFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'A known_hosts file holding the host key (unhashed host names); one of hostKey or this',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -110,13 +202,72 @@ export const GatewayConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    approvals: Type.Optional(
+      Type.Object(
+        {
+          publicUrl: Type.Optional(
+            Type.String({
+              pattern: '^https?://[^\\s]+$',
+              description:
+                'Where approvers reach this API (links in notices and webhooks). Default: http://<api.listen>',
+            }),
+          ),
+          sessionWindowSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 60,
+              maximum: 86_400,
+              description: 'How long a granted session approval lets its requester in. Default 3600',
+            }),
+          ),
+          webhook: Type.Optional(
+            Type.Object(
+              {
+                url: Type.String({
+                  pattern: '^https?://[^\\s]+$',
+                  description: 'Receives approval events (POST, JSON)',
+                }),
+                secret: Type.String({
+                  minLength: 16,
+                  description: 'HMAC-SHA256 key for the x-portcullis-signature header. Use ${ENV}.',
+                }),
+                timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     issuers: Type.Optional(
       Type.Array(IssuerConfigSchema, {
         description: 'OIDC issuers whose access tokens the proxies accept (libs/identity)',
       }),
     ),
+    ssh: Type.Optional(
+      Type.Object(
+        {
+          hostKeyFile: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description:
+                "The SSH proxy's own host key, created on first start. Default <dataDir>/ssh_host_ed25519_key",
+            }),
+          ),
+          recordInput: Type.Optional(
+            Type.Boolean({
+              description:
+                'Also record what clients type in terminal sessions (includes typed passwords). Default false',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     targets: Type.Optional(
-      Type.Array(PostgresTarget, { description: 'Proxied targets (PostgreSQL for now)' }),
+      Type.Array(Type.Union([PostgresTarget, SshTarget]), {
+        description: 'Proxied targets (PostgreSQL, SSH)',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -124,7 +275,10 @@ export const GatewayConfigSchema = Type.Object(
 
 export type GatewayConfigFile = Static<typeof GatewayConfigSchema>;
 export type StoreConfig = NonNullable<GatewayConfigFile['store']>;
+/** A PostgreSQL target (`protocol: postgres`). */
 export type TargetConfig = Static<typeof PostgresTarget>;
+/** An SSH target (`protocol: ssh`). */
+export type SshTargetConfig = Static<typeof SshTarget>;
 
 /** The configuration with every default filled in. */
 export interface GatewayConfig {
@@ -134,8 +288,18 @@ export interface GatewayConfig {
   audit: { mode: 'strict' | 'async'; asyncBufferEvents: number };
   log: { level: string };
   policy: { bundle: string | undefined };
+  approvals: {
+    publicUrl: string;
+    sessionWindowSeconds: number;
+    webhook: { url: string; secret: string; timeoutMs: number } | undefined;
+  };
   issuers: IssuerConfig[];
+  /** The SSH proxy's host key (absolute) and whether typed input is recorded. */
+  ssh: { hostKeyFile: string; recordInput: boolean };
+  /** PostgreSQL targets. */
   targets: TargetConfig[];
+  /** SSH targets (the `protocol: ssh` entries of `targets` in the file). */
+  sshTargets: SshTargetConfig[];
   /** Where the configuration came from, for messages. */
   source: string;
 }

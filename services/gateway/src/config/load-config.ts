@@ -1,11 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { resolve, dirname, isAbsolute } from 'node:path';
+import { resolve, dirname, isAbsolute, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { Compile } from 'typebox/compile';
 import { ValidationError } from '@portcullis/events';
 import { validateIdentityConfig } from '@portcullis/identity';
-import { GatewayConfigSchema, type GatewayConfig, type GatewayConfigFile } from './gateway-config.js';
+import {
+  GatewayConfigSchema,
+  type GatewayConfig,
+  type GatewayConfigFile,
+  type TargetConfig,
+  type SshTargetConfig,
+} from './gateway-config.js';
 
 export interface ConfigOverrides {
   dataDir?: string;
@@ -73,15 +79,33 @@ export function completeConfig(
     store = { ...store, dataDir: overrides.dataDir };
   }
   if (store.kind === 'pglite') store = { ...store, dataDir: absolute(baseDir, store.dataDir) };
+  const api = parseHostPort(listen, overrides.apiListen ? '--api-listen' : '/api/listen');
+  const webhook = file.approvals?.webhook;
   return {
     instance: file.instance ?? hostname(),
-    api: parseHostPort(listen, overrides.apiListen ? '--api-listen' : '/api/listen'),
+    api,
     store,
     audit: { mode: file.audit?.mode ?? 'strict', asyncBufferEvents: file.audit?.asyncBufferEvents ?? 10_000 },
     log: { level: file.log?.level ?? 'info' },
     policy: { bundle: file.policy?.bundle ? absolute(baseDir, file.policy.bundle) : undefined },
+    approvals: {
+      publicUrl: (file.approvals?.publicUrl ?? `http://${listen}`).replace(/\/+$/, ''),
+      sessionWindowSeconds: file.approvals?.sessionWindowSeconds ?? 3600,
+      webhook: webhook && { url: webhook.url, secret: webhook.secret, timeoutMs: webhook.timeoutMs ?? 5_000 },
+    },
     issuers: file.issuers ?? [],
-    targets: file.targets ?? [],
+    ssh: {
+      hostKeyFile: file.ssh?.hostKeyFile
+        ? absolute(baseDir, file.ssh.hostKeyFile)
+        : join(store.kind === 'pglite' ? store.dataDir : absolute(baseDir, './data'), 'ssh_host_ed25519_key'),
+      recordInput: file.ssh?.recordInput ?? false,
+    },
+    targets: (file.targets ?? [])
+      .filter((target): target is TargetConfig => target.protocol === 'postgres')
+      .map((target) => withAbsoluteFiles(baseDir, target)),
+    sshTargets: (file.targets ?? [])
+      .filter((target): target is SshTargetConfig => target.protocol === 'ssh')
+      .map((target) => sshTargetWithAbsoluteFiles(baseDir, target, source)),
     source,
   };
 }
@@ -98,6 +122,49 @@ function assertDistinctTargets(targets: readonly { name: string; listen: string 
     }
   });
   if (problems.length) throw new ValidationError('config has clashing targets', problems);
+}
+
+/** Certificate and key paths of a target are relative to the config file, as the store's dataDir. */
+function withAbsoluteFiles<T extends TargetConfig>(baseDir: string, target: T): T {
+  const tls = target.tls && {
+    ...target.tls,
+    certFile: absolute(baseDir, target.tls.certFile),
+    keyFile: absolute(baseDir, target.tls.keyFile),
+  };
+  const upstreamTls = target.upstream.tls && {
+    ...target.upstream.tls,
+    ...(target.upstream.tls.caFile ? { caFile: absolute(baseDir, target.upstream.tls.caFile) } : {}),
+  };
+  return {
+    ...target,
+    ...(tls ? { tls } : {}),
+    ...(upstreamTls ? { upstream: { ...target.upstream, tls: upstreamTls } } : {}),
+  };
+}
+
+/** Key files of an SSH target are relative to the config file; the host key comes from hostKey or knownHostsFile. */
+function sshTargetWithAbsoluteFiles(
+  baseDir: string,
+  target: SshTargetConfig,
+  source: string,
+): SshTargetConfig {
+  const { upstream } = target;
+  if (!upstream.hostKey === !upstream.knownHostsFile) {
+    throw new ValidationError(`config ${source} is invalid`, [
+      {
+        path: `/targets/${target.name}/upstream`,
+        message: 'needs exactly one of hostKey or knownHostsFile (no trust on first use)',
+      },
+    ]);
+  }
+  return {
+    ...target,
+    upstream: {
+      ...upstream,
+      privateKeyFile: absolute(baseDir, upstream.privateKeyFile),
+      ...(upstream.knownHostsFile ? { knownHostsFile: absolute(baseDir, upstream.knownHostsFile) } : {}),
+    },
+  };
 }
 
 function absolute(baseDir: string, path: string): string {

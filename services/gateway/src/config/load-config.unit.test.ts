@@ -88,3 +88,42 @@ test('targets are checked: shape, unknown keys, and clashing names or addresses'
     '/issuers targets need at least one issuer: clients authenticate with its tokens',
   ]);
 });
+
+test('a postgres target: TLS both ways (files relative to the config), timeouts, recorded rows', () => {
+  const issuers = [
+    { issuer: 'https://idp.example', audiences: ['api://portcullis'], jwksUrl: 'https://idp.example/keys' },
+  ];
+  const target = {
+    name: 'prod-db',
+    protocol: 'postgres',
+    listen: '0.0.0.0:6432',
+    tls: { certFile: 'tls/proxy.crt', keyFile: '/etc/portcullis/proxy.key' },
+    idleTimeoutSeconds: 600,
+    statementTimeoutMs: 30_000,
+    recordResultRows: 5,
+    upstream: {
+      host: 'db.internal',
+      database: 'app',
+      user: 'portcullis',
+      tls: { mode: 'verify-full', caFile: 'tls/db-ca.crt' },
+    },
+  };
+  const [complete] = completeConfig({ issuers, targets: [target] }, 'x', '/srv/portcullis').targets;
+  assert.deepEqual(complete!.tls, {
+    certFile: '/srv/portcullis/tls/proxy.crt',
+    keyFile: '/etc/portcullis/proxy.key',
+  });
+  assert.deepEqual(complete!.upstream.tls, { mode: 'verify-full', caFile: '/srv/portcullis/tls/db-ca.crt' });
+  assert.equal(complete!.statementTimeoutMs, 30_000);
+  assert.ok(
+    problems({
+      issuers,
+      targets: [{ ...target, upstream: { ...target.upstream, tls: { mode: 'prefer' } } }],
+    }).some((p) => p.startsWith('/targets/0/upstream/tls/mode')),
+  );
+  assert.ok(
+    problems({ issuers, targets: [{ ...target, tls: { certFile: 'a' } }] }).some((p) =>
+      p.includes('keyFile'),
+    ),
+  );
+});

@@ -1,4 +1,4 @@
-import { catalogUpcasters, type Position } from '@portcullis/events';
+import { catalogUpcasters, comparePositions, type Position } from '@portcullis/events';
 import {
   loadCheckpoint,
   resetCheckpoint,
@@ -26,6 +26,11 @@ const RETRY_MS = [100, 500, 2000, 5000];
  * Restart-safe (it resumes where it committed) and rebuildable (truncate the
  * tables, forget the checkpoint, replay from the first event). A failing event
  * stalls the projection and is retried with backoff; it is never skipped.
+ *
+ * Several gateway instances may share one read-model database: each
+ * transaction takes the projection's advisory lock and re-reads the
+ * checkpoint, so an event another instance already applied is skipped, and
+ * every event is applied exactly once whichever instance gets there first.
  */
 export class ProjectionRunner {
   private subscription: EventSubscription | undefined;
@@ -111,6 +116,11 @@ export class ProjectionRunner {
     for (let attempt = 0; !this.stopping; attempt++) {
       try {
         await this.db.transaction(async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+            `portcullis:projection:${this.projection.name}`,
+          ]);
+          const done = await loadCheckpoint(tx, this.projection.name);
+          if (done && comparePositions(done, event.position) >= 0) return;
           await this.projection.apply(tx, catalogUpcasters.upcast(event));
           await storeCheckpoint(tx, this.projection.name, event.position);
         });

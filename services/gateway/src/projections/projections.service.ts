@@ -4,10 +4,11 @@ import type { Logger } from 'pino';
 import { EVENT_STORE, LOGGER, READ_MODEL_DB } from '../tokens.js';
 import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
 import { sessionsProjection } from '../sessions/projections/sessions.projection.js';
+import { approvalsProjection } from '../approvals/projections/approvals.projection.js';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 
 /** Every projection the gateway keeps. */
-export const projections = [sessionsProjection];
+export const projections = [sessionsProjection, approvalsProjection];
 
 @Injectable()
 export class ProjectionsService implements OnApplicationBootstrap, OnApplicationShutdown {

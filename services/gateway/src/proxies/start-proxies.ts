@@ -1,10 +1,13 @@
+import { AuditBuffer, type AuditMode } from '@portcullis/audit';
 import { startPgProxy, type PgProxy } from '@portcullis/pg-proxy';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
+import { readFile } from 'node:fs/promises';
 import { parseHostPort } from '../config/load-config.js';
+import { startSshProxies, type StartedSshProxy } from './start-ssh-proxies.js';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.js';
 
 export interface RunningProxies {
-  readonly listeners: readonly { target: string; protocol: 'postgres'; host: string; port: number }[];
+  readonly listeners: readonly { target: string; protocol: 'postgres' | 'ssh'; host: string; port: number }[];
   /** Stops every listener and ends their sessions (each records SessionClosed). */
   close(): Promise<void>;
 }
@@ -12,9 +15,15 @@ export interface RunningProxies {
 /** Starts one proxy listener per configured target; if one cannot start, none runs. */
 export async function startProxies(runtime: GatewayRuntime): Promise<RunningProxies> {
   const { config } = runtime;
+  // One bound for every session of every target: `audit.asyncBufferEvents` not yet durable.
+  const audit: AuditMode =
+    config.audit.mode === 'async'
+      ? { kind: 'async', buffer: new AuditBuffer(config.audit.asyncBufferEvents) }
+      : { kind: 'strict' };
   const started: { target: string; proxy: PgProxy }[] = [];
+  const sshStarted: StartedSshProxy[] = [];
   const close = async () => {
-    await Promise.all(started.map(({ proxy }) => proxy.close()));
+    await Promise.all([...started, ...sshStarted].map(({ proxy }) => proxy.close()));
   };
   try {
     for (const target of config.targets) {
@@ -33,26 +42,71 @@ export async function startProxies(runtime: GatewayRuntime): Promise<RunningProx
           user: target.upstream.user,
           password: target.upstream.password,
           database: target.upstream.database,
+          ...(target.upstream.tls
+            ? {
+                tls: {
+                  mode: target.upstream.tls.mode,
+                  ...(target.upstream.tls.caFile
+                    ? {
+                        ca: await readPem(
+                          target.upstream.tls.caFile,
+                          `target ${target.name} upstream.tls.caFile`,
+                        ),
+                      }
+                    : {}),
+                },
+              }
+            : {}),
         },
+        ...(target.tls
+          ? {
+              tls: {
+                cert: await readPem(target.tls.certFile, `target ${target.name} tls.certFile`),
+                key: await readPem(target.tls.keyFile, `target ${target.name} tls.keyFile`),
+                ...(target.tls.required === undefined ? {} : { required: target.tls.required }),
+              },
+            }
+          : {}),
+        ...(target.idleTimeoutSeconds ? { idleTimeoutSeconds: target.idleTimeoutSeconds } : {}),
+        ...(target.statementTimeoutMs ? { statementTimeoutMs: target.statementTimeoutMs } : {}),
+        ...(target.recordResultRows ? { recordResultRows: target.recordResultRows } : {}),
         tokens: runtime.tokens,
         policy: runtime.policy,
         store: runtime.store,
         gatewayInstance: config.instance,
         logger: runtime.log,
+        approvals: runtime.approvals,
+        audit,
+        sessionWindowSeconds: config.approvals.sessionWindowSeconds,
       });
       started.push({ target: target.name, proxy });
       runtime.log.info({ target: target.name, address: proxy.address }, 'postgres proxy listening');
     }
+    await startSshProxies(runtime, (ssh) => sshStarted.push(ssh));
   } catch (error) {
     await close();
     throw error;
   }
   return {
-    listeners: started.map(({ target, proxy }) => ({
-      target,
-      protocol: 'postgres' as const,
-      ...proxy.address,
-    })),
+    listeners: started
+      .map(({ target, proxy }) => ({
+        target,
+        protocol: 'postgres' as 'postgres' | 'ssh',
+        ...proxy.address,
+      }))
+      .concat(sshStarted.map(({ target, proxy }) => ({ target, protocol: 'ssh', ...proxy.address }))),
     close,
   };
+}
+
+/** A certificate, key or CA file named by the config; unreadable means the gateway does not start. */
+async function readPem(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new PortcullisError(
+      ErrorCode.Validation,
+      `${what}: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }

@@ -5,6 +5,7 @@ import {
   type SqlDatabase,
 } from '@portcullis/eventstore';
 import { PolicyEngine } from '@portcullis/policy';
+import { StoreApprovalGate } from '@portcullis/audit';
 import { createTokenVerifier, type TokenVerifier } from '@portcullis/identity';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -20,8 +21,19 @@ export interface GatewayRuntime {
   readonly policy: PolicyEngine;
   /** Verifies the OIDC access tokens clients present; null when no issuer is configured (every token is refused). */
   readonly tokens: TokenVerifier | null;
+  /** Where the proxies pause statements and sessions for approval; follows every approval stream. */
+  readonly approvals: StoreApprovalGate;
   readonly log: Logger;
   close(): Promise<void>;
+}
+
+function startApprovals(config: GatewayConfig, store: EventStore): Promise<StoreApprovalGate> {
+  return StoreApprovalGate.start({
+    store,
+    gatewayInstance: config.instance,
+    whereToDecide: (id) =>
+      `${config.approvals.publicUrl}/api/approvals/${id} (or: portcullis approvals grant ${id})`,
+  });
 }
 
 /** Opens the configured store (migrating SQL databases first). Fails with the address on an unreachable store. */
@@ -54,14 +66,17 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
       throw error;
     }
     log.info({ store: events.description, readModels: readModels.db.description }, 'event store open');
+    const approvals = await startApprovals(config, events);
     return {
       config,
       store: events,
       readModels: readModels.db,
       policy,
       tokens,
+      approvals,
       log,
       close: async () => {
+        await approvals.close();
         await events.close();
         await readModels.store.close();
       },
@@ -72,13 +87,21 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
     { store: opened.store.description, migrationsApplied: opened.migrations.applied },
     'event store open',
   );
+  const approvals = await startApprovals(config, opened.store).catch(async (error: unknown) => {
+    await opened.store.close();
+    throw error;
+  });
   return {
     config,
     store: opened.store,
     readModels: opened.db,
     policy,
     tokens,
+    approvals,
     log,
-    close: () => opened.store.close(),
+    close: async () => {
+      await approvals.close();
+      await opened.store.close();
+    },
   };
 }

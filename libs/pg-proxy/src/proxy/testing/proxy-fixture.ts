@@ -118,7 +118,14 @@ export interface ProxyWorld {
   stop(): Promise<void>;
 }
 
-export async function startProxyWorld(): Promise<ProxyWorld> {
+export interface ProxyWorldOptions {
+  /** Extra settings of the upstream PostgreSQL (e.g. `log_statement: 'all'`). */
+  readonly postgresSettings?: Record<string, string>;
+  /** Options of the proxy beyond the fixture's (timeouts, TLS, …). */
+  readonly proxy?: Partial<PgProxyOptions>;
+}
+
+export async function startProxyWorld(worldOptions: ProxyWorldOptions = {}): Promise<ProxyWorld> {
   const dir: TempDir = await tempDir('portcullis-pg-proxy-');
   const cleanups: (() => Promise<unknown>)[] = [() => dir.remove()];
   const stop = async () => {
@@ -126,7 +133,9 @@ export async function startProxyWorld(): Promise<ProxyWorld> {
   };
   try {
     const [postgres, oidc] = await Promise.all([
-      startPostgres(),
+      startPostgres({
+        ...(worldOptions.postgresSettings ? { settings: worldOptions.postgresSettings } : {}),
+      }),
       startOidcProvider({ clients: [{ clientId: DEPLOYER }, { clientId: STRANGER }] }),
       initSqlParser(),
     ]);
@@ -170,6 +179,7 @@ export async function startProxyWorld(): Promise<ProxyWorld> {
       policy,
       store,
       gatewayInstance: 'gw-int-test',
+      ...worldOptions.proxy,
     };
     const proxy = await startPgProxy(options);
     cleanups.push(() => proxy.close());

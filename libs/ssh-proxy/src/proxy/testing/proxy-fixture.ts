@@ -38,7 +38,7 @@ export interface ProxyWorld {
   stop(): Promise<void>;
 }
 
-export async function startProxyWorld(): Promise<ProxyWorld> {
+export async function startProxyWorld(overrides: Partial<SshProxyOptions> = {}): Promise<ProxyWorld> {
   const dir = await tempDir('portcullis-ssh-proxy-');
   const cleanups: (() => Promise<unknown>)[] = [() => dir.remove()];
   const stop = async () => {
@@ -47,7 +47,11 @@ export async function startProxyWorld(): Promise<ProxyWorld> {
   try {
     const upstreamKey = generateEd25519OpenSshKey('portcullis-upstream');
     const [sshd, oidc] = await Promise.all([
-      startSshd({ authorizedKeys: [publicKeyLine(upstreamKey)] }),
+      startSshd({
+        authorizedKeys: [publicKeyLine(upstreamKey)],
+        // What the proxy's env allowlist lets through, and one it must not.
+        extraConfig: ['AcceptEnv LANG LC_* PORTCULLIS_TEST_*', 'Subsystem sftp internal-sftp'],
+      }),
       startOidcProvider({ clients: [{ clientId: DEPLOYER }, { clientId: STRANGER }] }),
     ]);
     cleanups.push(
@@ -82,6 +86,7 @@ export async function startProxyWorld(): Promise<ProxyWorld> {
       policy,
       store: opened.store,
       gatewayInstance: 'gw-int-test',
+      ...overrides,
     };
     const proxy = await startSshProxy(options);
     cleanups.push(() => proxy.close());

@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Decider } from '@portcullis/audit';
+import { ErrorCode, PortcullisError } from '@portcullis/events';
+import type { TokenVerifier } from '@portcullis/identity';
+import type { Logger } from 'pino';
+import { LOGGER, TOKEN_VERIFIER } from '../tokens.js';
+
+/**
+ * Approvers authenticate to the REST API with an OIDC access token
+ * (`Authorization: Bearer …`), verified exactly as the proxies verify
+ * clients' tokens. As on the wire, the caller learns only that
+ * authentication failed; the reason is logged (never the token).
+ */
+@Injectable()
+export class ApproverAuth {
+  constructor(
+    @Inject(TOKEN_VERIFIER) private readonly tokens: TokenVerifier | null,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async authenticate(authorization: string | undefined): Promise<Decider> {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    if (!token) throw unauthenticated('an OIDC access token is required (Authorization: Bearer …)');
+    if (!this.tokens) throw unauthenticated('no OIDC issuer is configured: no token can be accepted');
+    const verified = await this.tokens.verify(token);
+    if (!verified.ok) {
+      this.log.warn({ reason: verified.reason, detail: verified.detail }, 'approvals API: token refused');
+      throw unauthenticated('authentication failed');
+    }
+    const { identity } = verified;
+    return {
+      subject: identity.subject,
+      issuer: identity.issuer,
+      groups: identity.groups,
+      ...(identity.app_id ? { app_id: identity.app_id } : {}),
+    };
+  }
+}
+
+const unauthenticated = (message: string) => new PortcullisError(ErrorCode.Unauthenticated, message);

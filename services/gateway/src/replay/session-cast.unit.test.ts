@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RecordedEvent } from '@portcullis/events';
+import { asciicastLines, sessionCast } from './session-cast.js';
+
+let revision = 0;
+const event = (type: string, data: Record<string, unknown>, recordedAt = '2026-11-22T10:00:00.000Z') =>
+  ({
+    id: `e${revision}`,
+    type,
+    schemaVersion: 1,
+    data: { sessionId: 's1', ...data },
+    metadata: { recordedAt },
+    streamName: 'session-s1',
+    revision: revision++,
+    position: 0n,
+    hash: '',
+  }) as unknown as RecordedEvent;
+
+describe('sessionCast', () => {
+  it('builds an asciicast v2 header and time-ordered events across channels and batches', () => {
+    const cast = sessionCast([
+      event('SessionOpened', { target: { name: 'web-1' } }),
+      event('OutputRecorded', {
+        channel: 0,
+        startOffsetSeconds: 2,
+        frames: [
+          [0, 'r', '100x30'],
+          [0.1, 'o', '$ '],
+          [0.5, 'i', 'l'],
+        ],
+        bytes: 3,
+      }),
+      event('OutputRecorded', {
+        channel: 0,
+        startOffsetSeconds: 2,
+        frames: [
+          [1.25, 'r', '120x40'],
+          [1.5, 'o', 'ls\r\n'],
+        ],
+        bytes: 4,
+      }),
+      event('OutputRecorded', { channel: 1, startOffsetSeconds: 3, frames: [[0.2, 'o', 'other']], bytes: 5 }),
+      event('SessionClosed', {}),
+    ]);
+    assert.ok(cast);
+    assert.deepEqual(cast.header, {
+      version: 2,
+      width: 100,
+      height: 30,
+      timestamp: Date.parse('2026-11-22T10:00:02.000Z') / 1000,
+      title: 'portcullis session s1 on web-1',
+    });
+    assert.deepEqual(cast.events, [
+      [0.1, 'o', '$ '],
+      [0.5, 'i', 'l'],
+      [1.2, 'o', 'other'],
+      [1.25, 'r', '120x40'],
+      [1.5, 'o', 'ls\r\n'],
+    ]);
+    const lines = [...asciicastLines(cast)];
+    assert.equal(lines.length, 6);
+    assert.deepEqual(JSON.parse(lines[1] ?? ''), [0.1, 'o', '$ ']);
+    assert.deepEqual(
+      sessionCast([event('OutputRecorded', { channel: 0, startOffsetSeconds: 0, frames: [], bytes: 0 })], 1),
+      null,
+    );
+  });
+
+  it('is null for a session without terminal output; defaults to 80x24 without a resize frame', () => {
+    assert.equal(sessionCast([event('SessionOpened', {}), event('SessionClosed', {})]), null);
+    const cast = sessionCast([
+      event('OutputRecorded', { channel: 0, startOffsetSeconds: 0, frames: [[0, 'o', 'x']], bytes: 1 }),
+    ]);
+    assert.deepEqual([cast?.header.width, cast?.header.height], [80, 24]);
+  });
+});
