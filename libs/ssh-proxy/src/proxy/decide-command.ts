@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandDecision, ReceivedCommand } from '@portcullis/audit';
+import type { ApprovalGate, CommandDecision, ReceivedCommand } from '@portcullis/audit';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine, SshCommand } from '@portcullis/policy';
 import { parseCommandLine, quoteWord, type CommandLine } from '../command/command-line.js';
@@ -13,6 +13,16 @@ export interface CommandContext {
   readonly target: SshTarget;
   readonly sessionId: string;
   readonly clientAddress: string;
+  /** Where exec commands that need review wait for a human; without it, review means deny. */
+  readonly approvals?: ApprovalGate;
+}
+
+/** What policy asks of a human before the command may run. */
+export interface ReviewRequest {
+  readonly reasons: readonly string[];
+  readonly approverGroups: readonly string[];
+  readonly minApprovals: number;
+  readonly ttlSeconds: number;
 }
 
 /** An exec command decided: the events to write ahead, and what runs or what the client is told. */
@@ -24,17 +34,20 @@ export interface ExecDecision {
   readonly forwarded: string;
   readonly received: ReceivedCommand;
   readonly decided: CommandDecision;
+  /** Set when policy wants a human to approve first (`allowed` is false until they do). */
+  readonly review?: ReviewRequest;
 }
 
 /**
  * Parses an exec command line and asks policy. Never throws. Parser
  * problems (shell syntax the proxy does not run) are host reasons added to
- * policy's; a policy error is a deny; a review requirement is refused until
- * approvals land (`reviewSeam`).
+ * policy's; a policy error is a deny; a review requirement carries `review`
+ * (exec pauses for it, await-exec-approval.ts). With `approvalId`, policy is
+ * asked again with the approval granted.
  */
-export function decideCommand(context: CommandContext, text: string): ExecDecision {
+export function decideCommand(context: CommandContext, text: string, approvalId?: string): ExecDecision {
   const line = parseCommandLine(text);
-  return decideSshCommand(context, commandOf(text, line), line.problems, line.forwarded);
+  return decideSshCommand(context, commandOf(text, line), line.problems, line.forwarded, approvalId);
 }
 
 /**
@@ -63,6 +76,7 @@ export function decideSshCommand(
   command: SshCommand,
   hostReasons: readonly string[],
   forwarded: string,
+  approvalId?: string,
 ): ExecDecision {
   let decision: PolicyDecision;
   try {
@@ -71,14 +85,18 @@ export function decideSshCommand(
       target: targetRef(context.target),
       session: { id: context.sessionId, client_ip: context.clientAddress },
       command,
-      approval: { granted: false },
+      approval: { granted: approvalId !== undefined },
       now_ns: Date.now() * 1_000_000,
     });
   } catch (error) {
     // The engine reports evaluation errors in the decision; a throw is a bug: deny, with the reason.
     return fromPolicy(hostDenial(context.policy, error), command, hostReasons, forwarded);
   }
-  return fromPolicy(decision, command, hostReasons, forwarded);
+  const reasons =
+    approvalId !== undefined && decision.review.required
+      ? [...hostReasons, 'policy still requires review after the approval']
+      : hostReasons;
+  return fromPolicy(decision, command, reasons, forwarded, approvalId);
 }
 
 /**
@@ -110,13 +128,14 @@ function fromPolicy(
   command: SshCommand,
   hostReasons: readonly string[],
   forwarded: string,
+  approvalId?: string,
 ): ExecDecision {
   const deny = [
     ...(decision.error ? [`policy error: ${decision.error.message}`] : []),
     ...decision.deny,
     ...hostReasons,
   ];
-  const review = decision.review.required ? reviewSeam(decision) : undefined;
+  const review = decision.review.required ? reviewReason(decision) : undefined;
   const allowed = decision.allow && deny.length === 0 && review === undefined;
   const reasons = deny.length > 0 ? deny : review ? [review] : allowed ? [] : ['not allowed by policy'];
   const outcome = deny.length > 0 || (!allowed && !review) ? 'deny' : review ? 'review' : 'allow';
@@ -131,7 +150,18 @@ function fromPolicy(
       policyRevision: decision.bundle_revision,
       decisionId: decision.decision_id,
       evaluationMicros: Math.round(decision.evaluation_ns / 1000),
+      ...(approvalId === undefined ? {} : { approvalId }),
     },
+    ...(outcome === 'review'
+      ? {
+          review: {
+            reasons: decision.review.reasons ?? [],
+            approverGroups: decision.review.approver_groups,
+            minApprovals: decision.review.min_approvals,
+            ttlSeconds: decision.review.ttl_seconds,
+          },
+        }
+      : {}),
   };
 }
 
@@ -150,10 +180,10 @@ function hostDenial(policy: PolicyEngine, error: unknown): PolicyDecision {
 }
 
 /**
- * The approval seam: a command that needs review is refused with its
- * reasons. The approvals issue replaces this with "append ApprovalRequested,
- * wait for the grant, decide again with approval.granted".
+ * Why a human must look. Exec commands pause for it when the proxy has an
+ * approvals gate; typed shell lines and file transfers are refused with it
+ * (a typed line cannot wait: the shell has already echoed it).
  */
-function reviewSeam(decision: PolicyDecision): string {
-  return `approval required (approvals are not available yet): ${(decision.review.reasons ?? []).join('; ') || 'policy requires review'}`;
+function reviewReason(decision: PolicyDecision): string {
+  return `approval required: ${(decision.review.reasons ?? []).join('; ') || 'policy requires review'}`;
 }

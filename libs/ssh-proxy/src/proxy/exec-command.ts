@@ -2,6 +2,7 @@ import type ssh2 from 'ssh2';
 import type { SessionRecorder } from '@portcullis/audit';
 import type { TerminalRecording } from '../terminal/terminal-recording.js';
 import { parseCommandLine } from '../command/command-line.js';
+import { awaitExecApproval } from './await-exec-approval.js';
 import { decideCommand, type CommandContext } from './decide-command.js';
 import { readScpRequest, runScp } from './scp-transfer.js';
 import type { ProxyLogger } from './proxy-options.js';
@@ -29,7 +30,8 @@ export interface ExecDeps {
 
 /**
  * One `exec` request, top to bottom: decide → write-ahead (CommandReceived +
- * CommandDecided durable) → refuse (stderr, exit 126, CommandBlocked) or run
+ * CommandDecided durable) → wait for approval when policy asks for one →
+ * refuse (stderr, exit 126, CommandBlocked) or run
  * it on an upstream exec channel and relay stdin/stdout/stderr and the exit
  * status (CommandForwarded, CommandCompleted). The client's stdin stays
  * buffered in its channel until the upstream channel exists, so nothing of
@@ -40,7 +42,7 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
   deps.bytes.fromClient += Buffer.byteLength(text);
   const scp = deps.setup?.terminal ? null : readScpRequest(parseCommandLine(text));
   if (scp) return runScp(channel, scp, deps);
-  const decision = decideCommand(deps.context, text);
+  let decision = decideCommand(deps.context, text);
   let sequence: number;
   try {
     sequence = await recorder.decide(decision.received, decision.decided);
@@ -49,6 +51,7 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
     refuse(channel, 'audit store unavailable', deps.bytes);
     return;
   }
+  if (decision.review) decision = await awaitExecApproval(channel, text, decision, sequence, deps);
   if (!decision.allowed) {
     refuse(channel, decision.refusal, deps.bytes);
     // After-the-fact records are batched by the recorder: never wait for them here.

@@ -117,6 +117,7 @@ export function handleConnection(
       target: open.target,
       sessionId,
       clientAddress,
+      ...(options.approvals ? { approvals: options.approvals } : {}),
     };
     open.upstream.once('close', () => stop('upstream_closed'));
     const refuse = (argv: string[], reason: string) =>

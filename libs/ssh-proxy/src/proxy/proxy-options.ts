@@ -1,3 +1,4 @@
+import type { ApprovalGate } from '@portcullis/audit';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
@@ -53,6 +54,11 @@ export interface SshProxyOptions {
    * default: input includes passwords typed at prompts (sudo, su).
    */
   readonly recordInput?: boolean;
+  /**
+   * Where exec commands that policy wants reviewed wait for a human
+   * (libs/audit StoreApprovalGate). Without it, review means deny.
+   */
+  readonly approvals?: ApprovalGate;
   /** Batching of terminal recordings (default: 32 KiB or 100 ms per batch, 1 MiB not yet durable). */
   readonly recording?: Partial<RecordingLimits>;
 }

@@ -241,11 +241,14 @@ describe('the SSH proxy with real peers (OpenSSH sshd upstream)', () => {
     assert.equal(existsSync(marker), false, 'a chained command ran on the host');
   });
 
-  it('a command that needs review is refused until approvals exist (production profile)', async () => {
+  it('a command that needs review is refused when the proxy has no approvals gate (production profile)', async () => {
     const marker = `/tmp/portcullis-marker-${process.pid}-review`;
     const result = await runOnce(PROD_HOST, `touch ${marker}`);
     assert.equal(result.code, 126);
-    assert.match(result.stderr, /portcullis: denied: approval required .*touch is not known to be read-only/);
+    assert.match(
+      result.stderr,
+      /portcullis: denied: approval required: .*touch is not known to be read-only/,
+    );
     assert.equal(existsSync(marker), false);
     const events = await sessionWith(`touch ${marker}`);
     assert.equal((events[2]?.data as { outcome: string }).outcome, 'review');

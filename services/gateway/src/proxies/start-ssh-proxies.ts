@@ -52,6 +52,7 @@ export async function startSshProxies(
       gatewayInstance: config.instance,
       logger: runtime.log,
       recordInput: config.ssh.recordInput,
+      approvals: runtime.approvals,
     });
     onStarted({ target: target.name, proxy });
     runtime.log.info({ target: target.name, address: proxy.address }, 'ssh proxy listening');
