@@ -48,3 +48,11 @@ export {
   type SessionGrant,
   type StoreApprovalGateOptions,
 } from './approvals/approval-gate.js';
+export {
+  awaitReview,
+  reviewRequestOf,
+  type ReviewRequest,
+  type ReviewedCommand,
+  type ReviewChannel,
+  type ReviewResult,
+} from './approvals/await-review.js';

@@ -2,7 +2,7 @@ import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision } from '@portcullis/policy';
 import { admitSessionWithApprovals, type SessionGrant } from '@portcullis/audit';
 import type { PgProxyOptions, ProxyTarget } from './proxy-options.js';
-import { AUTHENTICATION_FAILED, SessionRefusal, SqlState } from './session-refusal.js';
+import { AUTHENTICATION_FAILED, SessionRefusal, SqlState, storeUnavailable } from './session-refusal.js';
 
 export interface SessionSubject {
   readonly identity: Identity;
@@ -41,13 +41,7 @@ export async function checkSessionAccess(
     );
   } catch (error) {
     // The session approval could not be requested: fail closed.
-    throw new SessionRefusal(
-      'store_unavailable',
-      error instanceof Error ? error.message : String(error),
-      SqlState.ConnectionFailure,
-      'the audit store is unavailable',
-      subject.identity,
-    );
+    throw storeUnavailable(error, subject.identity);
   }
   if (admission.admitted) {
     return { decision: admission.decision, ...(admission.grant ? { grant: admission.grant } : {}) };

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ApprovalGate, CommandDecision, ReceivedCommand, SessionGrant } from '@portcullis/audit';
+import {
+  reviewRequestOf,
+  type ApprovalGate,
+  type CommandDecision,
+  type ReceivedCommand,
+  type ReviewRequest,
+  type SessionGrant,
+} from '@portcullis/audit';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine, PostgresCommand } from '@portcullis/policy';
 import { classifyCommand } from '@portcullis/sql';
@@ -16,14 +23,6 @@ export interface StatementContext {
   readonly approvals?: ApprovalGate;
   /** Session-level just-in-time access: until then, statements need no per-statement review. */
   readonly sessionGrant?: SessionGrant;
-}
-
-/** What policy asks of a human before the statement may run. */
-export interface ReviewRequest {
-  readonly reasons: readonly string[];
-  readonly approverGroups: readonly string[];
-  readonly minApprovals: number;
-  readonly ttlSeconds: number;
 }
 
 /** A statement decided: what goes into CommandReceived/CommandDecided, and what the client is told. */
@@ -124,16 +123,7 @@ function fromPolicy(
     refusal: reasons.join('; '),
     touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
     masking,
-    ...(outcome === 'review'
-      ? {
-          review: {
-            reasons: decision.review.reasons ?? [],
-            approverGroups: decision.review.approver_groups,
-            minApprovals: decision.review.min_approvals,
-            ttlSeconds: decision.review.ttl_seconds,
-          },
-        }
-      : {}),
+    ...(outcome === 'review' ? { review: reviewRequestOf(decision) } : {}),
     received: {
       protocol: 'postgres',
       text: command.text,

@@ -15,7 +15,7 @@ import { makeClientReady } from './make-client-ready.js';
 import { negotiate, type ClientTls } from './negotiate.js';
 import type { PgProxyOptions, ProxyLogger } from './proxy-options.js';
 import { sessionOpened, sessionRejected } from './session-audit.js';
-import { SessionRefusal, SqlState } from './session-refusal.js';
+import { SessionRefusal, SqlState, storeUnavailable } from './session-refusal.js';
 import { sessionMasking } from './session-masking.js';
 import { SessionRelay, type CloseReason } from './session-relay.js';
 import { sessionLimits } from './session-timeouts.js';
@@ -152,14 +152,7 @@ async function openRecorder(
       options.audit,
     );
   } catch (error) {
-    // No audit, no session: fail closed.
-    throw new SessionRefusal(
-      'store_unavailable',
-      error instanceof Error ? error.message : String(error),
-      SqlState.ConnectionFailure,
-      'the audit store is unavailable',
-      identity,
-    );
+    throw storeUnavailable(error, identity);
   }
 }
 

@@ -18,6 +18,17 @@ export class SessionRefusal extends PortcullisError {
   }
 }
 
+/** The store could not record what a session needs recorded first: no audit, no session (fail closed). */
+export function storeUnavailable(error: unknown, identity?: Identity): SessionRefusal {
+  return new SessionRefusal(
+    'store_unavailable',
+    error instanceof Error ? error.message : String(error),
+    SqlState.ConnectionFailure,
+    'the audit store is unavailable',
+    identity,
+  );
+}
+
 function refusalCode(sqlState: string): PortcullisError['code'] {
   if (sqlState.startsWith('28')) return ErrorCode.Unauthenticated;
   if (sqlState.startsWith('08') || sqlState.startsWith('57')) return ErrorCode.Unavailable;

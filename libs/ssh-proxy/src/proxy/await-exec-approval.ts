@@ -1,17 +1,15 @@
 import type ssh2 from 'ssh2';
-import type { ApprovalOutcome, PendingApproval, SessionRecorder } from '@portcullis/audit';
+import { awaitReview, type SessionRecorder } from '@portcullis/audit';
 import { decideCommand, type CommandContext, type ExecDecision } from './decide-command.js';
 
 /**
  * An exec command policy wants a human to approve (its CommandDecided
- * `review` is already durable): the command waits, nothing runs on the host.
- *
- *   request the approval (ApprovalRequested, durable) → tell the client on
- *   stderr (the approval id and where to decide it) → wait for the outcome
- *   from the store's subscription, or the client closing the channel →
- *   decide again: with the grant, policy runs with `approval.granted`;
- *   otherwise a deny naming the approval → the second CommandDecided,
- *   durable before the command runs.
+ * `review` is already durable): the command waits and nothing runs on the
+ * host (libs/audit awaitReview). The client is told on stderr which
+ * approval it waits for and where to decide it; closing the channel ends
+ * the wait. With the grant, policy decides again with `approval.granted`;
+ * otherwise a deny naming the approval. That decision is the second
+ * CommandDecided, durable before the command runs.
  *
  * The client's stdin stays buffered in its channel meanwhile. Returns the
  * decision to act on.
@@ -24,70 +22,37 @@ export async function awaitExecApproval(
   deps: { readonly context: CommandContext; readonly recorder: SessionRecorder },
 ): Promise<ExecDecision> {
   const { context, recorder } = deps;
-  const gate = context.approvals;
-  const review = decision.review!;
-  if (!gate) return decision;
-  const reason = review.reasons.join('; ') || 'policy requires review';
-  let pending: PendingApproval;
-  try {
-    pending = await gate.request({
-      scope: 'command',
+  if (!context.approvals || !decision.review) return decision;
+  const result = await awaitReview(
+    context.approvals,
+    {
       sessionId: context.sessionId,
       sequence,
       requester: context.identity,
       targetName: context.target.name,
       text: decision.received.text,
       classification: decision.received.classification,
-      reason,
-      approverGroups: review.approverGroups,
-      minApprovals: review.minApprovals,
-      ttlSeconds: review.ttlSeconds,
-    });
-  } catch {
-    return settle(
-      recorder,
-      sequence,
-      refused(decision, 'audit store unavailable: the approval could not be requested'),
-    );
-  }
-  channel.stderr.write(
-    `portcullis: approval ${pending.approvalId} required: ${reason}; waiting until ${pending.expiresAt.toISOString()}\n` +
-      `portcullis: decide it with: ${gate.whereToDecide(pending.approvalId)}\n`,
+      review: decision.review,
+    },
+    {
+      tell: ({ approvalId, reason, expiresAt, whereToDecide }) =>
+        channel.stderr.write(
+          `portcullis: approval ${approvalId} required: ${reason}; waiting until ${expiresAt.toISOString()}\n` +
+            `portcullis: decide it with: ${whereToDecide}\n`,
+        ),
+      onInterrupt: (interrupt) => {
+        const gone = () => interrupt('client disconnected');
+        channel.once('close', gone);
+        return () => channel.off('close', gone);
+      },
+    },
   );
-  const outcome = await new Promise<ApprovalOutcome | 'client_gone'>((resolve) => {
-    const gone = () => resolve('client_gone');
-    channel.once('close', gone);
-    void pending.outcome.then((result) => {
-      channel.off('close', gone);
-      resolve(result);
-    });
-  });
-  if (outcome === 'client_gone') {
-    await pending.cancel('client disconnected').catch(() => undefined);
-    return settle(
-      recorder,
-      sequence,
-      refused(decision, `approval ${pending.approvalId} cancelled: client disconnected`),
-    );
-  }
-  if (outcome.status !== 'granted') {
-    return settle(
-      recorder,
-      sequence,
-      refused(decision, `approval ${pending.approvalId} ${outcome.status}: ${outcome.detail}`),
-    );
-  }
-  return settle(recorder, sequence, decideCommand(context, text, pending.approvalId));
-}
-
-async function settle(
-  recorder: SessionRecorder,
-  sequence: number,
-  decision: ExecDecision,
-): Promise<ExecDecision> {
+  const next = result.granted
+    ? decideCommand(context, text, result.approvalId)
+    : refused(decision, result.reason);
   try {
-    await recorder.decideAfterReview(sequence, decision.decided);
-    return decision;
+    await recorder.decideAfterReview(sequence, next.decided);
+    return next;
   } catch {
     return refused(decision, 'audit store unavailable');
   }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { ApprovalGate, CommandDecision, ReceivedCommand } from '@portcullis/audit';
+import {
+  reviewRequestOf,
+  type ApprovalGate,
+  type CommandDecision,
+  type ReceivedCommand,
+  type ReviewRequest,
+} from '@portcullis/audit';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine, SshCommand } from '@portcullis/policy';
 import { parseCommandLine, quoteWord, type CommandLine } from '../command/command-line.js';
@@ -15,14 +21,6 @@ export interface CommandContext {
   readonly clientAddress: string;
   /** Where exec commands that need review wait for a human; without it, review means deny. */
   readonly approvals?: ApprovalGate;
-}
-
-/** What policy asks of a human before the command may run. */
-export interface ReviewRequest {
-  readonly reasons: readonly string[];
-  readonly approverGroups: readonly string[];
-  readonly minApprovals: number;
-  readonly ttlSeconds: number;
 }
 
 /** An exec command decided: the events to write ahead, and what runs or what the client is told. */
@@ -152,16 +150,7 @@ function fromPolicy(
       evaluationMicros: Math.round(decision.evaluation_ns / 1000),
       ...(approvalId === undefined ? {} : { approvalId }),
     },
-    ...(outcome === 'review'
-      ? {
-          review: {
-            reasons: decision.review.reasons ?? [],
-            approverGroups: decision.review.approver_groups,
-            minApprovals: decision.review.min_approvals,
-            ttlSeconds: decision.review.ttl_seconds,
-          },
-        }
-      : {}),
+    ...(outcome === 'review' ? { review: reviewRequestOf(decision) } : {}),
   };
 }
 
