@@ -13,7 +13,6 @@
  *
  *   node bench/dist/approvals/grant-latency.bench.js [rounds=40]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,17 +22,18 @@ import {
   grantingPolicyBundle,
   startOidcProvider,
   startPostgres,
+  startServe,
   tempDir,
+  type ServeProcess,
 } from '@portcullis/test-support';
 
-const BIN = fileURLToPath(new URL('../../../services/gateway/bin/portcullis.js', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../results/approvals.json', import.meta.url));
 const ROUNDS = Number(process.argv[2] ?? 40);
 
 interface Instance {
   readonly api: string;
   readonly proxyPort: number;
-  readonly process: ChildProcess;
+  readonly serve: ServeProcess;
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
           `    upstream: { host: 127.0.0.1, port: ${postgres.port}, database: postgres, user: postgres }`,
         ].join('\n'),
       );
-      instances.push(await startServe(file, `http://127.0.0.1:${apiPort}`, proxyPort));
+      instances.push({ api: `http://127.0.0.1:${apiPort}`, proxyPort, serve: await startServe(file) });
     }
     const [a, b] = instances as [Instance, Instance];
     const approverToken = await oidc.issueToken('approver');
@@ -151,31 +151,11 @@ async function main(): Promise<void> {
     await mkdir(join(RESULTS, '..'), { recursive: true });
     await writeFile(RESULTS, JSON.stringify({ rounds: ROUNDS, rows }, null, 2) + '\n');
   } finally {
-    for (const instance of instances) instance.process.kill('SIGTERM');
-    await Promise.all(
-      instances.map(
-        (i) => new Promise((r) => (i.process.exitCode !== null ? r(null) : i.process.once('exit', r))),
-      ),
-    );
+    await Promise.all(instances.map((instance) => instance.serve.stop()));
     await oidc.stop();
     await postgres.stop();
     await dir.remove();
   }
-}
-
-async function startServe(config: string, api: string, proxyPort: number): Promise<Instance> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d));
-  child.stderr!.on('data', (d: Buffer) => (output += d));
-  const deadline = Date.now() + 60_000;
-  while (!/serving http/.test(output)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { api, proxyPort, process: child };
 }
 
 /** Polls the granting instance's read model until the request shows up (not part of the measured time). */

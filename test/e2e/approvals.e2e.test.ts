@@ -7,10 +7,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
 import {
@@ -19,13 +18,15 @@ import {
   postgresBinDir,
   startOidcProvider,
   startPostgres,
+  startServe,
   tempDir,
+  PORTCULLIS_BIN,
   type OidcProvider,
+  type ServeProcess,
   type PostgresServer,
   type TempDir,
 } from '@portcullis/test-support';
 
-const BIN = fileURLToPath(new URL('../../../services/gateway/bin/portcullis.js', import.meta.url));
 const psqlBin = join(postgresBinDir(), 'psql');
 const AGENT = 'ci-deployer';
 const APPROVER = 'dba-approver';
@@ -37,8 +38,8 @@ interface Instance {
   readonly name: string;
   readonly api: string;
   readonly proxyPort: number;
-  process: ChildProcess;
-  output: string;
+  readonly config: string;
+  serve?: ServeProcess;
 }
 
 interface Approval {
@@ -55,7 +56,6 @@ describe('approvals across two gateway instances on one PostgreSQL store', () =>
   let pgServer: PostgresServer;
   let oidc: OidcProvider;
   const instances = new Map<string, Instance>();
-  const configs = new Map<string, string>();
 
   const sql = (statement: string, database = 'postgres') =>
     execFileSync(psqlBin, [pgServer.url(database), '-Atc', statement])
@@ -63,37 +63,13 @@ describe('approvals across two gateway instances on one PostgreSQL store', () =>
       .trim();
 
   async function startInstance(name: string): Promise<Instance> {
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', configs.get(name)!], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const previous = instances.get(name);
-    const instance: Instance = {
-      name,
-      api: previous?.api ?? '',
-      proxyPort: previous?.proxyPort ?? 0,
-      process: child,
-      output: '',
-    };
-    child.stdout!.on('data', (d: Buffer) => (instance.output += d));
-    child.stderr!.on('data', (d: Buffer) => (instance.output += d));
-    const deadline = Date.now() + 60_000;
-    while (!/serving http/.test(instance.output)) {
-      assert.ok(
-        Date.now() < deadline && child.exitCode === null,
-        `${name} did not start:\n${instance.output}`,
-      );
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    instances.set(name, instance);
+    const instance = instances.get(name)!;
+    instance.serve = await startServe(instance.config);
     return instance;
   }
 
   async function stopInstance(name: string, signal: NodeJS.Signals): Promise<void> {
-    const instance = instances.get(name)!;
-    if (instance.process.exitCode !== null) return;
-    const exited = new Promise((r) => instance.process.once('exit', r));
-    instance.process.kill(signal);
-    await exited;
+    await instances.get(name)?.serve?.stop(signal);
   }
 
   async function api(instance: Instance, method: string, path: string, client: string, body?: unknown) {
@@ -186,14 +162,7 @@ describe('approvals across two gateway instances on one PostgreSQL store', () =>
           `    upstream: { host: 127.0.0.1, port: ${pgServer.port}, database: postgres, user: postgres }`,
         ].join('\n'),
       );
-      configs.set(name, file);
-      instances.set(name, {
-        name,
-        api: `http://127.0.0.1:${apiPort}`,
-        proxyPort,
-        process: undefined as unknown as ChildProcess,
-        output: '',
-      });
+      instances.set(name, { name, api: `http://127.0.0.1:${apiPort}`, proxyPort, config: file });
     }
     // One after the other: both migrate the same database.
     await startInstance('a');
@@ -240,7 +209,7 @@ describe('approvals across two gateway instances on one PostgreSQL store', () =>
     const text = 'CREATE TABLE public.released_by_cli (id int)';
     const running = agent(a, text);
     const waiting = await pending(b, text);
-    const list = spawnSync(process.execPath, [BIN, 'approvals', 'list', '--api', b.api], {
+    const list = spawnSync(process.execPath, [PORTCULLIS_BIN, 'approvals', 'list', '--api', b.api], {
       env: { ...process.env, PORTCULLIS_TOKEN: await oidc.issueToken(APPROVER) },
       encoding: 'utf8',
     });
@@ -248,7 +217,16 @@ describe('approvals across two gateway instances on one PostgreSQL store', () =>
     assert.match(list.stdout, new RegExp(`${waiting.approvalId}\\s+pending`));
     const grant = spawnSync(
       process.execPath,
-      [BIN, 'approvals', 'grant', waiting.approvalId, '--api', b.api, '--comment', 'ok from the CLI'],
+      [
+        PORTCULLIS_BIN,
+        'approvals',
+        'grant',
+        waiting.approvalId,
+        '--api',
+        b.api,
+        '--comment',
+        'ok from the CLI',
+      ],
       { env: { ...process.env, PORTCULLIS_TOKEN: await oidc.issueToken(APPROVER) }, encoding: 'utf8' },
     );
     assert.equal(grant.status, 0, grant.stderr);
@@ -334,6 +312,6 @@ describe('approvals across two gateway instances on one PostgreSQL store', () =>
       '1',
     );
     assert.equal(sql("SELECT to_regclass('public.expires_after_restart') IS NULL"), 't');
-    assert.match(restarted.output, /approval expiry timers rebuilt from events/);
+    assert.match(restarted.serve!.output(), /approval expiry timers rebuilt from events/);
   });
 });

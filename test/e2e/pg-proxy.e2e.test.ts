@@ -6,27 +6,28 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   freePort,
   grantingPolicyBundle,
   postgresBinDir,
   startOidcProvider,
   startPostgres,
+  startServe,
   tempDir,
+  PORTCULLIS_BIN,
+  type ServeProcess,
 } from '@portcullis/test-support';
 
-const BIN = fileURLToPath(new URL('../../../services/gateway/bin/portcullis.js', import.meta.url));
 const psqlBin = join(postgresBinDir(), 'psql');
 
 test('psql through `portcullis serve`: allowed, denied (never reaching the server), and audited', async () => {
   const dir = await tempDir();
   const upstream = await startPostgres();
   const oidc = await startOidcProvider({ clients: [{ clientId: 'ci-deployer' }] });
-  let serve: ReturnType<typeof spawn> | undefined;
+  let serve: ServeProcess | undefined;
   try {
     execFileSync(psqlBin, [
       upstream.url(),
@@ -56,18 +57,9 @@ test('psql through `portcullis serve`: allowed, denied (never reaching the serve
         `    upstream: { host: 127.0.0.1, port: ${upstream.port}, database: postgres, user: postgres }`,
       ].join('\n'),
     );
-    serve = spawn(process.execPath, [BIN, 'serve', '--config', join(dir.path, 'portcullis.yaml')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    serve.stdout!.on('data', (d: Buffer) => (out += d));
-    serve.stderr!.on('data', (d: Buffer) => (out += d));
+    serve = await startServe(join(dir.path, 'portcullis.yaml'));
     const deadline = Date.now() + 60_000;
-    while (!/serving http/.test(out)) {
-      assert.ok(Date.now() < deadline && serve.exitCode === null, `serve did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.match(out, new RegExp(`postgres target prod-db on 127\\.0\\.0\\.1:${proxyPort}`));
+    assert.match(serve.output(), new RegExp(`postgres target prod-db on 127\\.0\\.0\\.1:${proxyPort}`));
 
     const token = await oidc.issueToken('ci-deployer');
     const agent = (sql: string) =>
@@ -123,13 +115,11 @@ test('psql through `portcullis serve`: allowed, denied (never reaching the serve
     ]);
     assert.equal(sessions.filter((s) => s.status === 'rejected').length, 1);
 
-    serve.kill('SIGTERM');
-    const code = await new Promise((r) => serve!.once('exit', r));
-    assert.equal(code, 0, out);
+    assert.equal(await serve.stop(), 0, serve.output());
 
     const verify = spawnSync(
       process.execPath,
-      [BIN, 'audit', 'verify', '--data-dir', join(dir.path, 'data')],
+      [PORTCULLIS_BIN, 'audit', 'verify', '--data-dir', join(dir.path, 'data')],
       {
         encoding: 'utf8',
       },
@@ -137,7 +127,7 @@ test('psql through `portcullis serve`: allowed, denied (never reaching the serve
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, /^OK: \d+ events in \d+ streams checked, 0 broken/m);
   } finally {
-    if (serve && serve.exitCode === null) serve.kill('SIGKILL');
+    await serve?.stop('SIGKILL');
     await oidc.stop();
     await upstream.stop();
     await dir.remove();
@@ -148,7 +138,7 @@ test('`portcullis serve` with TLS towards clients (files relative to the config)
   const dir = await tempDir();
   const upstream = await startPostgres();
   const oidc = await startOidcProvider({ clients: [{ clientId: 'ci-deployer' }] });
-  let serve: ReturnType<typeof spawn> | undefined;
+  let serve: ServeProcess | undefined;
   try {
     // A self-signed certificate for the listener, named by IP address.
     execFileSync(
@@ -199,18 +189,8 @@ test('`portcullis serve` with TLS towards clients (files relative to the config)
         `    upstream: { host: 127.0.0.1, port: ${upstream.port}, database: postgres, user: postgres, tls: { mode: disable } }`,
       ].join('\n'),
     );
-    serve = spawn(process.execPath, [BIN, 'serve', '--config', join(dir.path, 'portcullis.yaml')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: '/',
-    });
-    let out = '';
-    serve.stdout!.on('data', (d: Buffer) => (out += d));
-    serve.stderr!.on('data', (d: Buffer) => (out += d));
-    const deadline = Date.now() + 60_000;
-    while (!/serving http/.test(out)) {
-      assert.ok(Date.now() < deadline && serve.exitCode === null, `serve did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // From another directory: the config's relative file paths resolve against the config file.
+    serve = await startServe(join(dir.path, 'portcullis.yaml'), { cwd: '/' });
     const token = await oidc.issueToken('ci-deployer');
     const agent = (connection: string, sql: string) =>
       spawnSync(
@@ -230,10 +210,9 @@ test('`portcullis serve` with TLS towards clients (files relative to the config)
     const slow = agent('sslmode=require', 'SELECT pg_sleep(5)');
     assert.notEqual(slow.status, 0);
     assert.match(slow.stderr, /canceling statement/);
-    serve.kill('SIGTERM');
-    assert.equal(await new Promise((r) => serve!.once('exit', r)), 0, out);
+    assert.equal(await serve.stop(), 0, serve.output());
   } finally {
-    if (serve && serve.exitCode === null) serve.kill('SIGKILL');
+    await serve?.stop('SIGKILL');
     await oidc.stop();
     await upstream.stop();
     await dir.remove();

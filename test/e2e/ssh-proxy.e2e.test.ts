@@ -6,11 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   freePort,
@@ -18,9 +17,10 @@ import {
   startOidcProvider,
   startSshd,
   tempDir,
+  startServe,
+  PORTCULLIS_BIN,
+  type ServeProcess,
 } from '@portcullis/test-support';
-
-const BIN = fileURLToPath(new URL('../../../services/gateway/bin/portcullis.js', import.meta.url));
 
 const SSH_OPTIONS = [
   '-o',
@@ -52,24 +52,13 @@ async function sshConfig(dir: string, proxyPort: number, extra: { privateKeyFile
   return { keyFile, privateKeyFile: extra.privateKeyFile ?? keyFile, proxyPort };
 }
 
-function startServe(config: string) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d));
-  child.stderr.on('data', (d: Buffer) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
 test('ssh through `portcullis serve`: exec allowed and denied (checked on the host), a recorded shell replayed as asciicast', async () => {
   const dir = await tempDir();
   const oidc = await startOidcProvider({ clients: [{ clientId: 'ci-deployer' }] });
   const { keyFile } = await sshConfig(dir.path, 0);
   const sshd = await startSshd({ authorizedKeys: [(await readFile(`${keyFile}.pub`, 'utf8')).trim()] });
   const marker = `/dev/shm/portcullis-e2e-${process.pid}`;
-  let serve: ReturnType<typeof startServe> | undefined;
+  let serve: ServeProcess | undefined;
   try {
     const bundle = await grantingPolicyBundle(dir.path, {
       issuer: oidc.issuer,
@@ -100,15 +89,7 @@ test('ssh through `portcullis serve`: exec allowed and denied (checked on the ho
         `      hostKey: "${sshd.hostPublicKey}"`,
       ].join('\n'),
     );
-    serve = startServe(config);
-    const deadline = Date.now() + 60_000;
-    while (!/serving http/.test(serve.output())) {
-      assert.ok(
-        Date.now() < deadline && serve.child.exitCode === null,
-        `serve did not start:\n${serve.output()}`,
-      );
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    serve = await startServe(config);
     assert.match(serve.output(), new RegExp(`ssh target web-1 on 127\\.0\\.0\\.1:${proxyPort}`));
     assert.ok(existsSync(join(dir.path, 'data', 'ssh_host_ed25519_key')), 'no host key under the data dir');
 
@@ -143,13 +124,12 @@ test('ssh through `portcullis serve`: exec allowed and denied (checked on the ho
     const shellSession = sessions.items[0]?.sessionId;
     assert.ok(shellSession);
 
-    serve.child.kill('SIGTERM');
-    assert.equal(await serve.exited, 0, `serve: ${serve.output()}`);
+    assert.equal(await serve.stop(), 0, `serve: ${serve.output()}`);
     serve = undefined;
 
     const replay = spawnSync(
       process.execPath,
-      [BIN, 'replay', shellSession, '--asciicast', '--config', config],
+      [PORTCULLIS_BIN, 'replay', shellSession, '--asciicast', '--config', config],
       {
         encoding: 'utf8',
       },
@@ -175,13 +155,17 @@ test('ssh through `portcullis serve`: exec allowed and denied (checked on the ho
       /in-a-recorded-shell/,
     );
 
-    const missing = spawnSync(process.execPath, [BIN, 'replay', 'no-such-session', '--config', config], {
-      encoding: 'utf8',
-    });
+    const missing = spawnSync(
+      process.execPath,
+      [PORTCULLIS_BIN, 'replay', 'no-such-session', '--config', config],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /no session no-such-session in the store/);
   } finally {
-    serve?.child.kill('SIGKILL');
+    await serve?.stop('SIGKILL');
     await sshd.stop();
     await oidc.stop();
     await dir.remove();
@@ -207,11 +191,13 @@ test('an ssh target whose private key file cannot be read stops serve at start, 
         '    upstream: { host: 127.0.0.1, user: deploy, privateKeyFile: keys/missing, hostKey: "ssh-ed25519 AAAA" }',
       ].join('\n'),
     );
-    const serve = startServe(config);
-    const status = await serve.exited;
-    assert.equal(status, 2, serve.output());
+    const serve = spawnSync(process.execPath, [PORTCULLIS_BIN, 'serve', '--config', config], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(serve.status, 2, serve.stdout + serve.stderr);
     assert.match(
-      serve.output(),
+      serve.stdout + serve.stderr,
       new RegExp(`upstream.privateKeyFile: cannot read ${join(dir.path, 'keys', 'missing')}`),
     );
   } finally {

@@ -15,3 +15,4 @@ export {
 } from './oidc-provider.js';
 export { grantingPolicyBundle, type PolicyGrant } from './granting-policy-bundle.js';
 export { startSshd, type SshdServer, type SshdServerOptions } from './sshd-server.js';
+export { startServe, PORTCULLIS_BIN, type ServeProcess } from './serve-process.js';
