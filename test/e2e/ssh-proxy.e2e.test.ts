@@ -20,20 +20,8 @@ import {
   startServe,
   PORTCULLIS_BIN,
   type ServeProcess,
+  OPENSSH_TOKEN_OPTIONS,
 } from '@portcullis/test-support';
-
-const SSH_OPTIONS = [
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'PubkeyAuthentication=no',
-  '-o',
-  'PreferredAuthentications=password,keyboard-interactive',
-  '-o',
-  'LogLevel=ERROR',
-];
 
 async function sshConfig(dir: string, proxyPort: number, extra: { privateKeyFile?: string } = {}) {
   const keyFile = join(dir, 'upstream_key');
@@ -95,7 +83,7 @@ test('ssh through `portcullis serve`: exec allowed and denied (checked on the ho
 
     const token = await oidc.issueToken('ci-deployer');
     const ssh = (args: string[], input?: string) =>
-      spawnSync('sshpass', ['-e', 'ssh', ...SSH_OPTIONS, '-p', String(proxyPort), ...args], {
+      spawnSync('sshpass', ['-e', 'ssh', ...OPENSSH_TOKEN_OPTIONS, '-p', String(proxyPort), ...args], {
         env: { ...process.env, SSHPASS: token },
         encoding: 'utf8',
         input,

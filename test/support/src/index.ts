@@ -14,5 +14,5 @@ export {
   type OidcSigningAlgorithm,
 } from './oidc-provider.js';
 export { grantingPolicyBundle, type PolicyGrant } from './granting-policy-bundle.js';
-export { startSshd, type SshdServer, type SshdServerOptions } from './sshd-server.js';
+export { startSshd, OPENSSH_TOKEN_OPTIONS, type SshdServer, type SshdServerOptions } from './sshd-server.js';
 export { startServe, PORTCULLIS_BIN, type ServeProcess } from './serve-process.js';

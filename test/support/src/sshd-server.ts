@@ -122,3 +122,21 @@ async function waitForPort(port: number, exited: () => boolean, stderr: () => st
   }
   throw new Error(`sshd did not listen on ${port}: ${stderr()}`);
 }
+
+/**
+ * OpenSSH client options for tests that reach the SSH proxy with a token as
+ * the password (through sshpass): no host key pinning for throwaway keys,
+ * no keys from the user's ~/.ssh, only the password methods, quiet.
+ */
+export const OPENSSH_TOKEN_OPTIONS: readonly string[] = [
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'PubkeyAuthentication=no',
+  '-o',
+  'PreferredAuthentications=password,keyboard-interactive',
+  '-o',
+  'LogLevel=ERROR',
+];

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { OPENSSH_TOKEN_OPTIONS } from '@portcullis/test-support';
 import { after, before, describe, it } from 'node:test';
 import type { RecordedEvent } from '@portcullis/events';
 import { DEPLOYER, DEV_HOST, PROD_HOST, startProxyWorld, type ProxyWorld } from './testing/proxy-fixture.js';
@@ -13,19 +14,6 @@ interface Run {
   stdout: string;
   stderr: string;
 }
-
-const SSH_OPTIONS = [
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'PubkeyAuthentication=no',
-  '-o',
-  'PreferredAuthentications=password,keyboard-interactive',
-  '-o',
-  'LogLevel=ERROR',
-];
 
 describe('file transfer through the SSH proxy: real sftp and scp clients, OpenSSH sshd upstream', () => {
   let world: ProxyWorld;
@@ -55,7 +43,7 @@ describe('file transfer through the SSH proxy: real sftp and scp clients, OpenSS
     return new Promise((resolve) =>
       execFile(
         'sshpass',
-        ['-e', program, ...SSH_OPTIONS, ...port, ...args],
+        ['-e', program, ...OPENSSH_TOKEN_OPTIONS, ...port, ...args],
         { env, timeout: 30_000 },
         (error, stdout, stderr) =>
           resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),

@@ -5,6 +5,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
+import { OPENSSH_TOKEN_OPTIONS } from '@portcullis/test-support';
 import type { EventStore } from '@portcullis/eventstore';
 import type { NewEvent, RecordedEvent } from '@portcullis/events';
 import { generateEd25519OpenSshKey, publicKeyLine } from './host-key.js';
@@ -91,16 +92,7 @@ describe('the SSH proxy with real peers (OpenSSH sshd upstream)', () => {
     const args = [
       '-e',
       'ssh',
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      'PubkeyAuthentication=no',
-      '-o',
-      'PreferredAuthentications=password,keyboard-interactive',
-      '-o',
-      'LogLevel=ERROR',
+      ...OPENSSH_TOKEN_OPTIONS,
       '-p',
       String(world.proxy.address.port),
       `${user}@127.0.0.1`,
