@@ -40,6 +40,10 @@ export async function loadOrCreateHostKey(path: string): Promise<Buffer> {
  * node:crypto cannot export the `openssh-key-v1` format, and ssh2 reads
  * ed25519 private keys only in that format, so the container is written
  * here (PROTOCOL.key in OpenSSH's source): unencrypted, one key.
+ *
+ * Not `ssh2.utils.generateKeyPairSync('ed25519')`: it drops a leading zero
+ * byte of the 32-byte public key, so about 1 key in 256 is one that ssh2
+ * itself cannot parse (8 in 3,000 here; it failed a CI run).
  */
 export function generateEd25519OpenSshKey(comment = 'portcullis-ssh-proxy'): string {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
