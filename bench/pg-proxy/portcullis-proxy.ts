@@ -107,7 +107,11 @@ export async function startPortcullis(
       store,
       gatewayInstance: 'bench',
       ...(storeChoice.kind === 'postgres' && storeChoice.asyncBufferEvents
-        ? { audit: { kind: 'async' as const, buffer: new AuditBuffer(storeChoice.asyncBufferEvents) } }
+        ? {
+            audit: {
+              mode: { kind: 'async' as const, buffer: new AuditBuffer(storeChoice.asyncBufferEvents) },
+            },
+          }
         : {}),
     });
     cleanups.push(() => proxy.close());

@@ -13,7 +13,12 @@ export {
   type RecordedOutput,
   type MaskedColumns,
   type AuditMode,
+  type AuditOptions,
+  WriteAheadFailed,
+  DEFAULT_APPEND_TIMEOUT_MS,
 } from './session/session-recorder.js';
+export { AuditBacklog, DEFAULT_BACKLOG_EVENTS } from './session/audit-backlog.js';
+export { AuditWaitEnded } from './session/bounded-wait.js';
 export { AuditBuffer, AuditBufferFullError } from './session/audit-buffer.js';
 export {
   admitSession,

@@ -14,7 +14,7 @@ export function eventCatalogJsonSchema(): Record<string, unknown> {
       id: { type: 'string', format: 'uuid' },
       type: { enum: eventTypes },
       schemaVersion: { type: 'integer', minimum: 1 },
-      streamName: { type: 'string', description: '<category>-<id>: session-, approval-, policy-' },
+      streamName: { type: 'string', description: '<category>-<id>: session-, approval-, policy-, gateway-' },
       revision: { type: 'integer', minimum: 0 },
       hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
       metadata: {

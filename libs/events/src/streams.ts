@@ -7,12 +7,15 @@ export const StreamCategory = {
   Session: 'session',
   Approval: 'approval',
   Policy: 'policy',
+  Gateway: 'gateway',
 } as const;
 export type StreamCategory = (typeof StreamCategory)[keyof typeof StreamCategory];
 
 export const sessionStream = (sessionId: string): string => `${StreamCategory.Session}-${sessionId}`;
 export const approvalStream = (approvalId: string): string => `${StreamCategory.Approval}-${approvalId}`;
 export const policyStream = (bundleName: string): string => `${StreamCategory.Policy}-${bundleName}`;
+/** Facts about one gateway instance (recovery after a crash, what an outage could not record). */
+export const gatewayStream = (instance: string): string => `${StreamCategory.Gateway}-${instance}`;
 
 export function categoryOf(streamName: string): string {
   const dash = streamName.indexOf('-');

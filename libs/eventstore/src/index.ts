@@ -30,6 +30,7 @@ export {
   type EventStoreConfig,
   type OpenedEventStore,
 } from './open-event-store.js';
+export { backoffDelay, backoffSchedule, type BackoffSchedule } from './backoff.js';
 export { verifyChains, type ChainVerificationReport } from './verify-chains.js';
 export {
   createEsdbEventStore,

@@ -8,7 +8,13 @@ import type { SqlDatabase } from './sql/sql-database.js';
 
 export type EventStoreConfig =
   | { kind: 'pglite'; dataDir: string }
-  | { kind: 'postgres'; url: string; maxConnections?: number; maxConcurrentTransactions?: number };
+  | {
+      kind: 'postgres';
+      url: string;
+      maxConnections?: number;
+      maxConcurrentTransactions?: number;
+      queryTimeoutMs?: number;
+    };
 
 export interface OpenedEventStore {
   readonly store: SqlEventStore;
@@ -49,6 +55,7 @@ export async function openDatabase(config: EventStoreConfig): Promise<SqlDatabas
             url: config.url,
             maxConnections: config.maxConnections,
             maxConcurrentTransactions: config.maxConcurrentTransactions,
+            queryTimeoutMs: config.queryTimeoutMs,
           });
     await db.query('SELECT 1');
     return db;

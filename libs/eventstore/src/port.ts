@@ -82,6 +82,15 @@ export interface SubscribeOptions {
   filter?: EventFilter;
   /** Called once, when the historical part has been delivered. */
   onCaughtUp?: () => void;
+  /**
+   * Called when the store cannot be read and the subscription waits before
+   * trying again (with backoff, from the last event it delivered: nothing
+   * skipped, nothing repeated). Subscriptions outlive store outages; this
+   * is how their owners tell `/health`.
+   */
+  onRetry?: (retry: { attempt: number; delayMs: number; error: Error }) => void;
+  /** Called when the store answers again after `onRetry`. */
+  onRecovered?: () => void;
 }
 
 /** An async iterable of events that ends when `close()` is called. */

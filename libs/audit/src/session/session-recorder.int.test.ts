@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { sessionStream, type SessionOpenedData } from '@portcullis/events';
 import { openSqlEventStore, WrongExpectedRevisionError, type EventStore } from '@portcullis/eventstore';
 import { tempDir, type TempDir } from '@portcullis/test-support';
-import { FLUSH_AFTER_MS, SessionRecorder } from './session-recorder.js';
+import { FLUSH_AFTER_MS, SessionRecorder, WriteAheadFailed } from './session-recorder.js';
 import { AuditBuffer, AuditBufferFullError } from './audit-buffer.js';
 
 const context = { actor: 'sp-test', gatewayInstance: 'gw-test' };
@@ -113,7 +113,10 @@ describe('SessionRecorder on a real store (pglite)', () => {
     );
     await assert.rejects(
       recorder.decide({ protocol: 'postgres', text: 'SELECT 1', classification: {} }, decision),
-      WrongExpectedRevisionError,
+      (error: unknown) =>
+        error instanceof WriteAheadFailed &&
+        error.sequence === 1 &&
+        error.cause instanceof WrongExpectedRevisionError,
     );
   });
 
@@ -237,7 +240,9 @@ describe('SessionRecorder in async audit mode (pglite)', () => {
     const id = randomUUID();
     const gated = holdable(store);
     const buffer = new AuditBuffer(100);
-    const recorder = await SessionRecorder.open(gated.store, opened(id), context, { kind: 'async', buffer });
+    const recorder = await SessionRecorder.open(gated.store, opened(id), context, {
+      mode: { kind: 'async', buffer },
+    });
     gated.holdAppends();
     const received = { protocol: 'postgres' as const, text: 'select 1', classification: {} };
     assert.equal(await recorder.decide(received, decision), 1);
@@ -267,7 +272,9 @@ describe('SessionRecorder in async audit mode (pglite)', () => {
     const id = randomUUID();
     const gated = holdable(store);
     const buffer = new AuditBuffer(4);
-    const recorder = await SessionRecorder.open(gated.store, opened(id), context, { kind: 'async', buffer });
+    const recorder = await SessionRecorder.open(gated.store, opened(id), context, {
+      mode: { kind: 'async', buffer },
+    });
     gated.holdAppends();
     const received = { protocol: 'postgres' as const, text: 'select 1', classification: {} };
     await recorder.decide(received, decision);

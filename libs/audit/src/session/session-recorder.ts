@@ -1,4 +1,6 @@
 import {
+  ErrorCode,
+  PortcullisError,
   sessionStream,
   toNewEvent,
   type CommandBlockedData,
@@ -14,8 +16,17 @@ import {
   type SessionOpenedData,
   type SessionRejectedData,
 } from '@portcullis/events';
-import type { AppendResult, EventStore } from '@portcullis/eventstore';
+import {
+  backoffDelay,
+  backoffSchedule,
+  DuplicateEventError,
+  WrongExpectedRevisionError,
+  type EventStore,
+} from '@portcullis/eventstore';
 import type { AuditBuffer } from './audit-buffer.js';
+import { AuditBacklog } from './audit-backlog.js';
+import { AuditWaitEnded, boundedWait } from './bounded-wait.js';
+import { recordRejection } from './record-rejection.js';
 
 /** Who writes: the identity subject (or `anonymous`) and the gateway instance. */
 export type RecorderContext = Omit<EventContext, 'correlationId' | 'causationId'>;
@@ -30,6 +41,24 @@ export type RecorderContext = Omit<EventContext, 'correlationId' | 'causationId'
 export type AuditMode =
   { readonly kind: 'strict' } | { readonly kind: 'async'; readonly buffer: AuditBuffer };
 
+/** How a gateway's sessions are recorded; one object shared by every session of every target. */
+export interface AuditOptions {
+  /** Default strict. */
+  readonly mode?: AuditMode;
+  /**
+   * The longest a command (or a session's admission) waits for its
+   * write-ahead append. Past it the command is refused, and never forwarded
+   * later whatever the append does. Default DEFAULT_APPEND_TIMEOUT_MS.
+   */
+  readonly appendTimeoutMs?: number;
+  /** Where events wait while the store is unavailable (bounded). Default: one per session. */
+  readonly backlog?: AuditBacklog;
+}
+
+export const DEFAULT_APPEND_TIMEOUT_MS = 2_000;
+/** The backlog of a recorder given none: a bound per session rather than per gateway. */
+const SESSION_BACKLOG_EVENTS = 1_000;
+
 /** What the proxy knows of a command when it receives it; the recorder adds session id and sequence. */
 export type ReceivedCommand = Omit<CommandReceivedData, 'sessionId' | 'sequence'>;
 export type CommandDecision = Omit<CommandDecidedData, 'sessionId' | 'sequence'>;
@@ -41,72 +70,133 @@ export type RecordedOutput = Omit<OutputRecordedData, 'sessionId'>;
 /** Which columns of a command's results were masked, by which rule or detector, how many values (never the values). */
 export type MaskedColumns = ResultMaskedData['columns'];
 
-/**
- * The one writer of a `session-<id>` stream (DESIGN.md "One writer per
- * session stream"). It keeps the stream revision in memory and appends with
- * that exact revision, so a second writer (a bug, or a session id reused)
- * fails with WrongExpectedRevisionError instead of interleaving.
- *
- * Appends are chained: each starts after the previous one settled, so the
- * stream order is the call order. A failed append does not poison the chain
- * (the revision only advances on success); the caller of that append sees the
- * error and decides (the proxy refuses the statement).
- *
- * Only the write-ahead pair must be durable before a command runs. The
- * after-the-fact events (blocked, forwarded, completed, masked) are carried in
- * the next write-ahead append, or flushed within FLUSH_AFTER_MS, or at close:
- * one commit per command instead of three. If the append carrying them fails,
- * they go back to the queue and are retried with the next one (nothing lost
- * while the process lives).
- */
 /** The longest an after-the-fact event waits for a write-ahead append to ride along with. */
 export const FLUSH_AFTER_MS = 50;
+/** How a recorder retries events the store did not take. */
+const RETRY = backoffSchedule({ initialDelayMs: FLUSH_AFTER_MS, maxDelayMs: 5_000 });
 
-interface Deferred {
-  events: SessionEvent[];
-  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+/** The write-ahead pair of command `sequence` is not durable: the command must be refused. */
+export class WriteAheadFailed extends PortcullisError {
+  constructor(
+    readonly sequence: number,
+    cause: unknown,
+  ) {
+    super(
+      ErrorCode.Unavailable,
+      `write-ahead append of command ${sequence} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
 }
 
+/** An event built once (its id is stable across retries, so a retry of a landed append is recognised). */
+interface Queued {
+  readonly event: NewEvent;
+  readonly sequence: number | undefined;
+  readonly waiter?: { resolve: () => void; reject: (error: unknown) => void };
+}
+
+/** An append that did not run: an earlier one failed, or its wait ended first. Its events go back to the queue. */
+class NotAppended extends Error {}
+
+/**
+ * The one writer of a `session-<id>` stream (docs/architecture.md "One
+ * writer per session stream"). It keeps the stream revision in memory and
+ * appends with that exact revision, so a second writer (a bug, or a session
+ * id reused) fails with WrongExpectedRevisionError instead of interleaving.
+ *
+ * Appends are chained: each starts after the previous one settled, so the
+ * stream order is the call order. Only the write-ahead pair must be durable
+ * before a command runs. The after-the-fact events (blocked, forwarded,
+ * completed, masked) are carried in the next write-ahead append, or flushed
+ * within FLUSH_AFTER_MS, or at close: one commit per command.
+ *
+ * Nothing is dropped when the store fails (docs/operations.md "Store
+ * outages"). The events of a failed append — a refused command's pair, the
+ * close — go back to the front of the queue, in order, and are retried with
+ * backoff, after the session closed too, until the store takes them; every
+ * event keeps its id, so a retry of an append that did land is recognised
+ * and not written twice. The queue is bounded by the gateway's AuditBacklog:
+ * what does not fit is counted in a CommandsUnrecorded event instead.
+ */
 export class SessionRecorder {
-  private deferred: Deferred = { events: [], waiters: [] };
+  private deferred: Queued[] = [];
+  /** Where requeued events go: after those requeued before them, before anything deferred since. */
+  private requeueAt = 0;
+  /** Bumped by every failed or skipped append: appends built before it must not overtake its events. */
+  private epoch = 0;
+  private failures = 0;
+  private reserved = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private revision: number;
   private chain: Promise<unknown> = Promise.resolve();
   private nextSequence = 1;
-  private lastEventId: string | null;
+  private lastBuiltId: string;
+  private readonly mode: AuditMode;
+  private readonly appendTimeoutMs: number;
+  private readonly backlog: AuditBacklog;
 
   private constructor(
     private readonly store: EventStore,
     readonly sessionId: string,
     private readonly context: RecorderContext,
-    opened: AppendResult,
+    revision: number,
     openedEventId: string,
-    private readonly mode: AuditMode,
+    options: AuditOptions,
   ) {
-    this.revision = opened.nextExpectedRevision;
-    this.lastEventId = openedEventId;
+    this.revision = revision;
+    this.lastBuiltId = openedEventId;
+    this.mode = options.mode ?? { kind: 'strict' };
+    this.appendTimeoutMs = options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
+    this.backlog = options.backlog ?? new AuditBacklog(SESSION_BACKLOG_EVENTS);
   }
 
-  /** Appends SessionOpened to a new stream (`no_stream`): resolves once it is durable. */
+  /**
+   * Appends SessionOpened to a new stream (`no_stream`): resolves once it is
+   * durable, rejects when it is not within the append timeout. A SessionOpened
+   * that lands after that is closed by the SessionRejected that follows
+   * (record-rejection.ts).
+   */
   static async open(
     store: EventStore,
     opened: SessionOpenedData,
     context: RecorderContext,
-    mode: AuditMode = { kind: 'strict' },
+    options: AuditOptions = {},
   ): Promise<SessionRecorder> {
-    const event = eventOf({ type: 'SessionOpened', data: opened }, opened.sessionId, null, context);
-    const result = await store.append(sessionStream(opened.sessionId), [event], 'no_stream');
-    return new SessionRecorder(store, opened.sessionId, context, result, event.id, mode);
+    const event = toNewEvent(
+      { type: 'SessionOpened', data: opened },
+      { ...context, correlationId: opened.sessionId, causationId: null },
+    );
+    const result = await boundedWait(
+      store.append(sessionStream(opened.sessionId), [event], 'no_stream'),
+      options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
+      'the SessionOpened append',
+    );
+    return new SessionRecorder(
+      store,
+      opened.sessionId,
+      context,
+      result.nextExpectedRevision,
+      event.id,
+      options,
+    );
   }
 
-  /** A session that never opened: one SessionRejected event, in a stream of its own. */
-  static async reject(
+  /**
+   * A session that never opened: one SessionRejected event, in a stream of
+   * its own. Resolves once it is durable or held in the backlog, which
+   * appends it when the store is back.
+   */
+  static reject(
     store: EventStore,
     rejected: SessionRejectedData,
     context: RecorderContext,
+    options: AuditOptions = {},
   ): Promise<void> {
-    const event = eventOf({ type: 'SessionRejected', data: rejected }, rejected.sessionId, null, context);
-    await store.append(sessionStream(rejected.sessionId), [event], 'no_stream');
+    return recordRejection(store, rejected, context, {
+      appendTimeoutMs: options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
+      ...(options.backlog ? { backlog: options.backlog } : {}),
+    });
   }
 
   /** Commands numbered so far (the next command gets `commands + 1`). */
@@ -118,10 +208,12 @@ export class SessionRecorder {
    * Write-ahead: CommandReceived and CommandDecided in ONE append; resolves
    * with the command's sequence number only once both are durable. Nothing
    * of the command may reach the backend before this resolves; when it
-   * rejects, the command must be refused. The sequence is taken even when the
-   * append fails, so numbers stay unique within the session.
+   * rejects (WriteAheadFailed: the store failed, the append timeout passed,
+   * or `signal` aborted — a client's cancel), the command must be refused
+   * and never sent later. The pair is recorded all the same, when the store
+   * takes it; the caller records the refusal with `blocked`.
    */
-  decide(received: ReceivedCommand, decided: CommandDecision): Promise<number> {
+  decide(received: ReceivedCommand, decided: CommandDecision, signal?: AbortSignal): Promise<number> {
     const sequence = this.nextSequence++;
     const { sessionId } = this;
     const pair: SessionEvent[] = [
@@ -136,11 +228,16 @@ export class SessionRecorder {
         return Promise.reject(error);
       }
       const release = () => buffer.release(pair.length);
-      // Held (and retried) until durable; only a failed close gives up on them.
+      // Held (and retried) until durable.
       void Promise.all(pair.map((event) => this.defer(event))).then(release, release);
       return Promise.resolve(sequence);
     }
-    return this.appendCarrying(pair).then(() => sequence);
+    return this.appendBounded(pair, `the write-ahead append of command ${sequence}`, signal).then(
+      () => sequence,
+      (error: unknown) => {
+        throw new WriteAheadFailed(sequence, error);
+      },
+    );
   }
 
   /**
@@ -149,9 +246,10 @@ export class SessionRecorder {
    * `review`). Durable before the command may run, like `decide`.
    */
   decideAfterReview(sequence: number, decided: CommandDecision): Promise<void> {
-    return this.appendCarrying([
-      { type: 'CommandDecided', data: { sessionId: this.sessionId, sequence, ...decided } },
-    ]);
+    return this.appendBounded(
+      [{ type: 'CommandDecided', data: { sessionId: this.sessionId, sequence, ...decided } }],
+      `the decision after review of command ${sequence}`,
+    );
   }
 
   /** Resolves once durable (it may wait up to FLUSH_AFTER_MS for company): never await it on the wire path. */
@@ -177,90 +275,235 @@ export class SessionRecorder {
 
   /**
    * Terminal output: appended (with any deferred events) and durable when it
-   * resolves. The SSH proxy batches frames itself and fails the channel
-   * closed when this rejects.
+   * resolves, within the append timeout. The SSH proxy batches frames itself
+   * and fails the channel closed when this rejects.
    */
   output(output: RecordedOutput): Promise<void> {
-    return this.appendCarrying([{ type: 'OutputRecorded', data: { sessionId: this.sessionId, ...output } }]);
+    return this.appendBounded(
+      [{ type: 'OutputRecorded', data: { sessionId: this.sessionId, ...output } }],
+      'the terminal output append',
+    );
   }
 
+  /**
+   * SessionClosed, after everything recorded before it. Resolves once
+   * durable; rejects after the append timeout, while the recorder goes on
+   * retrying in the background until the store takes it.
+   */
   close(closing: SessionClosing): Promise<void> {
-    return this.appendCarrying([{ type: 'SessionClosed', data: { sessionId: this.sessionId, ...closing } }]);
+    return this.appendBounded(
+      [{ type: 'SessionClosed', data: { sessionId: this.sessionId, ...closing } }],
+      'the SessionClosed append',
+    );
   }
 
-  /** Resolves when every event recorded so far has been appended (or failed). */
+  /** Resolves when every event recorded so far has been appended (or its append failed). */
   async settled(): Promise<void> {
-    if (this.deferred.events.length > 0) await this.appendCarrying([]).catch(() => undefined);
+    if (this.deferred.length > 0) await this.appendCarrying([]).catch(() => undefined);
     await this.chain.catch(() => undefined);
+  }
+
+  /** Events waiting for the store (deferred or requeued after a failure). */
+  get pendingEvents(): number {
+    return this.deferred.length;
   }
 
   private defer(event: SessionEvent): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.deferred.events.push(event);
-      this.deferred.waiters.push({ resolve, reject });
+      this.deferred.push({
+        event: this.build(event),
+        sequence: sequenceOf(event),
+        waiter: { resolve, reject },
+      });
       this.scheduleFlush();
     });
   }
 
+  /** Builds the event now: its id, causation (the event before it) and time are fixed from here on. */
+  private build(event: SessionEvent): NewEvent {
+    const built = toNewEvent(event, {
+      ...this.context,
+      correlationId: this.sessionId,
+      causationId: this.lastBuiltId,
+    });
+    this.lastBuiltId = built.id;
+    return built;
+  }
+
   private scheduleFlush(): void {
     if (this.flushTimer) return;
+    const delay = this.failures === 0 ? FLUSH_AFTER_MS : backoffDelay(this.failures - 1, RETRY);
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      if (this.deferred.events.length > 0) this.appendCarrying([]).catch(() => undefined);
-    }, FLUSH_AFTER_MS);
+      if (this.deferred.length > 0) this.appendCarrying([]).catch(() => undefined);
+    }, delay);
     this.flushTimer.unref();
   }
 
+  /**
+   * An append the caller waits for, at most the append timeout (or until
+   * `signal`). If the wait ends before the append started, it never starts:
+   * its events go back to the queue for the next append.
+   */
+  private appendBounded(events: readonly SessionEvent[], what: string, signal?: AbortSignal): Promise<void> {
+    const guard = { abandoned: false };
+    return boundedWait(this.appendCarrying(events, guard), this.appendTimeoutMs, what, signal).catch(
+      (error: unknown) => {
+        if (error instanceof AuditWaitEnded) guard.abandoned = true;
+        throw error;
+      },
+    );
+  }
+
   /** Appends the deferred events (in call order, first) together with `events`. */
-  private appendCarrying(events: readonly SessionEvent[]): Promise<void> {
-    const carried = this.deferred;
-    this.deferred = { events: [], waiters: [] };
+  private appendCarrying(events: readonly SessionEvent[], guard?: { abandoned: boolean }): Promise<void> {
+    const batch = this.deferred;
+    this.deferred = [];
+    this.requeueAt = 0;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    const closing = events.some((e) => e.type === 'SessionClosed');
-    const done = this.append([...carried.events, ...events]);
+    for (const event of events) batch.push({ event: this.build(event), sequence: sequenceOf(event) });
+    const done = this.append(batch, guard);
     done.then(
-      () => carried.waiters.forEach((w) => w.resolve()),
+      () => {
+        this.failures = 0;
+        const stillHeld = Math.min(this.reserved, this.deferred.length);
+        this.backlog.release(this.reserved - stillHeld);
+        this.reserved = stillHeld;
+        for (const { waiter } of batch) waiter?.resolve();
+        if (this.deferred.length > 0) this.scheduleFlush();
+      },
       (error: unknown) => {
-        if (closing) {
-          // The session is over: nothing will carry them later. Their callers hear why.
-          carried.waiters.forEach((w) => w.reject(error));
+        if (isPermanent(error)) {
+          // Another writer owns this stream: retrying cannot help, and the caller hears why.
+          for (const { waiter } of batch) waiter?.reject(error);
           return;
         }
-        // Back to the front of the queue: they happened before anything deferred since.
-        this.deferred.events.unshift(...carried.events);
-        this.deferred.waiters.unshift(...carried.waiters);
-        if (this.deferred.events.length > 0) this.scheduleFlush();
+        if (!(error instanceof NotAppended)) this.failures += 1;
+        this.requeue(batch);
+        this.scheduleFlush();
       },
     );
     return done;
   }
 
-  private append(events: readonly SessionEvent[]): Promise<void> {
+  private append(batch: readonly Queued[], guard?: { abandoned: boolean }): Promise<void> {
+    const epoch = this.epoch;
     const run = async (): Promise<void> => {
-      // Each event is caused by the one before it in the stream.
-      const batch: NewEvent[] = [];
-      let causation = this.lastEventId;
-      for (const event of events) {
-        const newEvent = eventOf(event, this.sessionId, causation, this.context);
-        batch.push(newEvent);
-        causation = newEvent.id;
+      if (epoch !== this.epoch || guard?.abandoned) {
+        this.epoch += 1;
+        throw new NotAppended('an earlier append failed or this wait ended first');
       }
-      const result = await this.store.append(sessionStream(this.sessionId), batch, this.revision);
-      this.revision = result.nextExpectedRevision;
-      this.lastEventId = causation;
+      try {
+        await this.appendResolvingRetries(batch);
+      } catch (error) {
+        this.epoch += 1;
+        throw error;
+      }
     };
     const next = this.chain.then(run, run);
     this.chain = next.catch(() => undefined);
     return next;
   }
+
+  /**
+   * One append at the revision we hold. If the store says the stream moved,
+   * it may be our own earlier append that failed on the way back (a timeout
+   * after the commit): the stream's tail then holds only our events, which
+   * are taken as landed and the rest appended. A foreign event in the tail is
+   * a second writer, and the conflict stands.
+   */
+  private async appendResolvingRetries(batch: readonly Queued[]): Promise<void> {
+    if (batch.length === 0) return;
+    const stream = sessionStream(this.sessionId);
+    try {
+      const result = await this.store.append(
+        stream,
+        batch.map((q) => q.event),
+        this.revision,
+      );
+      this.revision = result.nextExpectedRevision;
+      return;
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventError)) throw error;
+      const tail = await this.store.readStream(stream, { fromRevision: this.revision + 1 });
+      const ours = new Set(batch.map((q) => q.event.id));
+      if (tail.length === 0 || tail.some((e) => !ours.has(e.id))) throw error;
+      this.revision = tail.at(-1)!.revision;
+      const landed = new Set(tail.map((e) => e.id));
+      const rest = batch.filter((q) => !landed.has(q.event.id));
+      if (rest.length === 0) return;
+      const result = await this.store.append(
+        stream,
+        rest.map((q) => q.event),
+        this.revision,
+      );
+      this.revision = result.nextExpectedRevision;
+    }
+  }
+
+  /**
+   * A failed batch goes back to the queue, in order, ahead of what was
+   * deferred since. When the backlog has no room, the commands' events are
+   * dropped and counted in one CommandsUnrecorded event instead (the close
+   * and earlier counts are always kept).
+   */
+  private requeue(batch: Queued[]): void {
+    this.deferred.splice(this.requeueAt, 0, ...batch);
+    this.requeueAt += batch.length;
+    const want = this.deferred.length;
+    if (want <= this.reserved) return;
+    if (this.backlog.reserve(want - this.reserved)) {
+      this.reserved = want;
+      return;
+    }
+    this.dropForRoom();
+  }
+
+  private dropForRoom(): void {
+    const kept: Queued[] = [];
+    const dropped: Queued[] = [];
+    for (const queued of this.deferred) {
+      const type = queued.event.type;
+      (type === 'SessionClosed' || type === 'CommandsUnrecorded' || type === 'SessionOpened'
+        ? kept
+        : dropped
+      ).push(queued);
+    }
+    const sequences = dropped.map((q) => q.sequence).filter((s): s is number => s !== undefined);
+    const error = new PortcullisError(ErrorCode.Unavailable, 'the audit backlog is full: event not recorded');
+    for (const { waiter } of dropped) waiter?.reject(error);
+    if (sequences.length > 0) {
+      const summary: SessionEvent = {
+        type: 'CommandsUnrecorded',
+        data: {
+          sessionId: this.sessionId,
+          commands: new Set(sequences).size,
+          events: dropped.length,
+          firstSequence: Math.min(...sequences),
+          lastSequence: Math.max(...sequences),
+          reason: `the gateway's buffer of events held while the store was unavailable (${this.backlog.capacity} events) was full`,
+        },
+      };
+      kept.unshift({ event: this.build(summary), sequence: undefined });
+    }
+    this.deferred = kept;
+    this.requeueAt = kept.length;
+    this.backlog.release(this.reserved);
+    this.reserved = this.backlog.reserve(kept.length) ? kept.length : 0;
+  }
 }
 
-function eventOf(
-  event: SessionEvent,
-  sessionId: string,
-  causationId: string | null,
-  context: RecorderContext,
-): NewEvent {
-  return toNewEvent(event, { ...context, correlationId: sessionId, causationId });
+function sequenceOf(event: SessionEvent): number | undefined {
+  const data = event.data as { sequence?: unknown };
+  return typeof data.sequence === 'number' ? data.sequence : undefined;
+}
+
+/** Errors a retry cannot fix. */
+function isPermanent(error: unknown): boolean {
+  return (
+    error instanceof WrongExpectedRevisionError ||
+    error instanceof DuplicateEventError ||
+    (error instanceof PortcullisError && error.code === ErrorCode.Validation)
+  );
 }

@@ -2,11 +2,13 @@ import type { TSchema } from 'typebox';
 import * as session from './session-events.js';
 import * as approval from './approval-events.js';
 import * as policy from './policy-events.js';
+import * as gateway from './gateway-events.js';
 import type { StreamCategory } from '../streams.js';
 
 export * from './session-events.js';
 export * from './approval-events.js';
 export * from './policy-events.js';
+export * from './gateway-events.js';
 
 /** The data of each event type, by type name. The contract SIEMs read. */
 export interface EventDataMap {
@@ -20,6 +22,8 @@ export interface EventDataMap {
   ResultMasked: session.ResultMaskedData;
   OutputRecorded: session.OutputRecordedData;
   SessionClosed: session.SessionClosedData;
+  CommandOutcomeUnknown: session.CommandOutcomeUnknownData;
+  CommandsUnrecorded: session.CommandsUnrecordedData;
   ApprovalRequested: approval.ApprovalRequestedData;
   ApprovalGranted: approval.ApprovalGrantedData;
   ApprovalDenied: approval.ApprovalDeniedData;
@@ -28,6 +32,8 @@ export interface EventDataMap {
   ApprovalDecisionRefused: approval.ApprovalDecisionRefusedData;
   PolicyActivated: policy.PolicyActivatedData;
   PolicyRejected: policy.PolicyRejectedData;
+  SessionsUnrecorded: gateway.SessionsUnrecordedData;
+  SessionsRecovered: gateway.SessionsRecoveredData;
 }
 export type EventType = keyof EventDataMap;
 
@@ -46,7 +52,9 @@ export type SessionEventType =
   | 'CommandCompleted'
   | 'ResultMasked'
   | 'OutputRecorded'
-  | 'SessionClosed';
+  | 'SessionClosed'
+  | 'CommandOutcomeUnknown'
+  | 'CommandsUnrecorded';
 export type ApprovalEventType =
   | 'ApprovalRequested'
   | 'ApprovalGranted'
@@ -55,10 +63,12 @@ export type ApprovalEventType =
   | 'ApprovalCancelled'
   | 'ApprovalDecisionRefused';
 export type PolicyEventType = 'PolicyActivated' | 'PolicyRejected';
+export type GatewayEventType = 'SessionsUnrecorded' | 'SessionsRecovered';
 
 export type SessionEvent = DomainEvent<SessionEventType>;
 export type ApprovalEvent = DomainEvent<ApprovalEventType>;
 export type PolicyEvent = DomainEvent<PolicyEventType>;
+export type GatewayEvent = DomainEvent<GatewayEventType>;
 
 export interface CatalogEntry {
   /** The current schema version; older versions are upcast on read. */
@@ -78,6 +88,12 @@ export const eventCatalog: { readonly [T in EventType]: CatalogEntry } = {
   ResultMasked: { schemaVersion: 1, category: 'session', schema: session.ResultMaskedSchema },
   OutputRecorded: { schemaVersion: 1, category: 'session', schema: session.OutputRecordedSchema },
   SessionClosed: { schemaVersion: 1, category: 'session', schema: session.SessionClosedSchema },
+  CommandOutcomeUnknown: {
+    schemaVersion: 1,
+    category: 'session',
+    schema: session.CommandOutcomeUnknownSchema,
+  },
+  CommandsUnrecorded: { schemaVersion: 1, category: 'session', schema: session.CommandsUnrecordedSchema },
   ApprovalRequested: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalRequestedSchema },
   ApprovalGranted: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalGrantedSchema },
   ApprovalDenied: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalDeniedSchema },
@@ -90,6 +106,8 @@ export const eventCatalog: { readonly [T in EventType]: CatalogEntry } = {
   },
   PolicyActivated: { schemaVersion: 1, category: 'policy', schema: policy.PolicyActivatedSchema },
   PolicyRejected: { schemaVersion: 1, category: 'policy', schema: policy.PolicyRejectedSchema },
+  SessionsUnrecorded: { schemaVersion: 1, category: 'gateway', schema: gateway.SessionsUnrecordedSchema },
+  SessionsRecovered: { schemaVersion: 1, category: 'gateway', schema: gateway.SessionsRecoveredSchema },
 };
 
 export const eventTypes = Object.keys(eventCatalog) as EventType[];

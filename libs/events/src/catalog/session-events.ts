@@ -197,6 +197,40 @@ export const SessionClosedSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const CommandOutcomeUnknownSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    sequence: Sequence,
+    reason: Type.String({
+      description:
+        'Why nothing more is known, e.g. gateway_restart: the instance holding the session died after the write-ahead pair was durable.',
+    }),
+    forwarded: Type.Boolean({
+      description:
+        'Whether CommandForwarded was recorded: true means the command reached the backend and may have taken effect; false means it may or may not have been sent.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const CommandsUnrecordedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    commands: Type.Integer({
+      minimum: 1,
+      description: 'Commands whose events were dropped: the sequence numbers they leave out of this stream.',
+    }),
+    events: Type.Integer({ minimum: 1 }),
+    firstSequence: Sequence,
+    lastSequence: Sequence,
+    reason: Type.String({
+      description:
+        'Why, e.g. the buffer of events held while the store was unavailable was full. Every one of these commands was refused or had already completed.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export type TargetRef = Static<typeof TargetRefSchema>;
 export type DecisionOutcome = Static<typeof DecisionOutcomeSchema>;
 export type SessionOpenedData = Static<typeof SessionOpenedSchema>;
@@ -209,3 +243,5 @@ export type CommandCompletedData = Static<typeof CommandCompletedSchema>;
 export type ResultMaskedData = Static<typeof ResultMaskedSchema>;
 export type OutputRecordedData = Static<typeof OutputRecordedSchema>;
 export type SessionClosedData = Static<typeof SessionClosedSchema>;
+export type CommandOutcomeUnknownData = Static<typeof CommandOutcomeUnknownSchema>;
+export type CommandsUnrecordedData = Static<typeof CommandsUnrecordedSchema>;

@@ -2,7 +2,7 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { ValidationError } from '@portcullis/events';
 import type { EventFilter, EventStore, EventSubscription } from '../port.js';
 import { appendEvents, DEFAULT_APPEND_ATTEMPTS } from './append.js';
-import { backoffSchedule, type BackoffOptions } from './backoff.js';
+import { backoffSchedule, type BackoffOptions } from '../backoff.js';
 import { EsdbCheckpointStore } from './checkpoints.js';
 import { describeConnectionString, withConnectionName } from './connection-string.js';
 import {

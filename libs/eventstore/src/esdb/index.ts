@@ -1,5 +1,5 @@
 export { createEsdbEventStore, type EsdbEventStore, type EsdbEventStoreOptions } from './esdb-event-store.js';
-export type { BackoffOptions } from './backoff.js';
+export type { BackoffOptions } from '../backoff.js';
 export type { ReconnectInfo } from './subscribe-to-all.js';
 export type {
   ConsumerGroupMessage,

@@ -7,7 +7,7 @@ import {
 import { comparePositions, type Position, type RecordedEvent } from '@portcullis/events';
 import { StoreUnavailableError } from '../errors.js';
 import type { EventSubscription, SubscribeOptions } from '../port.js';
-import { backoffDelay, type BackoffSchedule } from './backoff.js';
+import { backoffDelay, type BackoffSchedule } from '../backoff.js';
 import { isDomainEvent, matchesFilter, toEsdbFilter } from './event-filter.js';
 import { EventQueue } from './event-queue.js';
 import { fromEsdbPosition, toEsdbPosition } from './position.js';
@@ -123,7 +123,9 @@ export class EsdbAllSubscription implements EventSubscription {
     if (!this.queue.wantsMore) subscription.pause();
     subscription.on('data', (resolved: AllStreamResolvedEvent) => this.onEvent(subscription, resolved));
     subscription.on('confirmation', () => {
-      if (subscription === this.current) this.failures = 0;
+      if (subscription !== this.current) return;
+      if (this.failures > 0) this.options.onRecovered?.();
+      this.failures = 0;
     });
     subscription.on('caughtUp', () => this.onServerCaughtUp(subscription));
     subscription.on('error', (error: Error) => this.dropped(subscription, error));
@@ -203,6 +205,7 @@ export class EsdbAllSubscription implements EventSubscription {
     }
     const delayMs = backoffDelay(this.failures - 1, this.settings.backoff, this.settings.random);
     this.settings.onReconnect?.({ attempt: this.failures, delayMs, error: unavailable });
+    this.options.onRetry?.({ attempt: this.failures, delayMs, error: unavailable });
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.connect();

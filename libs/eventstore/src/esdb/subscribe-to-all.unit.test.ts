@@ -4,7 +4,7 @@ import { AccessDeniedError, UnavailableError, type AllStreamRecordedEvent } from
 import type { RecordedEvent } from '@portcullis/events';
 import { StoreUnavailableError } from '../errors.js';
 import type { SubscribeOptions } from '../port.js';
-import { backoffSchedule } from './backoff.js';
+import { backoffSchedule } from '../backoff.js';
 import { EsdbAllSubscription, type AllSubscriber, type ReconnectInfo } from './subscribe-to-all.js';
 import {
   FakeSubscription,

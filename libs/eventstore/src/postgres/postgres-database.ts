@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { backoffDelay, backoffSchedule } from '../backoff.js';
 import type { SqlDatabase, SqlExecutor } from '../sql/sql-database.js';
 
 export interface PostgresDatabaseOptions {
@@ -9,14 +10,33 @@ export interface PostgresDatabaseOptions {
   /** Concurrent group-commit transactions. Default 2. */
   maxConcurrentTransactions?: number;
   connectTimeoutMs?: number;
+  /**
+   * A query the server has not answered in this time fails and its
+   * connection is dropped (default 10 s). A frozen server (SIGSTOP, a hung
+   * disk) then frees the pool instead of holding every connection forever;
+   * appends are idempotent by event id, so a retry after an unknown outcome
+   * is safe.
+   */
+  queryTimeoutMs?: number;
 }
 
-/** A real PostgreSQL server through node-postgres: a pool plus one LISTEN connection. */
+/** How the LISTEN connection waits between reconnect attempts. */
+const LISTEN_BACKOFF = backoffSchedule({ initialDelayMs: 100, maxDelayMs: 5_000 });
+
+/**
+ * A real PostgreSQL server through node-postgres: a pool plus one LISTEN
+ * connection. No fault of the server (restart, failover,
+ * `pg_terminate_backend`, a freeze) may end the process: every client has an
+ * error listener, broken clients are discarded instead of returned to the
+ * pool, and the LISTEN connection reconnects by itself.
+ */
 export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<SqlDatabase> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 8,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    query_timeout: options.queryTimeoutMs ?? 10_000,
+    keepAlive: true,
     application_name: 'portcullis',
   });
   // An idle client's error (server restart) must not crash the process; the
@@ -34,42 +54,116 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
       return (Array.isArray(results) ? results : [results]).map((r) => ({ rows: r.rows as Row[] }));
     },
   });
-  const listeners = new Set<pg.Client>();
+  const listeners = new Set<{ close(): Promise<void> }>();
   return {
     description: `postgres ${describeUrl(options.url)}`,
     maxConcurrentTransactions: options.maxConcurrentTransactions ?? 2,
     ...executor(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // pg-pool drops its idle error listener while a client is checked out:
+      // without ours, a connection killed mid-transaction is an unhandled
+      // 'error' event, which ends the process.
+      let broken: Error | undefined;
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(executor(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (!broken) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+        broken ??= isConnectionLost(error) ? (error as Error) : undefined;
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken client is destroyed, never handed to the next transaction.
+        client.release(broken ?? undefined);
       }
     },
     async listen(channel, onNotify) {
-      const client = new pg.Client({ connectionString: options.url, application_name: 'portcullis-listen' });
-      client.on('error', () => {}); // subscriptions fall back to polling; see SqlEventStore
-      client.on('notification', () => onNotify());
-      await client.connect();
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      listeners.add(client);
+      const listener = await listenWithReconnect(options.url, channel, onNotify);
+      listeners.add(listener);
       return async () => {
-        listeners.delete(client);
-        await client.end().catch(() => {});
+        listeners.delete(listener);
+        await listener.close();
       };
     },
     async close() {
-      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      await Promise.all([...listeners].map((l) => l.close()));
       await pool.end();
     },
   };
+}
+
+/**
+ * One LISTEN connection that comes back after the server does. While it is
+ * down, subscribers still poll (SqlEventStore's `pollIntervalMs`); once it
+ * is back, `onNotify` fires once so they re-read what they may have missed.
+ */
+async function listenWithReconnect(
+  url: string,
+  channel: string,
+  onNotify: () => void,
+): Promise<{ close(): Promise<void> }> {
+  let client: pg.Client | undefined;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let failures = 0;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({
+      connectionString: url,
+      application_name: 'portcullis-listen',
+      keepAlive: true,
+    });
+    next.on('error', () => lost(next));
+    next.on('end', () => lost(next));
+    next.on('notification', () => onNotify());
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      await next.end().catch(() => {});
+      throw error;
+    }
+    if (closed) return void (await next.end().catch(() => {}));
+    client = next;
+    failures = 0;
+  };
+  const scheduleReconnect = (): void => {
+    if (closed || timer) return;
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        connect().then(onNotify, scheduleReconnect);
+      },
+      backoffDelay(failures++, LISTEN_BACKOFF),
+    );
+    timer.unref();
+  };
+  const lost = (failed: pg.Client): void => {
+    if (client !== failed) return; // a connection that never became ours: connect() handles it
+    client = undefined;
+    failed.end().catch(() => {});
+    scheduleReconnect();
+  };
+
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await client?.end().catch(() => {});
+    },
+  };
+}
+
+/** node-postgres' words for a connection that is gone (as opposed to a failed statement). */
+function isConnectionLost(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|Query read timeout|ECONNRESET|EPIPE|not queryable/i.test(message);
 }
 
 /** host:port/database, without user or password. */

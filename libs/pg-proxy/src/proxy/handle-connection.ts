@@ -133,6 +133,7 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
       options.store,
       sessionRejected(sessionId, options.target, clientAddress, refusal),
       recorderContext(options, identity),
+      options.audit,
     ).catch((appendError: unknown) =>
       logger.error({ sessionId, err: String(appendError) }, 'could not record SessionRejected'),
     );

@@ -1,4 +1,4 @@
-import type { ApprovalGate, AuditMode } from '@portcullis/audit';
+import type { ApprovalGate, AuditOptions } from '@portcullis/audit';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
@@ -87,8 +87,12 @@ export interface PgProxyOptions {
   readonly approvals?: ApprovalGate;
   /** How long a granted session approval lets its requester in (default 3600 s). */
   readonly sessionWindowSeconds?: number;
-  /** Write-ahead `strict` (default) or bounded `async` audit (libs/audit SessionRecorder). */
-  readonly audit?: AuditMode;
+  /**
+   * Write-ahead `strict` (default) or bounded `async` audit, the append
+   * timeout and the outage backlog (libs/audit SessionRecorder); one object
+   * for every target of a gateway.
+   */
+  readonly audit?: AuditOptions;
 }
 
 export const silentLogger: ProxyLogger = {

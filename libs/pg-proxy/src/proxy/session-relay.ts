@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { SessionRecorder } from '@portcullis/audit';
+import { WriteAheadFailed, type SessionRecorder } from '@portcullis/audit';
 import { backend, frontend } from '../protocol/index.js';
 import { BackendFrameReader } from '../protocol/backend-frame-reader.js';
 import type { FrontendMessage } from '../protocol/messages.js';
@@ -178,16 +178,27 @@ export class SessionRelay {
     this.upstream.write(frame);
   }
 
-  /** Write-ahead: resolves with the sequence once CommandReceived+CommandDecided are durable, else undefined. */
+  /**
+   * Write-ahead: resolves with the sequence once CommandReceived+CommandDecided
+   * are durable, else undefined (refuse the statement). The wait is bounded
+   * by the audit append timeout, and a client CancelRequest ends it at once;
+   * either way the statement is refused and never sent later (the recorder
+   * records the pair and the refusal when the store takes them).
+   */
   async writeAhead(decision: Pick<StatementDecision, 'received' | 'decided'>): Promise<number | undefined> {
+    const cancel = new AbortController();
+    const release = this.holdCancellable(() => cancel.abort());
     try {
-      return await this.recorder.decide(decision.received, decision.decided);
+      return await this.recorder.decide(decision.received, decision.decided, cancel.signal);
     } catch (error) {
       this.logger.error(
         { sessionId: this.recorder.sessionId, err: error instanceof Error ? error.message : String(error) },
         'write-ahead append failed: refusing the statement',
       );
+      if (error instanceof WriteAheadFailed) this.blocked(error.sequence, AUDIT_UNAVAILABLE);
       return undefined;
+    } finally {
+      release();
     }
   }
 

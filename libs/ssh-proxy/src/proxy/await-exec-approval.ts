@@ -1,6 +1,7 @@
 import type ssh2 from 'ssh2';
 import { awaitReview, type SessionRecorder } from '@portcullis/audit';
 import { decideCommand, type CommandContext, type ExecDecision } from './decide-command.js';
+import { AUDIT_UNAVAILABLE } from './write-ahead.js';
 
 /**
  * An exec command policy wants a human to approve (its CommandDecided
@@ -54,7 +55,7 @@ export async function awaitExecApproval(
     await recorder.decideAfterReview(sequence, next.decided);
     return next;
   } catch {
-    return refused(decision, 'audit store unavailable');
+    return refused(decision, AUDIT_UNAVAILABLE);
   }
 }
 

@@ -8,6 +8,7 @@ import { readScpRequest, runScp } from './scp-transfer.js';
 import type { ProxyLogger } from './proxy-options.js';
 import { relayExit } from './relay-exit.js';
 import type { ChannelSetup } from './terminal-request.js';
+import { AUDIT_UNAVAILABLE, writeAhead } from './write-ahead.js';
 
 /** Exit status of a refused command: "found but cannot execute", as a shell reports it. */
 export const DENIED_EXIT_STATUS = 126;
@@ -43,14 +44,8 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
   const scp = deps.setup?.terminal ? null : readScpRequest(parseCommandLine(text));
   if (scp) return runScp(channel, scp, deps);
   let decision = decideCommand(deps.context, text);
-  let sequence: number;
-  try {
-    sequence = await recorder.decide(decision.received, decision.decided);
-  } catch (error) {
-    logger.error({ sessionId: recorder.sessionId, err: String(error) }, 'write-ahead append failed');
-    refuse(channel, 'audit store unavailable', deps.bytes);
-    return;
-  }
+  const sequence = await writeAhead(recorder, decision, logger, `exit ${DENIED_EXIT_STATUS}`);
+  if (sequence === undefined) return refuse(channel, AUDIT_UNAVAILABLE, deps.bytes);
   if (decision.review) decision = await awaitExecApproval(channel, text, decision, sequence, deps);
   if (!decision.allowed) {
     refuse(channel, decision.refusal, deps.bytes);

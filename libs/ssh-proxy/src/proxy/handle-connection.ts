@@ -91,6 +91,7 @@ export function handleConnection(
           options.store,
           sessionRejected(sessionId, username, clientAddress, refusal),
           { actor: refusal.identity?.subject ?? 'anonymous', gatewayInstance: options.gatewayInstance },
+          options.audit,
         ).catch((appendError: unknown) =>
           logger.error({ sessionId, err: String(appendError) }, 'could not record SessionRejected'),
         );
@@ -198,6 +199,7 @@ async function openSession(
       options.store,
       sessionOpened(sessionId, identity, target, clientAddress, access),
       { actor: identity.subject, gatewayInstance: options.gatewayInstance },
+      options.audit,
     );
     return { identity, target, upstream, recorder, openedAt: process.hrtime.bigint() };
   } catch (error) {

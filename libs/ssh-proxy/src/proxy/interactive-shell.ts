@@ -5,6 +5,7 @@ import { decideTypedLine } from './decide-command.js';
 import type { ExecDeps } from './exec-command.js';
 import { relayExit } from './relay-exit.js';
 import type { ChannelSetup, TerminalRequest } from './terminal-request.js';
+import { AUDIT_UNAVAILABLE, writeAhead } from './write-ahead.js';
 
 /**
  * What replaces a refused line's Enter upstream: Ctrl-E (to the end of the
@@ -93,13 +94,10 @@ export async function runShell(channel: ssh2.ServerChannel, deps: ShellDeps): Pr
   const onEnter = async (enter: Extract<TypedInput, { kind: 'enter' }>) => {
     if (!enter.unreadable && enter.line.trim() === '') return forward(enter.key);
     const decision = decideTypedLine(deps.context, enter.line, enter.unreadable);
-    let sequence: number;
-    try {
-      sequence = await recorder.decide(decision.received, decision.decided);
-    } catch (error) {
-      logger.error({ sessionId: recorder.sessionId, err: String(error) }, 'write-ahead append failed');
+    const sequence = await writeAhead(recorder, decision, logger, 'line erased');
+    if (sequence === undefined) {
       forward(DISCARD_LINE);
-      tell('\r\nportcullis: denied: audit store unavailable\r\n');
+      tell(`\r\nportcullis: denied: ${AUDIT_UNAVAILABLE}\r\n`);
       return;
     }
     if (decision.allowed) {

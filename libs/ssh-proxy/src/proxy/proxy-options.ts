@@ -1,4 +1,4 @@
-import type { ApprovalGate } from '@portcullis/audit';
+import type { ApprovalGate, AuditOptions } from '@portcullis/audit';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
@@ -44,6 +44,8 @@ export interface SshProxyOptions {
   readonly tokens: TokenVerifier;
   readonly policy: PolicyEngine;
   readonly store: EventStore;
+  /** The append timeout and outage backlog shared by the gateway's sessions (libs/audit SessionRecorder). */
+  readonly audit?: AuditOptions;
   /** Recorded in every event's metadata. */
   readonly gatewayInstance: string;
   readonly logger?: ProxyLogger;

@@ -4,6 +4,7 @@ import { ScpStreamReader, type ScpItem } from '../scp/scp-stream.js';
 import { decideFileTransfer } from './decide-command.js';
 import { DENIED_EXIT_STATUS, type ExecDeps } from './exec-command.js';
 import { relayExit } from './relay-exit.js';
+import { AUDIT_UNAVAILABLE, writeAhead } from './write-ahead.js';
 
 /** A legacy scp transfer read from its exec command line (`scp -t PATH` or `scp -f PATH`). */
 export interface ScpRequest {
@@ -61,13 +62,8 @@ export async function runScp(
     ...decideFileTransfer(deps.context, 'scp', request.direction, [request.path]),
     forwarded: request.forwarded,
   };
-  let sequence: number;
-  try {
-    sequence = await recorder.decide(decision.received, decision.decided);
-  } catch (error) {
-    logger.error({ sessionId: recorder.sessionId, err: String(error) }, 'write-ahead append failed');
-    return refuse(channel, 'audit store unavailable');
-  }
+  const sequence = await writeAhead(recorder, decision, logger, 'scp error');
+  if (sequence === undefined) return refuse(channel, AUDIT_UNAVAILABLE);
   if (!decision.allowed) {
     refuse(channel, decision.refusal);
     void recorder
@@ -124,14 +120,9 @@ export async function runScp(
       return void sink.write(item.line);
     }
     const file = decideFileTransfer(deps.context, 'scp', 'put', [request.path, item.name]);
-    let fileSequence: number | undefined;
-    try {
-      fileSequence = await recorder.decide(file.received, file.decided);
-    } catch {
-      fileSequence = undefined;
-    }
+    const fileSequence = await writeAhead(recorder, file, deps.logger, 'scp error');
     if (fileSequence === undefined || !file.allowed) {
-      const reason = fileSequence === undefined ? 'audit store unavailable' : file.refusal;
+      const reason = fileSequence === undefined ? AUDIT_UNAVAILABLE : file.refusal;
       note(item.name, item.size, true);
       reader.verdict(false);
       // The scp sink's error answer: the source reports it and skips this file's data.

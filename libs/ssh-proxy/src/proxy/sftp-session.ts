@@ -9,6 +9,7 @@ import {
 import { decideFileTransfer } from './decide-command.js';
 import type { ExecDeps } from './exec-command.js';
 import { relayExit } from './relay-exit.js';
+import { AUDIT_UNAVAILABLE, writeAhead } from './write-ahead.js';
 
 /** A decided operation waiting for the host's answer, or an open handle counting bytes. */
 interface Transfer {
@@ -100,14 +101,9 @@ export async function runSftp(channel: ssh2.ServerChannel, deps: ExecDeps): Prom
 
   const decide = async (id: number, operation: SftpOperation, paths: string[], packet: Buffer) => {
     const decision = decideFileTransfer(deps.context, 'sftp', operation, paths);
-    let sequence: number;
-    try {
-      sequence = await recorder.decide(decision.received, decision.decided);
-    } catch (error) {
-      logger.error({ sessionId: recorder.sessionId, err: String(error) }, 'write-ahead append failed');
-      channel.write(
-        statusPacket(id, SSH_FX_PERMISSION_DENIED, 'portcullis: denied: audit store unavailable'),
-      );
+    const sequence = await writeAhead(recorder, decision, logger, 'SSH_FX_PERMISSION_DENIED');
+    if (sequence === undefined) {
+      channel.write(statusPacket(id, SSH_FX_PERMISSION_DENIED, `portcullis: denied: ${AUDIT_UNAVAILABLE}`));
       return;
     }
     if (!decision.allowed) {

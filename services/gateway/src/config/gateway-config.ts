@@ -27,6 +27,13 @@ const PostgresStore = Type.Object(
     }),
     maxConnections: Type.Optional(Type.Integer({ minimum: 2, maximum: 200 })),
     maxConcurrentTransactions: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),
+    queryTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        description:
+          'A store query unanswered this long fails and its connection is dropped, so a frozen server frees the pool (default 10000).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -178,6 +185,21 @@ export const GatewayConfigSchema = Type.Object(
         {
           mode: Type.Optional(Type.Union([Type.Literal('strict'), Type.Literal('async')])),
           asyncBufferEvents: Type.Optional(Type.Integer({ minimum: 1 })),
+          appendTimeoutMs: Type.Optional(
+            Type.Integer({
+              minimum: 50,
+              maximum: 60_000,
+              description:
+                'The longest a command or a session admission waits for its write-ahead append; then it is refused (default 2000).',
+            }),
+          ),
+          backlogEvents: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description:
+                'Events kept in memory while the store is unavailable, to be appended when it is back (default 10000).',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -285,7 +307,12 @@ export interface GatewayConfig {
   instance: string;
   api: { host: string; port: number };
   store: StoreConfig;
-  audit: { mode: 'strict' | 'async'; asyncBufferEvents: number };
+  audit: {
+    mode: 'strict' | 'async';
+    asyncBufferEvents: number;
+    appendTimeoutMs: number;
+    backlogEvents: number;
+  };
   log: { level: string };
   policy: { bundle: string | undefined };
   approvals: {

@@ -1,3 +1,4 @@
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_BACKLOG_EVENTS } from '@portcullis/audit';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve, dirname, isAbsolute, join } from 'node:path';
@@ -85,7 +86,12 @@ export function completeConfig(
     instance: file.instance ?? hostname(),
     api,
     store,
-    audit: { mode: file.audit?.mode ?? 'strict', asyncBufferEvents: file.audit?.asyncBufferEvents ?? 10_000 },
+    audit: {
+      mode: file.audit?.mode ?? 'strict',
+      asyncBufferEvents: file.audit?.asyncBufferEvents ?? 10_000,
+      appendTimeoutMs: file.audit?.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
+      backlogEvents: file.audit?.backlogEvents ?? DEFAULT_BACKLOG_EVENTS,
+    },
     log: { level: file.log?.level ?? 'info' },
     policy: { bundle: file.policy?.bundle ? absolute(baseDir, file.policy.bundle) : undefined },
     approvals: {

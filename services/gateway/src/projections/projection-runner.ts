@@ -89,27 +89,51 @@ export class ProjectionRunner {
     await this.start();
   }
 
+  /**
+   * Follows the store until stopped. A store outage only stalls it: the
+   * subscription retries by itself, and should it end with an error anyway,
+   * it is started again from the last committed checkpoint.
+   */
   private async run(from: Position | null): Promise<void> {
-    this.status.state = 'catching_up';
+    for (let attempt = 0; !this.stopping; attempt++) {
+      this.status.state = 'catching_up';
+      try {
+        await this.follow(from);
+        return;
+      } catch (error) {
+        if (this.stopping) return;
+        this.stall(`subscription failed: ${(error as Error).message}`);
+        this.log.error({ projection: this.projection.name, err: error }, 'projection subscription failed');
+        await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));
+        from = await loadCheckpoint(this.db, this.projection.name).catch(() => from);
+      }
+    }
+  }
+
+  private async follow(from: Position | null): Promise<void> {
+    let caughtUp = false;
     this.subscription = this.store.subscribeToAll({
       from: from ?? 'start',
       filter: { eventTypes: this.projection.eventTypes },
       onCaughtUp: () => {
+        caughtUp = true;
         if (this.status.state === 'catching_up') this.status.state = 'live';
       },
+      onRetry: ({ error }) => this.stall(`store unavailable: ${error.message}`),
+      onRecovered: () => {
+        this.status.state = caughtUp ? 'live' : 'catching_up';
+        this.status.lastError = null;
+      },
     });
-    try {
-      for await (const event of this.subscription) {
-        await this.applyWithRetry(event);
-        if (this.stopping) break;
-      }
-    } catch (error) {
-      if (!this.stopping) {
-        this.status.state = 'stalled';
-        this.status.lastError = (error as Error).message;
-        this.log.error({ projection: this.projection.name, err: error }, 'projection subscription failed');
-      }
+    for await (const event of this.subscription) {
+      await this.applyWithRetry(event);
+      if (this.stopping) break;
     }
+  }
+
+  private stall(reason: string): void {
+    this.status.state = 'stalled';
+    this.status.lastError = reason;
   }
 
   private async applyWithRetry(event: Parameters<Projection['apply']>[1]): Promise<void> {

@@ -1,4 +1,3 @@
-import { AuditBuffer, type AuditMode } from '@portcullis/audit';
 import { startPgProxy, type PgProxy } from '@portcullis/pg-proxy';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 import { readFile } from 'node:fs/promises';
@@ -15,11 +14,6 @@ export interface RunningProxies {
 /** Starts one proxy listener per configured target; if one cannot start, none runs. */
 export async function startProxies(runtime: GatewayRuntime): Promise<RunningProxies> {
   const { config } = runtime;
-  // One bound for every session of every target: `audit.asyncBufferEvents` not yet durable.
-  const audit: AuditMode =
-    config.audit.mode === 'async'
-      ? { kind: 'async', buffer: new AuditBuffer(config.audit.asyncBufferEvents) }
-      : { kind: 'strict' };
   const started: { target: string; proxy: PgProxy }[] = [];
   const sshStarted: StartedSshProxy[] = [];
   const close = async () => {
@@ -76,7 +70,7 @@ export async function startProxies(runtime: GatewayRuntime): Promise<RunningProx
         gatewayInstance: config.instance,
         logger: runtime.log,
         approvals: runtime.approvals,
-        audit,
+        audit: runtime.audit,
         sessionWindowSeconds: config.approvals.sessionWindowSeconds,
       });
       started.push({ target: target.name, proxy });

@@ -49,6 +49,7 @@ export async function startSshProxies(
       tokens: runtime.tokens,
       policy: runtime.policy,
       store: runtime.store,
+      audit: runtime.audit,
       gatewayInstance: config.instance,
       logger: runtime.log,
       recordInput: config.ssh.recordInput,

@@ -5,7 +5,7 @@ import {
   type SqlDatabase,
 } from '@portcullis/eventstore';
 import { PolicyEngine } from '@portcullis/policy';
-import { StoreApprovalGate } from '@portcullis/audit';
+import { AuditBacklog, AuditBuffer, StoreApprovalGate, type AuditOptions } from '@portcullis/audit';
 import { createTokenVerifier, type TokenVerifier } from '@portcullis/identity';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -23,6 +23,8 @@ export interface GatewayRuntime {
   readonly tokens: TokenVerifier | null;
   /** Where the proxies pause statements and sessions for approval; follows every approval stream. */
   readonly approvals: StoreApprovalGate;
+  /** How every session of every target is recorded: mode, append timeout, the outage backlog. */
+  readonly audit: AuditOptions;
   readonly log: Logger;
   close(): Promise<void>;
 }
@@ -34,6 +36,18 @@ function startApprovals(config: GatewayConfig, store: EventStore): Promise<Store
     whereToDecide: (id) =>
       `${config.approvals.publicUrl}/api/approvals/${id} (or: portcullis approvals grant ${id})`,
   });
+}
+
+/** One backlog and (in async mode) one buffer for every session of every target. */
+function auditOptions(config: GatewayConfig): AuditOptions {
+  return {
+    mode:
+      config.audit.mode === 'async'
+        ? { kind: 'async', buffer: new AuditBuffer(config.audit.asyncBufferEvents) }
+        : { kind: 'strict' },
+    appendTimeoutMs: config.audit.appendTimeoutMs,
+    backlog: new AuditBacklog(config.audit.backlogEvents),
+  };
 }
 
 /** Opens the configured store (migrating SQL databases first). Fails with the address on an unreachable store. */
@@ -74,6 +88,7 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
       policy,
       tokens,
       approvals,
+      audit: auditOptions(config),
       log,
       close: async () => {
         await approvals.close();
@@ -98,6 +113,7 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
     policy,
     tokens,
     approvals,
+    audit: auditOptions(config),
     log,
     close: async () => {
       await approvals.close();

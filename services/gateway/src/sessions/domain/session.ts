@@ -83,6 +83,8 @@ export function evolveSession(state: SessionState, event: SessionEvent): Session
     case 'CommandCompleted':
     case 'ResultMasked':
     case 'OutputRecorded':
+    case 'CommandOutcomeUnknown':
+    case 'CommandsUnrecorded':
       return state;
     default:
       return assertNever(event);
