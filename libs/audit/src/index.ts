@@ -19,6 +19,7 @@ export {
 } from './session/session-recorder.js';
 export { AuditBacklog, DEFAULT_BACKLOG_EVENTS } from './session/audit-backlog.js';
 export { AuditWaitEnded } from './session/bounded-wait.js';
+export { recoverSessions, type RecoveryReport } from './session/recover-sessions.js';
 export { AuditBuffer, AuditBufferFullError } from './session/audit-buffer.js';
 export {
   admitSession,

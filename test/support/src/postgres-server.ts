@@ -27,6 +27,14 @@ export interface PostgresServer extends AsyncDisposable {
   readonly dataDir: string;
   /** A connection URL for the `postgres` superuser (trust auth on loopback). */
   url(database?: string): string;
+  /** The server's last 8 KiB of log output (stderr). */
+  log(): string;
+  /** Fast shutdown and start again on the same port and data directory. */
+  restart(): Promise<void>;
+  /** SIGSTOP every process of the server: it keeps its sockets open and answers nothing (a hung store). */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -90,29 +98,52 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     'unix_socket_directories=',
   ];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
-  const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...user });
-  running.add(child);
   let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-8192);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const launch = async () => {
+    const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...user });
+    running.add(child);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-8192);
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    exited.then(
+      () => running.delete(child),
+      () => undefined,
+    );
+    await waitUntilReady(
+      bin,
+      port,
+      options.startTimeoutMs ?? 30_000,
+      () => child.exitCode !== null,
+      () => log,
+    );
+    return { child, exited };
+  };
+  let server = await launch();
 
-  await waitUntilReady(
-    bin,
-    port,
-    options.startTimeoutMs ?? 30_000,
-    () => child.exitCode !== null,
-    () => log,
-  );
+  /** Every process of the server: the postmaster first, then its children. */
+  const processes = (): number[] => {
+    const pid = server.child.pid!;
+    let children: number[] = [];
+    try {
+      children = execFileSync('pgrep', ['-P', String(pid)])
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      // pgrep exits 1 when there are none
+    }
+    return [pid, ...children];
+  };
 
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    child.kill('SIGINT'); // fast shutdown: roll back open transactions, exit
-    await exited;
-    running.delete(child);
+    for (const pid of processes().reverse()) signal(pid, 'SIGCONT'); // a frozen server cannot shut down
+    server.child.kill('SIGINT'); // fast shutdown: roll back open transactions, exit
+    await server.exited;
     await rm(dataDir, { recursive: true, force: true });
   };
   return {
@@ -120,9 +151,33 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     port,
     dataDir,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    log: () => log,
+    async restart() {
+      server.child.kill('SIGINT');
+      await server.exited;
+      server = await launch();
+    },
+    freeze() {
+      const pids = processes();
+      signal(pids[0]!, 'SIGSTOP'); // the postmaster first, so it starts no new backend
+      for (const pid of pids.slice(1)) signal(pid, 'SIGSTOP');
+    },
+    thaw() {
+      const pids = processes();
+      for (const pid of pids.slice(1)) signal(pid, 'SIGCONT');
+      signal(pids[0]!, 'SIGCONT');
+    },
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
 }
 
 async function waitUntilReady(

@@ -3,6 +3,8 @@ import { openRuntime } from '../runtime/gateway-runtime.js';
 import { startGateway } from '../create-gateway.js';
 import { startProxies } from '../proxies/start-proxies.js';
 import { createLogger } from '../logging/logger.js';
+import { ProjectionsService } from '../projections/projections.service.js';
+import { recoverOwnSessions } from '../sessions/recovery/recover-own-sessions.js';
 import { loadCliConfig, type CliIo, type StoreOptions } from './common.js';
 
 /** Runs the gateway until SIGINT or SIGTERM, then shuts down in order: proxies, API, projections, store. */
@@ -12,6 +14,11 @@ export async function serve(options: StoreOptions, io: CliIo): Promise<number> {
   const runtime = await openRuntime(config, log);
   try {
     const gateway = await startGateway(runtime);
+    // Sessions a crashed run of this instance left open are closed before new ones start.
+    await recoverOwnSessions(runtime, gateway.app.get(ProjectionsService)).catch(async (error: unknown) => {
+      await gateway.close();
+      throw error;
+    });
     const proxies = await startProxies(runtime).catch(async (error: unknown) => {
       await gateway.close();
       throw error;
