@@ -8,6 +8,7 @@ import {
   POLICY_ENGINE,
   READ_MODEL_DB,
   TOKEN_VERIFIER,
+  AUDIT_BACKLOG,
 } from './tokens.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
 import { ApproverAuth } from './approvals/approver-auth.js';
@@ -42,6 +43,7 @@ export class GatewayModule {
         { provide: LOGGER, useValue: runtime.log },
         { provide: POLICY_ENGINE, useValue: runtime.policy },
         { provide: TOKEN_VERIFIER, useValue: runtime.tokens },
+        { provide: AUDIT_BACKLOG, useValue: runtime.audit.backlog },
         PolicyActivation,
         SessionRepository,
         ...sessionCommandHandlers,

@@ -6,3 +6,5 @@ export const LOGGER = Symbol('LOGGER');
 export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
 /** The OIDC token verifier (or null when no issuer is configured): proxies and the approvals API share it. */
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
+/** The AuditBacklog every session shares: events held while the store is unavailable. */
+export const AUDIT_BACKLOG = Symbol('AUDIT_BACKLOG');

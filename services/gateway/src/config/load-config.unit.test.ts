@@ -19,6 +19,8 @@ test('no config means the embedded defaults', () => {
   assert.equal(config.store.kind === 'pglite' && config.store.dataDir, `${process.cwd()}/data`);
   assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080 });
   assert.equal(config.audit.mode, 'strict');
+  assert.equal(config.audit.appendTimeoutMs, 2_000);
+  assert.equal(config.audit.backlogEvents, 10_000);
 });
 
 test('an unknown key is named with its path', () => {
@@ -30,6 +32,7 @@ test('an unknown key is named with its path', () => {
 
 test('a wrong type is named with its path', () => {
   assert.ok(problems({ audit: { mode: 'sometimes' } }).some((p) => p.startsWith('/audit/mode')));
+  assert.ok(problems({ audit: { appendTimeoutMs: 10 } }).some((p) => p.startsWith('/audit/appendTimeoutMs')));
   assert.ok(problems({ api: { listen: 8080 } }).some((p) => p.startsWith('/api/listen must be string')));
 });
 
