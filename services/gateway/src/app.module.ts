@@ -18,8 +18,6 @@ import { approvalCommandHandlers } from './approvals/commands/approval-command.h
 import { GetApprovalHandler, ListApprovalsHandler } from './approvals/queries/list-approvals.handler.js';
 import { PolicyActivation } from './policy/policy-activation.js';
 import type { GatewayRuntime } from './runtime/gateway-runtime.js';
-import { SessionRepository } from './sessions/session-repository.js';
-import { sessionCommandHandlers } from './sessions/commands/index.js';
 import { ListSessionsHandler } from './sessions/queries/list-sessions.handler.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { ProjectionsService } from './projections/projections.service.js';
@@ -45,8 +43,6 @@ export class GatewayModule {
         { provide: TOKEN_VERIFIER, useValue: runtime.tokens },
         { provide: AUDIT_BACKLOG, useValue: runtime.audit.backlog },
         PolicyActivation,
-        SessionRepository,
-        ...sessionCommandHandlers,
         ListSessionsHandler,
         ApproverAuth,
         ...approvalCommandHandlers,

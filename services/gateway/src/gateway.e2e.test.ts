@@ -2,7 +2,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CommandBus } from '@nestjs/cqrs';
 import { startOidcProvider, startPostgres, type PostgresServer } from '@portcullis/test-support';
 import { WrongExpectedRevisionError } from '@portcullis/eventstore';
 import { completeConfig } from './config/load-config.js';
@@ -10,8 +9,8 @@ import { openRuntime, type GatewayRuntime } from './runtime/gateway-runtime.js';
 import { startGateway, type Gateway } from './create-gateway.js';
 import { createLogger } from './logging/logger.js';
 import { ProjectionsService } from './projections/projections.service.js';
-import { OpenSessionCommand, RecordCommandCommand, CloseSessionCommand } from './sessions/commands/index.js';
-import { SessionRepository } from './sessions/session-repository.js';
+import { SessionRecorder } from '@portcullis/audit';
+import type { EventStore } from '@portcullis/eventstore';
 
 let server: PostgresServer;
 before(async () => {
@@ -46,28 +45,27 @@ const identity = {
   roles: ['Portcullis.Reader'],
 };
 
-async function runSession(bus: CommandBus, sessionId: string, commands: number) {
-  await bus.execute(
-    new OpenSessionCommand(
-      {
-        sessionId,
-        identity,
-        target: { name: 'prod-db', protocol: 'postgres', labels: { env: 'production' } },
-        protocol: 'postgres',
-        clientAddress: '127.0.0.1',
-        policyRevision: 'r1',
-      },
-      identity.subject,
-    ),
+/** A session as the proxies write it: through the command ledger, the only writer of session streams. */
+async function runSession(store: EventStore, sessionId: string, commands: number): Promise<SessionRecorder> {
+  const recorder = await SessionRecorder.open(
+    store,
+    {
+      sessionId,
+      identity,
+      target: { name: 'prod-db', protocol: 'postgres', labels: { env: 'production' } },
+      protocol: 'postgres',
+      clientAddress: '127.0.0.1',
+      policyRevision: 'r1',
+    },
+    { actor: identity.subject, gatewayInstance: 'gw-test' },
   );
   for (let i = 0; i < commands; i++) {
-    await bus.execute(
-      new RecordCommandCommand(
-        { sessionId, protocol: 'postgres', text: `select ${i}`, classification: { statements: [] } },
-        identity.subject,
-      ),
+    await recorder.decide(
+      { protocol: 'postgres', text: `select ${i}`, classification: { statements: [] } },
+      { outcome: 'allow', reasons: [], policyRevision: 'r1', decisionId: `d-${i}`, evaluationMicros: 1 },
     );
   }
+  return recorder;
 }
 
 async function getJson(gateway: Gateway, path: string) {
@@ -79,24 +77,17 @@ test('sessions flow from commands through the store into the read model and the 
   const booted = await bootGateway();
   const { gateway } = booted;
   try {
-    const bus = gateway.app.get(CommandBus);
     const open = randomUUID();
     const closed = randomUUID();
-    await runSession(bus, open, 2);
-    await runSession(bus, closed, 3);
-    await bus.execute(
-      new CloseSessionCommand(
-        {
-          sessionId: closed,
-          reason: 'client_disconnected',
-          bytesFromClient: 10,
-          bytesToClient: 20,
-          durationMs: 5,
-          commands: 3,
-        },
-        identity.subject,
-      ),
-    );
+    await runSession(booted.runtime.store, open, 2);
+    const closing = await runSession(booted.runtime.store, closed, 3);
+    await closing.close({
+      reason: 'client_disconnected',
+      bytesFromClient: 10,
+      bytesToClient: 20,
+      durationMs: 5,
+      commands: 3,
+    });
     await gateway.app.get(ProjectionsService).waitUntilLive();
     // The read model is eventually consistent: wait for the last event to land.
     await waitFor(async () => {
@@ -148,33 +139,22 @@ test('sessions flow from commands through the store into the read model and the 
   }
 });
 
-test('a second writer racing on one session stream gets the typed conflict', async () => {
+test('a second writer racing to open one session stream gets the typed conflict', async () => {
   const booted = await bootGateway();
   try {
     const sessionId = randomUUID();
-    const bus = booted.gateway.app.get(CommandBus);
-    await runSession(bus, sessionId, 0);
-    const repository = booted.gateway.app.get(SessionRepository);
-    const record = () =>
-      repository.handle(
-        sessionId,
-        {
-          type: 'RecordCommand',
-          data: { sessionId, protocol: 'postgres', text: 'select 1', classification: {} },
-        },
-        'racer',
-      );
-    const results = await Promise.allSettled([record(), record(), record()]);
+    const results = await Promise.allSettled([
+      runSession(booted.runtime.store, sessionId, 0),
+      runSession(booted.runtime.store, sessionId, 0),
+      runSession(booted.runtime.store, sessionId, 0),
+    ]);
     const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-    assert.ok(rejected.length >= 1, 'three racing writers all succeeded: a silent overwrite');
+    assert.equal(rejected.length, 2, 'exactly one writer owns the stream');
     for (const r of rejected) assert.ok(r.reason instanceof WrongExpectedRevisionError, String(r.reason));
     const stream = await booted.runtime.store.readStream(`session-${sessionId}`);
-    const sequences = stream
-      .filter((e) => e.type === 'CommandReceived')
-      .map((e) => (e.data as { sequence: number }).sequence);
     assert.deepEqual(
-      sequences,
-      sequences.map((_, i) => i + 1),
+      stream.map((e) => e.type),
+      ['SessionOpened'],
     );
   } finally {
     await shutdown(booted);
@@ -184,7 +164,7 @@ test('a second writer racing on one session stream gets the typed conflict', asy
 test('projections resume from their checkpoint after a restart and rebuild from zero to the same rows', async () => {
   const first = await bootGateway();
   const sessionId = randomUUID();
-  await runSession(first.gateway.app.get(CommandBus), sessionId, 1);
+  await runSession(first.runtime.store, sessionId, 1);
   await first.gateway.app.get(ProjectionsService).waitUntilLive();
   await waitFor(async () =>
     (await rows(first.runtime)).some((r) => r.session_id === sessionId && r.commands === 1),

@@ -5,11 +5,3 @@ export { openRuntime, type GatewayRuntime } from './runtime/gateway-runtime.js';
 export { createGatewayApp, startGateway, openApiDocument, type Gateway } from './create-gateway.js';
 export { createLogger } from './logging/logger.js';
 export { ProjectionsService } from './projections/projections.service.js';
-export { OpenSessionCommand, RecordCommandCommand, CloseSessionCommand } from './sessions/commands/index.js';
-export {
-  decideSession,
-  evolveSession,
-  initialSessionState,
-  type SessionCommand,
-  type SessionState,
-} from './sessions/domain/session.js';
