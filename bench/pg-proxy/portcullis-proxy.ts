@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { AuditBuffer } from '@portcullis/audit';
 import { openSqlEventStore, type EventStore } from '@portcullis/eventstore';
 import { createTokenVerifier } from '@portcullis/identity';
@@ -65,6 +67,8 @@ export async function startPortcullis(
   upstream: PostgresServer,
   dir: string,
   storeChoice: StoreChoice = { kind: 'postgres', settings: DURABLE },
+  /** Detectors the operator switched off (policy data `masking.detectors_off`); the shipped data runs all. */
+  detectorsOff: readonly string[] = [],
 ): Promise<PortcullisUnderTest> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
@@ -91,13 +95,20 @@ export async function startPortcullis(
     } else {
       store = new DiscardingStore();
     }
-    const policy = await PolicyEngine.load(
-      await grantingPolicyBundle(dir, {
-        issuer: oidc.issuer,
-        appIds: [AGENT],
-        targetLabels: [{ env: ['production'], kind: ['database'] }],
-      }),
-    );
+    const bundle = await grantingPolicyBundle(dir, {
+      issuer: oidc.issuer,
+      appIds: [AGENT],
+      targetLabels: [{ env: ['production'], kind: ['database'] }],
+    });
+    if (detectorsOff.length > 0) {
+      const dataFile = join(bundle, 'data.json');
+      const data = JSON.parse(await readFile(dataFile, 'utf8')) as {
+        portcullis: { masking: { detectors_off?: string[] } };
+      };
+      data.portcullis.masking.detectors_off = [...detectorsOff];
+      await writeFile(dataFile, JSON.stringify(data));
+    }
+    const policy = await PolicyEngine.load(bundle);
     const proxy = await startPgProxy({
       listen: { host: '127.0.0.1', port: 0 },
       target: TARGET,

@@ -62,6 +62,18 @@ export function noticeResponse(fields: NoticeFields): Buffer {
   return noticeFields(fields).frame(BackendCode.NoticeResponse);
 }
 
+/**
+ * An ErrorResponse or NoticeResponse from decoded fields, in their order:
+ * how the proxy relays a server's message after masking some of its fields.
+ */
+export function noticeFrame(
+  code: BackendCode.ErrorResponse | BackendCode.NoticeResponse,
+  fields: Readonly<Record<string, string>>,
+): Buffer {
+  for (const [type, value] of Object.entries(fields)) field(type, value);
+  return writer.byte(0).frame(code);
+}
+
 export function commandComplete(tag: string): Buffer {
   return writer.cstring(tag).frame(BackendCode.CommandComplete);
 }

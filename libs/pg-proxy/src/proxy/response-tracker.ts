@@ -68,6 +68,8 @@ export interface ResponseEvents {
   catalogChanged(): void;
   /** A CopyOutResponse of a masked command: sets up its copy masking, returns what to relay (null: fault). */
   copyOut(command: TrackedCommand, frame: Buffer): Buffer | null;
+  /** An ErrorResponse or NoticeResponse of a masked command: the frame to relay (null: fault). */
+  maskMessage(command: TrackedCommand, frame: Buffer): Buffer | null;
 }
 
 /** Command tags after which cached catalog names may be stale. */
@@ -106,6 +108,18 @@ export class ResponseTracker {
     return undefined;
   }
 
+  /** The command the server is working on, whose messages it is sending now. */
+  private get runningCommand(): TrackedCommand | undefined {
+    const head = this.expected[0];
+    if (head === undefined) return undefined;
+    return 'command' in head ? head.command : undefined;
+  }
+
+  /** A notice or error of a masked command goes through its masking; everything else as it is. */
+  private message(command: TrackedCommand | undefined, frame: Buffer): Buffer | null {
+    return command?.masking ? this.events.maskMessage(command, frame) : frame;
+  }
+
   /** Nothing forwarded is still unanswered: a reply of ours cannot overtake the server's. */
   get quiet(): boolean {
     return this.expected.length === 0;
@@ -129,6 +143,7 @@ export class ResponseTracker {
   onFrame(frame: BackendFrame): Buffer | null {
     switch (frame.code) {
       case BackendCode.NoticeResponse:
+        return this.message(this.runningCommand, frame.frame);
       case BackendCode.NotificationResponse:
         return frame.frame;
       case BackendCode.ParameterStatus:
@@ -202,10 +217,17 @@ export class ResponseTracker {
       case BackendCode.CopyData:
       case BackendCode.CopyDone:
         return command ? this.copyReply(command, frame) : frame.frame;
-      case BackendCode.ErrorResponse:
+      case BackendCode.ErrorResponse: {
         this.copyIn = false;
-        if (command) command.error = errorOf(frame.frame);
-        return head.refusal === undefined ? frame.frame : denialResponse(head.refusal);
+        if (head.refusal !== undefined) {
+          if (command) command.error = errorOf(frame.frame);
+          return denialResponse(head.refusal);
+        }
+        const relayed = this.message(command, frame.frame);
+        // The audit keeps what the client got: masked, never the server's raw text.
+        if (command && relayed) command.error = errorOf(relayed);
+        return relayed;
+      }
       case BackendCode.ReadyForQuery:
         this.expected.shift();
         this.copyIn = false;
@@ -234,11 +256,15 @@ export class ResponseTracker {
       case BackendCode.CopyData:
       case BackendCode.CopyDone:
         return this.copyReply(command, frame);
-      case BackendCode.ErrorResponse:
-        command.error = errorOf(frame.frame);
-        this.finishExecute(command, frame.frame);
-        this.skipToSync(frame.frame);
-        return frame.frame;
+      case BackendCode.ErrorResponse: {
+        const relayed = this.message(command, frame.frame);
+        if (relayed === null) return null;
+        // The audit keeps what the client got: masked, never the server's raw text.
+        command.error = errorOf(relayed);
+        this.finishExecute(command, relayed);
+        this.skipToSync(relayed);
+        return relayed;
+      }
       default:
         return frame.frame;
     }

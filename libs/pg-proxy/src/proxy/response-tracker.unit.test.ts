@@ -18,6 +18,7 @@ function tracker() {
     describeRows: (_c, frame) => frame,
     catalogChanged: () => undefined,
     copyOut: (_c: TrackedCommand, frame: Buffer) => frame,
+    maskMessage: (_c: TrackedCommand, frame: Buffer) => frame,
   });
   return { t, completed, faults };
 }

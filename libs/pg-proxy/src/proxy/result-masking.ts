@@ -26,6 +26,8 @@ export interface CommandMasking {
   copyLayouts?: Map<number, RowField[] | null>;
   /** The rows of the COPY now streaming. */
   copy?: CopyRowMasker | null;
+  /** A result of the command had a column the policy masks (set by `describe`). */
+  readSensitive?: boolean;
 }
 
 /** How a column is sensitive: its method, and whether it is computed from sensitive columns. */
@@ -156,6 +158,7 @@ export class ResultMasking {
     const sensitiveViews = objects.some((name) => this.relationIsSensitive(plan, name));
     const readsSensitive =
       plan.columns.size > 0 || sensitiveViews || [...sensitiveByName.values()].some((s) => s !== null);
+    if (readsSensitive) command.readSensitive = true;
     const flowsTrusted = flows !== undefined && !sensitiveViews && !flows.some((f) => f.column === null);
     const actions: (ColumnAction | undefined)[] = [];
     const out: RowField[] = [];
@@ -212,6 +215,31 @@ export class ResultMasking {
       rows = new RowMasker(actions, this.rowMasking(command));
     }
     return rows && new CopyRowMasker(format, columns, rows);
+  }
+
+  /**
+   * Did the command read a column the policy masks, as far as the proxy can
+   * tell without its rows: named by the decision, seen in a result's
+   * columns, or behind a view of the catalog already loaded.
+   */
+  readsSensitive(command: CommandMasking): boolean {
+    const { plan } = command;
+    if (plan.columns.size > 0 || command.readSensitive) return true;
+    return plan.objects.some((names) =>
+      names.some((name) => this.catalog.relationNamed(name) && this.relationIsSensitive(plan, name)),
+    );
+  }
+
+  /**
+   * The scanner for the text fields of an ErrorResponse or NoticeResponse:
+   * the fields are one row of scanned columns named `columns`, so the
+   * detectors, their methods and their counts are those of result rows.
+   * Null when the plan runs no detectors.
+   */
+  fieldScanner(command: CommandMasking, columns: readonly string[]): RowMasker | null {
+    if (command.plan.detectorKinds.length === 0) return null;
+    const actions = columns.map((column): ColumnAction => ({ kind: 'scan', column }));
+    return new RowMasker(actions, this.rowMasking(command));
   }
 
   private action(

@@ -12,6 +12,7 @@ import { decodeCopyOutResponse, describeStatements } from './masking-messages.js
 import type { ResultMasking } from './result-masking.js';
 import type { ClientChannel } from './client-channel.js';
 import type { StatementContext, StatementDecision } from './decide-statement.js';
+import { maskErrorFields } from './error-field-masking.js';
 import { ExtendedQuery } from './extended-query.js';
 import { poisonQuery } from './poison-statement.js';
 import type { ProxyLogger } from './proxy-options.js';
@@ -73,6 +74,7 @@ export class SessionRelay {
       describeRows: (command, frame) => this.describeRows(command, frame),
       catalogChanged: () => this.masking.catalogChanged(),
       copyOut: (command, frame) => this.copyOut(command, frame),
+      maskMessage: (command, frame) => this.maskMessage(command, frame),
       fault: (detail) =>
         this.stop('protocol_violation', detail, fatal(SqlState.ProtocolViolation, 'protocol violation')),
     });
@@ -411,6 +413,17 @@ export class SessionRelay {
     const fields = masking.copyLayouts?.get(masking.statement);
     masking.copy = this.masking.copyRows(masking, fields, response.columns, plan.format);
     return frame;
+  }
+
+  private maskMessage(command: TrackedCommand, frame: Buffer): Buffer | null {
+    const masked = maskErrorFields(this.masking, command.masking!, frame);
+    if (!isProtocolViolation(masked)) return masked;
+    this.stop(
+      'protocol_violation',
+      `upstream: ${masked.message}`,
+      fatal(SqlState.ProtocolViolation, 'protocol violation'),
+    );
+    return null;
   }
 
   private describeRows(command: TrackedCommand, frame: Buffer): Buffer | null {

@@ -5,7 +5,11 @@
 #   data: data.portcullis.masking.columns (global) and
 #   data.portcullis.targets[name].masking.columns (per target, wins), each
 #   mapping "schema.table.column" to a method (redact, partial, hash).
-#   Detectors (credit_card, ...) scan every value whatever its column.
+#   Detectors (credit_card, us_ssn, iban, email, phone, aws_access_key_id,
+#   aws_secret_access_key, jwt) scan every text value whatever its column:
+#   data.portcullis.masking.detectors lists them with their methods, and an
+#   operator turns one off by naming it in masking.detectors_off (global) or
+#   targets[name].masking.detectors_off (that target only).
 package portcullis.command.masking
 
 import data.portcullis.lib.targets
@@ -47,4 +51,13 @@ column_masks := [{"column": column, "method": masked_columns[column]} |
 	some column in sort([name | some name, _ in masked_columns])
 ]
 
-mask := array.concat(column_masks, object.get(data.portcullis.masking, "detectors", []))
+detectors_off := {name | some name in object.get(data.portcullis.masking, "detectors_off", [])} | {name |
+	some name in object.get(target_masking, "detectors_off", [])
+}
+
+detector_masks := [rule |
+	some rule in object.get(data.portcullis.masking, "detectors", [])
+	not rule.detector in detectors_off
+]
+
+mask := array.concat(column_masks, detector_masks)

@@ -36,6 +36,7 @@ deny contains msg if {
 
 deny contains msg if {
 	some i, statement in input.command.statements
+	runs(statement)
 	some called in object.get(statement, "functions", [])
 	function_name(called) in profile.deny_functions
 	msg := concat("", [label(i, statement), "function ", called, " is not allowed on target ", input.target.name])
@@ -75,6 +76,7 @@ review contains msg if {
 review contains msg if {
 	profile.review_unbounded_writes
 	some i, statement in input.command.statements
+	runs(statement)
 	statement.where_tautology == true
 	msg := concat("", [label(i, statement), "WHERE clause is always true, so the statement touches every row"])
 }
@@ -90,11 +92,22 @@ review contains msg if {
 review contains msg if {
 	profile.review_dynamic_sql
 	some i, statement in input.command.statements
+	runs(statement)
 	statement.dynamic_sql == true
 	msg := concat("", [label(i, statement), "dynamic SQL cannot be judged before it runs"])
 }
 
-kinds(statement) := {statement.kind} | {kind | some kind in object.get(statement, "nested_kinds", [])}
+# The kinds a statement can take effect as: its own, and those nested in it
+# unless it only plans them.
+kinds(statement) := {statement.kind} | {kind | runs(statement); some kind in object.get(statement, "nested_kinds", [])}
+
+# A plain EXPLAIN plans the statement under it and runs nothing: no rows
+# change, no volatile function is called (the planner folds only immutable
+# ones, which cannot write), so the rules about what the nested statement
+# would do do not apply. EXPLAIN ANALYZE runs it.
+runs(statement) if statement.kind != "explain"
+
+runs(statement) if statement.explain_analyze == true
 
 # The classifier reports functions as written ("pg_catalog.lo_export");
 # rules name them unqualified, as they resolve through pg_catalog anyway.

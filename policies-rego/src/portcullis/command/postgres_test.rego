@@ -30,8 +30,35 @@ test_staging_allows_drop_but_not_alter_system if {
 }
 
 test_nested_kind_is_judged if {
-	d := decide(testing.prod_db, [testing.with_fields("explain", {"nested_kinds": ["drop"]})])
+	d := decide(testing.prod_db, [testing.with_fields("explain", {"explain_analyze": true, "nested_kinds": ["drop"]})])
 	d.deny == ["statement 1 (explain): drop is not allowed on target prod-db"]
+}
+
+# A plain EXPLAIN runs nothing: what the statement under it would do is not judged.
+test_plain_explain_of_unbounded_delete_needs_no_review if {
+	d := decide(testing.prod_db, [testing.with_fields("explain", {"has_where": false, "nested_kinds": ["delete"]})])
+	d.allow
+	not d.review.required
+	d.deny == []
+}
+
+test_plain_explain_is_not_judged_by_what_it_plans if {
+	planned := {
+		"has_where": false, "where_tautology": true, "dynamic_sql": true,
+		"nested_kinds": ["create", "drop"], "functions": ["pg_read_file"],
+	}
+	d := decide(testing.prod_db, [testing.with_fields("explain", planned)])
+	d.allow
+	not d.review.required
+	ran := decide(testing.prod_db, [testing.with_fields("explain", object.union(planned, {"explain_analyze": true}))])
+	not ran.allow
+	count(ran.deny) == 2
+}
+
+test_explain_analyze_of_unbounded_delete_needs_review if {
+	d := decide(testing.prod_db, [testing.with_fields("explain", {"explain_analyze": true, "writes": true, "has_where": false, "nested_kinds": ["delete"]})])
+	d.review.required
+	"statement 1 (explain): DELETE without a WHERE clause needs approval" in d.review.reasons
 }
 
 test_server_file_and_large_object_functions_denied if {

@@ -39,3 +39,15 @@ shell(target, argv, sudo) := {
 	"command": {"text": concat(" ", argv), "protocol": "ssh", "statements": [], "argv": argv, "program": argv[0], "sudo": sudo},
 	"approval": {"granted": false}, "now_ns": 1,
 }
+
+# The detectors the shipped data runs on every text value.
+detectors := [
+	{"detector": "credit_card", "method": "redact"},
+	{"detector": "us_ssn", "method": "redact"},
+	{"detector": "iban", "method": "redact"},
+	{"detector": "email", "method": "redact"},
+	{"detector": "phone", "method": "redact"},
+	{"detector": "aws_access_key_id", "method": "redact"},
+	{"detector": "aws_secret_access_key", "method": "redact"},
+	{"detector": "jwt", "method": "redact"},
+]
