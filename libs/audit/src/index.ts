@@ -1,6 +1,14 @@
 /**
- * @portcullis/audit — what proxies use to write their sessions' events
- * (and, later, to await approvals).
+ * @portcullis/session — the protocol-neutral session core every front end
+ * (the PostgreSQL and SSH proxies) is built on:
+ * - admission/: may this identity open a session to this target (policy,
+ *   session-level approvals and windows);
+ * - verdict/: a policy decision plus the host rules → one verdict, and the
+ *   one table of refusal texts;
+ * - ledger/: the command ledger, the only writer of `session-<id>` streams
+ *   (write-ahead pair, after-the-fact events, store outages, crash recovery);
+ * - approvals/: the approval aggregate (the only writer of `approval-<id>`
+ *   streams), the gate, and the wait a paused command goes through.
  */
 export {
   SessionRecorder,
@@ -16,19 +24,19 @@ export {
   type AuditOptions,
   WriteAheadFailed,
   DEFAULT_APPEND_TIMEOUT_MS,
-} from './session/session-recorder.js';
-export { AuditBacklog, DEFAULT_BACKLOG_EVENTS } from './session/audit-backlog.js';
-export { AuditWaitEnded } from './session/bounded-wait.js';
-export { recoverSessions, type RecoveryReport } from './session/recover-sessions.js';
-export { AuditBuffer, AuditBufferFullError } from './session/audit-buffer.js';
+} from './ledger/session-recorder.js';
+export { AuditBacklog, DEFAULT_BACKLOG_EVENTS } from './ledger/audit-backlog.js';
+export { AuditWaitEnded } from './ledger/bounded-wait.js';
+export { recoverSessions, type RecoveryReport } from './ledger/recover-sessions.js';
+export { AuditBuffer, AuditBufferFullError } from './ledger/audit-buffer.js';
 export {
   admitSession,
   admitSessionWithApprovals,
   DEFAULT_SESSION_WINDOW_SECONDS,
   type Admission,
   type AdmissionRequest,
-} from './session-admission.js';
-export { isLoopbackAddress } from './loopback.js';
+} from './admission/session-admission.js';
+export { isLoopbackAddress } from './admission/loopback.js';
 export {
   decide as decideApproval,
   evolve as evolveApproval,
@@ -62,3 +70,7 @@ export {
   type ReviewChannel,
   type ReviewResult,
 } from './approvals/await-review.js';
+export { awaitApproval, type ReviewContext } from './approvals/await-approval.js';
+export { writeAhead, type LedgerLogger } from './ledger/write-ahead.js';
+export { verdictOf, hostDecision, refusedVerdict, type Verdict, type VerdictOptions } from './verdict/verdict.js';
+export { Refusals, denied, DENIED_PREFIX } from './verdict/refusals.js';

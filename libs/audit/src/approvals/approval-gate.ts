@@ -136,15 +136,6 @@ export class StoreApprovalGate implements ApprovalGate {
       expiresAt: expiresAt.toISOString(),
       ...(request.windowSeconds === undefined ? {} : { windowSeconds: request.windowSeconds }),
     };
-    const event = toNewEvent(
-      { type: 'ApprovalRequested', data },
-      {
-        actor: request.requester.subject,
-        gatewayInstance: this.options.gatewayInstance,
-        correlationId: request.sessionId,
-        causationId: null,
-      },
-    );
     const outcome = new Promise<ApprovalOutcome>((resolve) => {
       const timer = setTimeout(
         () => void this.expire(approvalId),
@@ -153,7 +144,14 @@ export class StoreApprovalGate implements ApprovalGate {
       this.waiters.set(approvalId, { resolve, timer });
     });
     try {
-      await this.options.store.append(approvalStream(approvalId), [event], 'no_stream');
+      // Through the approval decider, like every other event of an approval stream.
+      await runApprovalCommand(
+        this.options.store,
+        approvalId,
+        { kind: 'request', request: data },
+        { actor: request.requester.subject, gatewayInstance: this.options.gatewayInstance },
+        this.now,
+      );
     } catch (error) {
       clearTimeout(this.waiters.get(approvalId)?.timer);
       this.waiters.delete(approvalId);

@@ -47,12 +47,14 @@ export async function runApprovalCommand(
     const events = toAppend.map((event) =>
       toNewEvent(event, {
         ...writer,
-        correlationId: state?.request.sessionId ?? approvalId,
+        correlationId: state?.request.sessionId ?? (command.kind === 'request' ? command.request.sessionId : approvalId),
         causationId: last?.id ?? null,
       }),
     );
     try {
-      await store.append(stream, events, last === undefined ? 'no_stream' : last.revision);
+      // A request needs a new stream: never one that holds refused attempts on an unknown id.
+      const expected = command.kind === 'request' || last === undefined ? 'no_stream' : last.revision;
+      await store.append(stream, events, expected);
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError && attempt < MAX_ATTEMPTS) continue;
       throw error;

@@ -31,6 +31,7 @@ export interface ApprovalState {
 export type Decider = Pick<Identity, 'subject' | 'issuer' | 'app_id' | 'groups'>;
 
 export type ApprovalCommand =
+  | { readonly kind: 'request'; readonly request: ApprovalRequestedData }
   | { readonly kind: 'grant'; readonly by: Decider; readonly comment?: string }
   | { readonly kind: 'deny'; readonly by: Decider; readonly comment?: string }
   | { readonly kind: 'expire' }
@@ -90,6 +91,11 @@ export function decide(
   command: ApprovalCommand,
   now: Date,
 ): Decision {
+  if (command.kind === 'request') {
+    // A request opens its stream; asking again for an existing one changes nothing.
+    if (state !== undefined) return { ok: true, events: [] };
+    return { ok: true, events: [{ type: 'ApprovalRequested', data: command.request }] };
+  }
   if (command.kind === 'expire') {
     if (state?.status !== 'pending') return { ok: true, events: [] };
     if (now < new Date(state.request.expiresAt)) return { ok: true, events: [] };

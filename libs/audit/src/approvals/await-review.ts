@@ -1,3 +1,4 @@
+import { Refusals } from '../verdict/refusals.js';
 import type { Identity } from '@portcullis/events';
 import type { PolicyDecision } from '@portcullis/policy';
 import type { ApprovalGate, ApprovalOutcome, PendingApproval } from './approval-gate.js';
@@ -78,7 +79,7 @@ export async function awaitReview(
       ttlSeconds: command.review.ttlSeconds,
     });
   } catch {
-    return { granted: false, reason: 'audit store unavailable: the approval could not be requested' };
+    return { granted: false, reason: `${Refusals.auditUnavailable}: the approval could not be requested` };
   }
   const { approvalId } = pending;
   channel.tell({

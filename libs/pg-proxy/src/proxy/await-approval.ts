@@ -1,41 +1,28 @@
-import { awaitReview } from '@portcullis/audit';
+import { awaitApproval as awaitCoreApproval } from '@portcullis/audit';
 import { backend } from '../protocol/index.js';
 import { decideStatement, type StatementDecision } from './decide-statement.js';
-import { AUDIT_UNAVAILABLE, type SessionRelay } from './session-relay.js';
+import type { SessionRelay } from './session-relay.js';
 
 /**
- * A statement policy wants a human to approve (its CommandDecided `review`
- * is already durable): pause it on the wire until they decide
- * (libs/audit awaitReview). The client is told with a NoticeResponse naming
- * the approval and where to decide it; leaving, or a CancelRequest (Ctrl-C),
- * ends the wait. With the grant, policy decides again with
- * `approval.granted` (and may still deny or mask); otherwise a deny naming
- * the approval. That decision is the second CommandDecided, durable before
- * anything is forwarded.
- *
- * Nothing of the statement reaches the server while it waits, and the
- * client's later messages queue behind it, so the protocol stays in order
- * (extended protocol included). Returns the decision to act on.
+ * A statement policy wants a human to approve: the session core pauses it
+ * (libs/audit awaitApproval) and this is its PostgreSQL wire. The client is
+ * told with a NoticeResponse naming the approval and where to decide it;
+ * leaving, or a CancelRequest (Ctrl-C), ends the wait. Nothing of the
+ * statement reaches the server while it waits, and the client's later
+ * messages queue behind it, so the protocol stays in order (extended
+ * protocol included). Returns the decision to act on.
  */
-export async function awaitApproval(
+export function awaitApproval(
   relay: SessionRelay,
   decision: StatementDecision,
   sequence: number,
 ): Promise<StatementDecision> {
   const { statements: context } = relay;
-  // No one to ask: review stays a refusal ("approval required: …"), as decided.
-  if (!context.approvals || !decision.review) return decision;
-  const result = await awaitReview(
-    context.approvals,
-    {
-      sessionId: context.sessionId,
-      sequence,
-      requester: context.identity,
-      targetName: context.target.name,
-      text: decision.received.text,
-      classification: decision.received.classification,
-      review: decision.review,
-    },
+  return awaitCoreApproval(
+    { ...context, targetName: context.target.name },
+    relay.recorder,
+    decision,
+    sequence,
     {
       tell: ({ approvalId, reason, expiresAt, whereToDecide }) =>
         relay.channel.write(
@@ -55,24 +42,6 @@ export async function awaitApproval(
         };
       },
     },
+    (approvalId) => decideStatement(context, decision.received.text, approvalId),
   );
-  const next = result.granted
-    ? decideStatement(context, decision.received.text, result.approvalId)
-    : refused(decision, result.reason);
-  try {
-    await relay.recorder.decideAfterReview(sequence, next.decided);
-    return next;
-  } catch {
-    return refused(decision, AUDIT_UNAVAILABLE);
-  }
-}
-
-function refused(decision: StatementDecision, reason: string): StatementDecision {
-  const { review: _review, ...rest } = decision;
-  return {
-    ...rest,
-    allowed: false,
-    refusal: reason,
-    decided: { ...decision.decided, outcome: 'deny', reasons: [reason] },
-  };
 }

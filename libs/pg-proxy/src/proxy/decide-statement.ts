@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import {
-  reviewRequestOf,
+  hostDecision,
+  Refusals,
+  verdictOf,
   type ApprovalGate,
-  type CommandDecision,
   type ReceivedCommand,
-  type ReviewRequest,
   type SessionGrant,
+  type Verdict,
 } from '@portcullis/audit';
 import type { Identity } from '@portcullis/identity';
-import type { PolicyDecision, PolicyEngine, PostgresCommand } from '@portcullis/policy';
+import type { PolicyEngine, PostgresCommand } from '@portcullis/policy';
 import { classifyCommand } from '@portcullis/sql';
 import { maskingRefusal, NO_MASKING, planMasking, type MaskingPlan } from './masking-plan.js';
 import type { ProxyTarget } from './proxy-options.js';
@@ -25,19 +25,13 @@ export interface StatementContext {
   readonly sessionGrant?: SessionGrant;
 }
 
-/** A statement decided: what goes into CommandReceived/CommandDecided, and what the client is told. */
-export interface StatementDecision {
-  readonly allowed: boolean;
-  /** For a refusal: the text after `portcullis: denied: `. */
-  readonly refusal: string;
+/** A statement decided: the core's verdict, what CommandReceived records, and what the proxy needs to run it. */
+export interface StatementDecision extends Verdict {
   /** BEGIN/COMMIT/ROLLBACK… among the statements: a refusal's effect on the transaction is the server's to say. */
   readonly touchesTransaction: boolean;
   readonly received: ReceivedCommand;
-  readonly decided: CommandDecision;
   /** What to mask in the results (allowed statements). */
   readonly masking: MaskingPlan;
-  /** Set when policy wants a human to approve first (then `allowed` is false until they do). */
-  readonly review?: ReviewRequest;
 }
 
 /**
@@ -63,11 +57,7 @@ export function decideStatement(
 ): StatementDecision {
   const grant = context.sessionGrant;
   if (grant && Date.now() >= grant.until.getTime()) {
-    return hostDenial(
-      context.policy,
-      text,
-      `the approved session window (approval ${grant.approvalId}) ended at ${grant.until.toISOString()}`,
-    );
+    return hostDenial(context.policy, text, Refusals.sessionWindowEnded(grant.approvalId, grant.until));
   }
   let command: PostgresCommand;
   try {
@@ -84,83 +74,39 @@ export function decideStatement(
     approval: { granted: approvalId !== undefined || grant !== undefined },
     now_ns: Date.now() * 1_000_000,
   });
-  const hostReasons = command.statements.some(
+  const unattributable = command.statements.some(
     (s) => UNATTRIBUTABLE_KINDS.has(s.kind) || s.nested_kinds.some((k) => UNATTRIBUTABLE_KINDS.has(k)),
-  )
-    ? ['SQL-level PREPARE/EXECUTE/DEALLOCATE is not supported through the proxy']
-    : [];
-  if (approvalId !== undefined && decision.review.required) {
-    // Policy asked again after a grant: never loop, refuse.
-    hostReasons.push('policy still requires review after the approval');
-  }
-  return fromPolicy(decision, command, hostReasons, approvalId ?? grant?.approvalId);
-}
-
-function fromPolicy(
-  decision: PolicyDecision,
-  command: PostgresCommand,
-  hostReasons: string[],
-  approvalId: string | undefined,
-): StatementDecision {
-  const deny = [
-    ...(decision.error ? [`policy error: ${decision.error.message}`] : []),
-    ...decision.deny,
-    ...hostReasons,
-  ];
-  const review = decision.review.required ? reviewReason(decision) : undefined;
+  );
   let masking = NO_MASKING;
-  if (decision.allow && deny.length === 0 && review === undefined) {
+  const verdict = verdictOf(decision, {
+    hostReasons: unattributable ? ['SQL-level PREPARE/EXECUTE/DEALLOCATE is not supported through the proxy'] : [],
+    ...(approvalId === undefined ? {} : { approvalId }),
+    ...(grant ? { grantedBy: grant.approvalId } : {}),
     // Host rules on the results: decided before the statement runs.
-    masking = planMasking(decision, command);
-    const refusal = maskingRefusal(masking, command);
-    if (refusal !== undefined) deny.push(refusal);
-  }
-  const allowed = decision.allow && deny.length === 0 && review === undefined;
-  const reasons = deny.length > 0 ? deny : review ? [review] : allowed ? [] : ['not allowed by policy'];
-  const outcome = deny.length > 0 || (!allowed && !review) ? 'deny' : review ? 'review' : 'allow';
+    beforeAllow: () => {
+      masking = planMasking(decision, command);
+      return maskingRefusal(masking, command);
+    },
+  });
   return {
-    allowed,
-    refusal: reasons.join('; '),
-    touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
+    ...verdict,
     masking,
-    ...(outcome === 'review' ? { review: reviewRequestOf(decision) } : {}),
+    touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
     received: {
       protocol: 'postgres',
       text: command.text,
       classification: { statements: command.statements, columns_read: command.columns_read },
     },
-    decided: {
-      outcome,
-      reasons,
-      policyRevision: decision.bundle_revision,
-      decisionId: decision.decision_id,
-      evaluationMicros: Math.round(decision.evaluation_ns / 1000),
-      ...(decision.mask.length > 0 ? { masks: decision.mask } : {}),
-      ...(approvalId === undefined ? {} : { approvalId }),
-    },
   };
-}
-
-/** Why a human must look: what the client is told while it waits, or when no one can approve. */
-function reviewReason(decision: PolicyDecision): string {
-  return `approval required: ${(decision.review.reasons ?? []).join('; ') || 'policy requires review'}`;
 }
 
 /** A refusal decided by the proxy itself (no policy evaluation took place). */
 export function hostDenial(policy: PolicyEngine, text: string, reason: string): StatementDecision {
   return {
-    allowed: false,
-    refusal: reason,
+    ...verdictOf(hostDecision(policy, reason)),
     touchesTransaction: false,
     masking: NO_MASKING,
     received: { protocol: 'postgres', text, classification: { statements: [], columns_read: [] } },
-    decided: {
-      outcome: 'deny',
-      reasons: [reason],
-      policyRevision: policy.revision,
-      decisionId: `host-${randomUUID()}`,
-      evaluationMicros: 0,
-    },
   };
 }
 

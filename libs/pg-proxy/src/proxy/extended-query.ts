@@ -3,7 +3,8 @@ import { awaitApproval } from './await-approval.js';
 import { decideStatement, hostDenial, parametersAsText, type StatementDecision } from './decide-statement.js';
 import { bindWithTextResults, describePortal } from './masking-messages.js';
 import { poisonParse } from './poison-statement.js';
-import { AUDIT_UNAVAILABLE, type SessionRelay } from './session-relay.js';
+import { Refusals } from '@portcullis/audit';
+import type { SessionRelay } from './session-relay.js';
 
 /** A statement the client parsed through us, with the decision taken at Parse. */
 interface PreparedStatement {
@@ -50,7 +51,7 @@ export class ExtendedQuery {
       // The review is recorded (and decided) at Parse; once granted, each
       // Execute of the statement is recorded with the approval's id.
       const sequence = await this.relay.writeAhead(decision);
-      if (sequence === undefined) return this.refuse(AUDIT_UNAVAILABLE);
+      if (sequence === undefined) return this.refuse(Refusals.auditUnavailable);
       decision = await awaitApproval(this.relay, decision, sequence);
       if (!decision.allowed) {
         this.relay.blocked(sequence, decision.refusal);
@@ -63,7 +64,7 @@ export class ExtendedQuery {
       this.relay.blocked(sequence, decision.refusal);
       // The server would not have the statement either (unnamed: dropped first).
       this.statements.delete(message.statementName);
-      return this.refuse(sequence === undefined ? AUDIT_UNAVAILABLE : decision.refusal);
+      return this.refuse(sequence === undefined ? Refusals.auditUnavailable : decision.refusal);
     }
     const statement: PreparedStatement = { decision };
     const name = message.statementName;
@@ -105,7 +106,7 @@ export class ExtendedQuery {
       received: { ...received, parameters: portal.parameters },
       decided,
     });
-    if (sequence === undefined) return this.refuse(AUDIT_UNAVAILABLE);
+    if (sequence === undefined) return this.refuse(Refusals.auditUnavailable);
     const command = this.relay.track(sequence, portal.statement.decision.masking);
     // Execute sends no RowDescription: the proxy asks for the portal's own,
     // whether or not the client did, and masks by it.
@@ -142,7 +143,7 @@ export class ExtendedQuery {
     const decision = hostDenial(this.relay.statements.policy, `<${what}>`, refusal);
     const sequence = await this.relay.writeAhead(decision);
     this.relay.blocked(sequence, refusal);
-    this.refuse(sequence === undefined ? AUDIT_UNAVAILABLE : refusal);
+    this.refuse(sequence === undefined ? Refusals.auditUnavailable : refusal);
   }
 
   private refuse(refusal: string): void {

@@ -1,3 +1,4 @@
+import { denied } from '@portcullis/audit';
 import { backend } from '../protocol/index.js';
 import {
   decodeCommandComplete,
@@ -80,7 +81,7 @@ export function denialResponse(refusal: string): Buffer {
   return backend.errorResponse({
     severity: 'ERROR',
     code: SqlState.InsufficientPrivilege,
-    message: `portcullis: denied: ${refusal}`,
+    message: denied(refusal),
   });
 }
 

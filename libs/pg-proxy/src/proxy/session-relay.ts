@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { WriteAheadFailed, type SessionRecorder } from '@portcullis/audit';
+import { writeAhead, type SessionRecorder } from '@portcullis/audit';
 import { backend, frontend } from '../protocol/index.js';
 import { BackendFrameReader } from '../protocol/backend-frame-reader.js';
 import type { FrontendMessage } from '../protocol/messages.js';
@@ -34,9 +34,6 @@ export type CloseReason =
   | 'protocol_violation'
   | 'proxy_shutdown'
   | 'idle_timeout';
-
-/** The refusal when the write-ahead append fails (DESIGN.md: strict mode fails closed). */
-export const AUDIT_UNAVAILABLE = 'audit store unavailable';
 
 /**
  * Step 7: relay both ways. Client messages are handled one at a time, in
@@ -191,14 +188,11 @@ export class SessionRelay {
     const cancel = new AbortController();
     const release = this.holdCancellable(() => cancel.abort());
     try {
-      return await this.recorder.decide(decision.received, decision.decided, cancel.signal);
-    } catch (error) {
-      this.logger.error(
-        { sessionId: this.recorder.sessionId, err: error instanceof Error ? error.message : String(error) },
-        'write-ahead append failed: refusing the statement',
-      );
-      if (error instanceof WriteAheadFailed) this.blocked(error.sequence, AUDIT_UNAVAILABLE);
-      return undefined;
+      return await writeAhead(this.recorder, decision, {
+        errorCode: SqlState.InsufficientPrivilege,
+        logger: this.logger,
+        signal: cancel.signal,
+      });
     } finally {
       release();
     }

@@ -1,7 +1,8 @@
 import type { FunctionCall, Query } from '../protocol/messages.js';
 import { awaitApproval } from './await-approval.js';
 import { decideStatement, hostDenial } from './decide-statement.js';
-import { AUDIT_UNAVAILABLE, type SessionRelay } from './session-relay.js';
+import { Refusals } from '@portcullis/audit';
+import type { SessionRelay } from './session-relay.js';
 
 /**
  * A simple Query: decide the whole text, make the decision durable
@@ -14,7 +15,7 @@ export async function relaySimpleQuery(relay: SessionRelay, message: Query): Pro
   let decision = decideStatement(relay.statements, message.sql);
   const sequence = await relay.writeAhead(decision);
   const { touchesTransaction } = decision;
-  if (sequence === undefined) return relay.refuseSimple(AUDIT_UNAVAILABLE, touchesTransaction);
+  if (sequence === undefined) return relay.refuseSimple(Refusals.auditUnavailable, touchesTransaction);
   if (decision.review) decision = await awaitApproval(relay, decision, sequence);
   if (!decision.allowed) {
     relay.blocked(sequence, decision.refusal);
@@ -36,5 +37,5 @@ export async function relayFunctionCall(relay: SessionRelay, message: FunctionCa
   );
   const sequence = await relay.writeAhead(decision);
   relay.blocked(sequence, decision.refusal);
-  relay.refuseSimple(sequence === undefined ? AUDIT_UNAVAILABLE : decision.refusal, false);
+  relay.refuseSimple(sequence === undefined ? Refusals.auditUnavailable : decision.refusal, false);
 }

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import {
-  reviewRequestOf,
+  hostDecision,
+  Refusals,
+  verdictOf,
   type ApprovalGate,
-  type CommandDecision,
   type ReceivedCommand,
-  type ReviewRequest,
+  type Verdict,
 } from '@portcullis/audit';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine, SshCommand } from '@portcullis/policy';
@@ -23,17 +23,11 @@ export interface CommandContext {
   readonly approvals?: ApprovalGate;
 }
 
-/** An exec command decided: the events to write ahead, and what runs or what the client is told. */
-export interface ExecDecision {
-  readonly allowed: boolean;
-  /** For a refusal: the text after `portcullis: denied: `. */
-  readonly refusal: string;
+/** An exec command decided: the core's verdict, what CommandReceived records, and what runs. */
+export interface ExecDecision extends Verdict {
   /** What the upstream shell receives (re-quoted from the parsed words, never the client's text). */
   readonly forwarded: string;
   readonly received: ReceivedCommand;
-  readonly decided: CommandDecision;
-  /** Set when policy wants a human to approve first (`allowed` is false until they do). */
-  readonly review?: ReviewRequest;
 }
 
 /**
@@ -88,13 +82,16 @@ export function decideSshCommand(
     });
   } catch (error) {
     // The engine reports evaluation errors in the decision; a throw is a bug: deny, with the reason.
-    return fromPolicy(hostDenial(context.policy, error), command, hostReasons, forwarded);
+    decision = hostDecision(
+      context.policy,
+      Refusals.policyEvaluationFailed(error instanceof Error ? error.message : String(error)),
+    );
   }
-  const reasons =
-    approvalId !== undefined && decision.review.required
-      ? [...hostReasons, 'policy still requires review after the approval']
-      : hostReasons;
-  return fromPolicy(decision, command, reasons, forwarded, approvalId);
+  return {
+    ...verdictOf(decision, { hostReasons, ...(approvalId === undefined ? {} : { approvalId }) }),
+    forwarded,
+    received: { protocol: 'ssh', text: command.text, classification: command },
+  };
 }
 
 /**
@@ -121,58 +118,3 @@ function commandOf(text: string, line: CommandLine): SshCommand {
   return { text, protocol: 'ssh', statements: [], argv: line.argv, program: line.program, sudo: line.sudo };
 }
 
-function fromPolicy(
-  decision: PolicyDecision,
-  command: SshCommand,
-  hostReasons: readonly string[],
-  forwarded: string,
-  approvalId?: string,
-): ExecDecision {
-  const deny = [
-    ...(decision.error ? [`policy error: ${decision.error.message}`] : []),
-    ...decision.deny,
-    ...hostReasons,
-  ];
-  const review = decision.review.required ? reviewReason(decision) : undefined;
-  const allowed = decision.allow && deny.length === 0 && review === undefined;
-  const reasons = deny.length > 0 ? deny : review ? [review] : allowed ? [] : ['not allowed by policy'];
-  const outcome = deny.length > 0 || (!allowed && !review) ? 'deny' : review ? 'review' : 'allow';
-  return {
-    allowed,
-    refusal: reasons.join('; '),
-    forwarded,
-    received: { protocol: 'ssh', text: command.text, classification: command },
-    decided: {
-      outcome,
-      reasons,
-      policyRevision: decision.bundle_revision,
-      decisionId: decision.decision_id,
-      evaluationMicros: Math.round(decision.evaluation_ns / 1000),
-      ...(approvalId === undefined ? {} : { approvalId }),
-    },
-    ...(outcome === 'review' ? { review: reviewRequestOf(decision) } : {}),
-  };
-}
-
-/** A deny decided by the proxy itself when policy could not be evaluated. */
-function hostDenial(policy: PolicyEngine, error: unknown): PolicyDecision {
-  return {
-    allow: false,
-    deny: [`policy evaluation failed: ${error instanceof Error ? error.message : String(error)}`],
-    review: { required: false, approver_groups: [], ttl_seconds: 0, min_approvals: 0 },
-    mask: [],
-    decision_id: `host-${randomUUID()}`,
-    entrypoint: 'command',
-    bundle_revision: policy.revision,
-    evaluation_ns: 0,
-  };
-}
-
-/**
- * Why a human must look. Exec commands pause for it when the proxy has an
- * approvals gate; typed shell lines and file transfers are refused with it
- * (a typed line cannot wait: the shell has already echoed it).
- */
-function reviewReason(decision: PolicyDecision): string {
-  return `approval required: ${(decision.review.reasons ?? []).join('; ') || 'policy requires review'}`;
-}

@@ -1,5 +1,5 @@
 import type ssh2 from 'ssh2';
-import type { SessionRecorder } from '@portcullis/audit';
+import { denied, Refusals, type SessionRecorder, writeAhead } from '@portcullis/audit';
 import type { TerminalRecording } from '../terminal/terminal-recording.js';
 import { parseCommandLine } from '../command/command-line.js';
 import { awaitExecApproval } from './await-exec-approval.js';
@@ -8,7 +8,6 @@ import { readScpRequest, runScp } from './scp-transfer.js';
 import type { ProxyLogger } from './proxy-options.js';
 import { relayExit } from './relay-exit.js';
 import type { ChannelSetup } from './terminal-request.js';
-import { AUDIT_UNAVAILABLE, writeAhead } from './write-ahead.js';
 
 /** Exit status of a refused command: "found but cannot execute", as a shell reports it. */
 export const DENIED_EXIT_STATUS = 126;
@@ -44,8 +43,8 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
   const scp = deps.setup?.terminal ? null : readScpRequest(parseCommandLine(text));
   if (scp) return runScp(channel, scp, deps);
   let decision = decideCommand(deps.context, text);
-  const sequence = await writeAhead(recorder, decision, logger, `exit ${DENIED_EXIT_STATUS}`);
-  if (sequence === undefined) return refuse(channel, AUDIT_UNAVAILABLE, deps.bytes);
+  const sequence = await writeAhead(recorder, decision, { errorCode: `exit ${DENIED_EXIT_STATUS}`, logger });
+  if (sequence === undefined) return refuse(channel, Refusals.auditUnavailable, deps.bytes);
   if (decision.review) decision = await awaitExecApproval(channel, text, decision, sequence, deps);
   if (!decision.allowed) {
     refuse(channel, decision.refusal, deps.bytes);
@@ -156,7 +155,7 @@ async function relay(
 }
 
 function refuse(channel: ssh2.ServerChannel, reason: string, bytes: ByteCounters): void {
-  writeStderr(channel, `portcullis: denied: ${reason}\n`, bytes);
+  writeStderr(channel, `${denied(reason)}\n`, bytes);
   channel.exit(DENIED_EXIT_STATUS);
   channel.end();
 }

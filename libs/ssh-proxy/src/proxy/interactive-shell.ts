@@ -1,3 +1,4 @@
+import { denied, Refusals, writeAhead } from '@portcullis/audit';
 import type ssh2 from 'ssh2';
 import { TypedLineReader, type TypedInput } from '../terminal/typed-line.js';
 import type { TerminalRecording } from '../terminal/terminal-recording.js';
@@ -5,7 +6,6 @@ import { decideTypedLine } from './decide-command.js';
 import type { ExecDeps } from './exec-command.js';
 import { relayExit } from './relay-exit.js';
 import type { ChannelSetup, TerminalRequest } from './terminal-request.js';
-import { AUDIT_UNAVAILABLE, writeAhead } from './write-ahead.js';
 
 /**
  * What replaces a refused line's Enter upstream: Ctrl-E (to the end of the
@@ -94,10 +94,10 @@ export async function runShell(channel: ssh2.ServerChannel, deps: ShellDeps): Pr
   const onEnter = async (enter: Extract<TypedInput, { kind: 'enter' }>) => {
     if (!enter.unreadable && enter.line.trim() === '') return forward(enter.key);
     const decision = decideTypedLine(deps.context, enter.line, enter.unreadable);
-    const sequence = await writeAhead(recorder, decision, logger, 'line erased');
+    const sequence = await writeAhead(recorder, decision, { errorCode: 'line erased', logger });
     if (sequence === undefined) {
       forward(DISCARD_LINE);
-      tell(`\r\nportcullis: denied: ${AUDIT_UNAVAILABLE}\r\n`);
+      tell(`\r\n${denied(Refusals.auditUnavailable)}\r\n`);
       return;
     }
     if (decision.allowed) {
@@ -108,7 +108,7 @@ export async function runShell(channel: ssh2.ServerChannel, deps: ShellDeps): Pr
       return;
     }
     forward(DISCARD_LINE);
-    tell(`\r\nportcullis: denied: ${decision.refusal}\r\n`);
+    tell(`\r\n${denied(decision.refusal)}\r\n`);
     void recorder
       .blocked(sequence, { reason: decision.refusal, errorCode: 'line discarded' })
       .catch((error: unknown) => logger.error({ err: String(error) }, 'could not record CommandBlocked'));

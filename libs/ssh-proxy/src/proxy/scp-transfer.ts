@@ -1,10 +1,10 @@
+import { denied, Refusals, writeAhead } from '@portcullis/audit';
 import type ssh2 from 'ssh2';
 import type { CommandLine } from '../command/command-line.js';
 import { ScpStreamReader, type ScpItem } from '../scp/scp-stream.js';
 import { decideFileTransfer } from './decide-command.js';
 import { DENIED_EXIT_STATUS, type ExecDeps } from './exec-command.js';
 import { relayExit } from './relay-exit.js';
-import { AUDIT_UNAVAILABLE, writeAhead } from './write-ahead.js';
 
 /** A legacy scp transfer read from its exec command line (`scp -t PATH` or `scp -f PATH`). */
 export interface ScpRequest {
@@ -62,8 +62,8 @@ export async function runScp(
     ...decideFileTransfer(deps.context, 'scp', request.direction, [request.path]),
     forwarded: request.forwarded,
   };
-  const sequence = await writeAhead(recorder, decision, logger, 'scp error');
-  if (sequence === undefined) return refuse(channel, AUDIT_UNAVAILABLE);
+  const sequence = await writeAhead(recorder, decision, { errorCode: 'scp error', logger });
+  if (sequence === undefined) return refuse(channel, Refusals.auditUnavailable);
   if (!decision.allowed) {
     refuse(channel, decision.refusal);
     void recorder
@@ -120,13 +120,13 @@ export async function runScp(
       return void sink.write(item.line);
     }
     const file = decideFileTransfer(deps.context, 'scp', 'put', [request.path, item.name]);
-    const fileSequence = await writeAhead(recorder, file, deps.logger, 'scp error');
+    const fileSequence = await writeAhead(recorder, file, { errorCode: 'scp error', logger: deps.logger });
     if (fileSequence === undefined || !file.allowed) {
-      const reason = fileSequence === undefined ? AUDIT_UNAVAILABLE : file.refusal;
+      const reason = fileSequence === undefined ? Refusals.auditUnavailable : file.refusal;
       note(item.name, item.size, true);
       reader.verdict(false);
       // The scp sink's error answer: the source reports it and skips this file's data.
-      channel.write(`\x01scp: portcullis: denied: ${item.name}: ${reason}\n`);
+      channel.write(`\x01scp: ${denied(`${item.name}: ${reason}`)}\n`);
       if (fileSequence !== undefined)
         void recorder.blocked(fileSequence, { reason, errorCode: 'scp error' }).catch(() => undefined);
       return;
@@ -179,7 +179,7 @@ export async function runScp(
 }
 
 function refuse(channel: ssh2.ServerChannel, reason: string): void {
-  channel.stderr.write(`portcullis: denied: ${reason}\n`);
+  channel.stderr.write(`${denied(reason)}\n`);
   channel.exit(DENIED_EXIT_STATUS);
   channel.end();
 }

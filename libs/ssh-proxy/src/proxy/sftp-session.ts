@@ -1,3 +1,4 @@
+import { denied, Refusals, writeAhead } from '@portcullis/audit';
 import type ssh2 from 'ssh2';
 import { SftpFramer, SSH_FX_PERMISSION_DENIED, statusPacket } from '../sftp/sftp-packets.js';
 import {
@@ -9,7 +10,6 @@ import {
 import { decideFileTransfer } from './decide-command.js';
 import type { ExecDeps } from './exec-command.js';
 import { relayExit } from './relay-exit.js';
-import { AUDIT_UNAVAILABLE, writeAhead } from './write-ahead.js';
 
 /** A decided operation waiting for the host's answer, or an open handle counting bytes. */
 interface Transfer {
@@ -101,13 +101,13 @@ export async function runSftp(channel: ssh2.ServerChannel, deps: ExecDeps): Prom
 
   const decide = async (id: number, operation: SftpOperation, paths: string[], packet: Buffer) => {
     const decision = decideFileTransfer(deps.context, 'sftp', operation, paths);
-    const sequence = await writeAhead(recorder, decision, logger, 'SSH_FX_PERMISSION_DENIED');
+    const sequence = await writeAhead(recorder, decision, { errorCode: 'SSH_FX_PERMISSION_DENIED', logger });
     if (sequence === undefined) {
-      channel.write(statusPacket(id, SSH_FX_PERMISSION_DENIED, `portcullis: denied: ${AUDIT_UNAVAILABLE}`));
+      channel.write(statusPacket(id, SSH_FX_PERMISSION_DENIED, `${denied(Refusals.auditUnavailable)}`));
       return;
     }
     if (!decision.allowed) {
-      channel.write(statusPacket(id, SSH_FX_PERMISSION_DENIED, `portcullis: denied: ${decision.refusal}`));
+      channel.write(statusPacket(id, SSH_FX_PERMISSION_DENIED, `${denied(decision.refusal)}`));
       void recorder
         .blocked(sequence, { reason: decision.refusal, errorCode: 'SSH_FX_PERMISSION_DENIED' })
         .catch((error: unknown) => logger.error({ err: String(error) }, 'could not record CommandBlocked'));
@@ -164,7 +164,7 @@ export async function runSftp(channel: ssh2.ServerChannel, deps: ExecDeps): Prom
         const transfer = handles.get(request.handle);
         if (!transfer) {
           channel.write(
-            statusPacket(request.id, SSH_FX_PERMISSION_DENIED, 'portcullis: denied: unknown handle'),
+            statusPacket(request.id, SSH_FX_PERMISSION_DENIED, denied('unknown handle')),
           );
           return;
         }
@@ -172,7 +172,7 @@ export async function runSftp(channel: ssh2.ServerChannel, deps: ExecDeps): Prom
       }
       case 'refuse':
         channel.write(
-          statusPacket(request.id, SSH_FX_PERMISSION_DENIED, `portcullis: denied: ${request.reason}`),
+          statusPacket(request.id, SSH_FX_PERMISSION_DENIED, `${denied(request.reason)}`),
         );
         return;
     }

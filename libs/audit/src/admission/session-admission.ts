@@ -1,6 +1,6 @@
 import type { Identity } from '@portcullis/events';
 import type { PolicyDecision, PolicyEngine } from '@portcullis/policy';
-import type { ApprovalGate, SessionGrant } from './approvals/approval-gate.js';
+import type { ApprovalGate, SessionGrant } from '../approvals/approval-gate.js';
 
 export interface AdmissionRequest {
   readonly identity: Identity;

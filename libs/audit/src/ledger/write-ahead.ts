@@ -1,0 +1,36 @@
+import { WriteAheadFailed, type CommandDecision, type ReceivedCommand, type SessionRecorder } from './session-recorder.js';
+import { Refusals } from '../verdict/refusals.js';
+
+/** What a front end logs with (pino's shape). */
+export interface LedgerLogger {
+  error(fields: object, message: string): void;
+}
+
+/**
+ * Write-ahead for one command of any front end: the sequence once
+ * CommandReceived+CommandDecided are durable, or undefined when they are not
+ * within the append timeout, or the client cancelled (`signal`). Then the
+ * command must be refused with `Refusals.auditUnavailable`, and is recorded
+ * as such here: its CommandBlocked (with the front end's `errorCode`) reaches
+ * the store with the pair once the store takes them.
+ */
+export async function writeAhead(
+  recorder: SessionRecorder,
+  decision: { readonly received: ReceivedCommand; readonly decided: CommandDecision },
+  refusal: { readonly errorCode: string; readonly logger: LedgerLogger; readonly signal?: AbortSignal },
+): Promise<number | undefined> {
+  try {
+    return await recorder.decide(decision.received, decision.decided, refusal.signal);
+  } catch (error) {
+    refusal.logger.error(
+      { sessionId: recorder.sessionId, err: error instanceof Error ? error.message : String(error) },
+      'write-ahead append failed: refusing the command',
+    );
+    if (error instanceof WriteAheadFailed) {
+      recorder
+        .blocked(error.sequence, { reason: Refusals.auditUnavailable, errorCode: refusal.errorCode })
+        .catch(() => undefined); // kept and retried by the recorder; nothing to add here
+    }
+    return undefined;
+  }
+}
