@@ -33,7 +33,11 @@ export class ClientChannel {
   private current: Socket;
   private readonly address: string;
 
-  constructor(socket: Socket) {
+  /** `onAuthenticated`: the connection stops counting against the listener's unauthenticated caps. */
+  constructor(
+    socket: Socket,
+    private readonly onAuthenticated: () => void = () => undefined,
+  ) {
     this.current = socket;
     this.address = socket.remoteAddress ?? 'unknown';
     this.listen(socket);
@@ -128,6 +132,7 @@ export class ClientChannel {
   authenticated(): void {
     this.parser.authenticated();
     this.highWater = HIGH_WATER_MESSAGES;
+    this.onAuthenticated();
   }
 
   /** The next message or violation, in order; null once the client is gone and the queue is empty. */

@@ -30,9 +30,11 @@ export interface ConnectionDeps {
   readonly tls?: ClientTls;
   /** Registers the live relay so a shutdown can stop it. */
   readonly track: (relay: SessionRelay) => () => void;
+  /** The client authenticated: it no longer counts as unauthenticated (libs/session admission). */
+  readonly authenticated?: () => void;
 }
 
-const DEFAULT_STARTUP_TIMEOUT_MS = 15_000;
+export const DEFAULT_STARTUP_TIMEOUT_MS = 15_000;
 
 /**
  * One client connection, top to bottom:
@@ -44,7 +46,7 @@ const DEFAULT_STARTUP_TIMEOUT_MS = 15_000;
 export async function handleConnection(socket: Socket, deps: ConnectionDeps): Promise<void> {
   const { options, logger } = deps;
   const sessionId = randomUUID();
-  const channel = new ClientChannel(socket);
+  const channel = new ClientChannel(socket, deps.authenticated);
   const clientAddress = channel.remoteAddress;
   const startupDeadline = setTimeout(
     () => channel.end(fatal(SqlState.ProtocolViolation, 'startup timed out')),

@@ -3,12 +3,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, type Socket } from 'node:net';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 import { createMasker } from '@portcullis/masking';
+import { DEFAULT_UNAUTHENTICATED_LIMITS, UnauthenticatedConnections } from '@portcullis/session';
 import { BackendKeys } from './backend-keys.js';
 import { CatalogEpoch } from './catalog-epoch.js';
 import { clientTls } from './client-tls.js';
 import type { ClientTls } from './negotiate.js';
 import { handleConnection } from './handle-connection.js';
-import { silentLogger, type PgProxyOptions } from './proxy-options.js';
+import { silentLogger, type PgProxyOptions, type ProxyLogger } from './proxy-options.js';
+import { refuseConnection } from './refuse-connection.js';
 import type { SessionRelay } from './session-relay.js';
 
 export interface PgProxy {
@@ -39,16 +41,21 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
   const relays = new Set<SessionRelay>();
   const sockets = new Set<Socket>();
   const connections = new Set<Promise<void>>();
+  const unauthenticated = unauthenticatedCaps(options, logger);
 
   const server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    const admission = unauthenticated.admit(socket.remoteAddress);
+    if (!admission.admitted) return refuseConnection(socket, admission.message);
+    socket.once('close', admission.release);
     const done = handleConnection(socket, {
       options,
       keys,
       catalogEpoch,
       logger,
       ...(tls ? { tls } : {}),
+      authenticated: admission.release,
       track: (relay) => {
         relays.add(relay);
         return () => relays.delete(relay);
@@ -89,6 +96,19 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
       await closed;
     },
   };
+}
+
+/** The listener's caps on connections not yet authenticated (libs/session); bad limits refuse the start. */
+function unauthenticatedCaps(options: PgProxyOptions, logger: ProxyLogger): UnauthenticatedConnections {
+  try {
+    return new UnauthenticatedConnections(
+      { ...DEFAULT_UNAUTHENTICATED_LIMITS, ...options.unauthenticatedConnections },
+      logger,
+      `postgres ${options.target.name}`,
+    );
+  } catch (error) {
+    throw new PgProxyConfigError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function listenerTls(options: PgProxyOptions): ClientTls | undefined {

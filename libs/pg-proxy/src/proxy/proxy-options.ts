@@ -2,6 +2,7 @@ import type { ApprovalGate, AuditOptions } from '@portcullis/audit';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
+import type { UnauthenticatedLimits } from '@portcullis/session';
 import type { ClientTlsOptions } from './client-tls.js';
 
 /** The database clients connect to: its name is the `database` they must ask for. */
@@ -64,9 +65,16 @@ export interface PgProxyOptions {
   /** A client must be authenticated and ready within this time (default 15 s). */
   readonly startupTimeoutMs?: number;
   /**
+   * Connections not yet authenticated, at once: past either cap a new one
+   * is refused at once with FATAL 53300 (default 256 in all, 32 per source
+   * address; libs/session DEFAULT_UNAUTHENTICATED_LIMITS).
+   */
+  readonly unauthenticatedConnections?: Partial<UnauthenticatedLimits>;
+  /**
    * A session whose client sent nothing for this long while the server owed
    * it nothing is closed (FATAL 57P05, SessionClosed `idle_timeout`).
-   * Default: no limit, as PostgreSQL.
+   * Default 900 s (an agent that walked away must not hold a backend, and
+   * maybe locks, for ever); 0: no limit, as PostgreSQL.
    */
   readonly idleTimeoutSeconds?: number;
   /**

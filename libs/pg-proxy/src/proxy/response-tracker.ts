@@ -98,6 +98,8 @@ export class ResponseTracker {
   copyIn = false;
   /** Set by an extended-protocol error: the server ignores everything up to the next Sync. */
   private skipCause: { code: string; message: string } | undefined;
+  /** The server's own FATAL (or PANIC), relayed as it was: the client has its last word already. */
+  upstreamFatal: { code: string; message: string } | undefined;
 
   constructor(private readonly events: ResponseEvents) {}
 
@@ -142,6 +144,35 @@ export class ResponseTracker {
 
   /** The bytes to relay for this frame: itself, our replacement, or null to drop it. */
   onFrame(frame: BackendFrame): Buffer | null {
+    const out = this.reply(frame);
+    if (frame.code === BackendCode.ErrorResponse && out === frame.frame) this.noteFatal(frame.frame);
+    return out;
+  }
+
+  /**
+   * The server closed the connection: every command still owed an answer is
+   * over, with the server's FATAL as its error when it sent one (e.g. 57P01
+   * after pg_terminate_backend), else `cause`. Nothing more will come for them.
+   */
+  cutOff(cause: { code: string; message: string }): void {
+    const error = this.upstreamFatal ?? cause;
+    for (const expectation of this.expected.splice(0)) {
+      if (expectation.kind !== 'execute' && expectation.kind !== 'query') continue;
+      if (!expectation.command) continue;
+      expectation.command.error ??= error;
+      this.events.completed(expectation.command);
+    }
+  }
+
+  private noteFatal(frame: Buffer): void {
+    const fields = decodeNoticeFields(frame);
+    if (isProtocolViolation(fields)) return;
+    // V is the untranslated severity (PostgreSQL 9.6+); S may be localized.
+    const severity = fields.V ?? fields.S;
+    if (severity === 'FATAL' || severity === 'PANIC') this.upstreamFatal = errorOf(frame);
+  }
+
+  private reply(frame: BackendFrame): Buffer | null {
     switch (frame.code) {
       case BackendCode.NoticeResponse:
         return this.message(this.runningCommand, frame.frame);

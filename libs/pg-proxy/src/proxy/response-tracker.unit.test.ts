@@ -29,6 +29,40 @@ const command = (sequence: number): TrackedCommand => ({
 });
 
 describe('ResponseTracker', () => {
+  it('a server gone mid-pipeline: each command still owed an answer completes with its FATAL', () => {
+    const { t, completed } = tracker();
+    t.expect({ kind: 'query', command: command(1) });
+    t.expect({ kind: 'query', command: command(2) });
+    const fatal = frame(backend.errorResponse({ severity: 'FATAL', code: '57P01', message: 'terminated' }));
+    assert.equal(t.onFrame(fatal), fatal.frame);
+    assert.deepEqual(t.upstreamFatal, { code: '57P01', message: 'terminated' });
+    t.cutOff({ code: '08006', message: 'closed' });
+    assert.deepEqual(
+      completed.map((c) => [c.sequence, c.error?.code]),
+      [
+        [1, '57P01'],
+        [2, '57P01'],
+      ],
+    );
+    assert.ok(t.quiet);
+  });
+
+  it('a server gone without a word: the cause is the error of those without one; an ERROR is no FATAL', () => {
+    const { t, completed } = tracker();
+    t.expect({ kind: 'query', command: command(1) });
+    t.onFrame(error('22012'));
+    t.expect({ kind: 'execute', command: command(2) });
+    assert.equal(t.upstreamFatal, undefined);
+    t.cutOff({ code: '08006', message: 'closed' });
+    assert.deepEqual(
+      completed.map((c) => [c.sequence, c.error?.code]),
+      [
+        [1, '22012'],
+        [2, '08006'],
+      ],
+    );
+  });
+
   it('attributes a simple query: rows from every CommandComplete, status from ReadyForQuery', () => {
     const { t, completed } = tracker();
     t.expect({ kind: 'query', command: command(1) });

@@ -47,6 +47,7 @@ export const SqlState = {
   InvalidAuthorization: '28000',
   InsufficientPrivilege: '42501',
   AdminShutdown: '57P01',
+  TooManyConnections: '53300',
   /** PostgreSQL's idle_session_timeout. */
   IdleSessionTimeout: '57P05',
   FeatureNotSupported: '0A000',

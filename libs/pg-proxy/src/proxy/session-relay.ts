@@ -83,13 +83,7 @@ export class SessionRelay {
     this.startTimers();
     this.upstream.on('data', (chunk: Buffer) => this.fromUpstream(chunk));
     this.upstream.on('error', () => undefined);
-    this.upstream.on('close', () =>
-      this.stop(
-        'upstream_closed',
-        'the database server closed the connection',
-        fatal(SqlState.AdminShutdown, 'terminating connection: the database server closed the connection'),
-      ),
-    );
+    this.upstream.on('close', () => this.upstreamClosed());
     this.upstream.resume();
     if (this.upstream.destroyed) this.stop('upstream_closed', 'the database server closed the connection');
     while (this.reason === undefined) {
@@ -121,6 +115,24 @@ export class SessionRelay {
     this.channel.end(toClient);
     if (reason === 'client_terminated') this.upstream.end(frontend.terminate());
     else this.upstream.destroy();
+  }
+
+  /**
+   * The server went away (terminated backend, server stopped, network): the
+   * command it cut off is completed with the error, and the client gets one
+   * FATAL — the server's own when it sent one, else ours.
+   */
+  private upstreamClosed(): void {
+    if (this.stopped) return;
+    const detail = 'the database server closed the connection';
+    this.tracker.cutOff({ code: SqlState.ConnectionFailure, message: detail });
+    this.stop(
+      'upstream_closed',
+      detail,
+      this.tracker.upstreamFatal
+        ? undefined
+        : fatal(SqlState.AdminShutdown, `terminating connection: ${detail}`),
+    );
   }
 
   /** While `onCancel` is held, a client CancelRequest calls it instead of reaching the server. */

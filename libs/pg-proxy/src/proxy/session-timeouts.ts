@@ -11,6 +11,9 @@ export interface UpstreamCancelKey {
   readonly key: BackendKey;
 }
 
+/** An authenticated session idle this long is closed unless the target says otherwise (0: never). */
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 900;
+
 /** Limits of one session (PgProxyOptions' timeouts, resolved). */
 export interface SessionLimits {
   readonly idleTimeoutMs?: number;
@@ -29,11 +32,12 @@ export function sessionLimits(
   >,
   backendKey: BackendKey | undefined,
 ): SessionLimits {
+  const idleTimeoutSeconds = options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
   return {
     ...(options.recordResultRows
       ? { recordResultRows: Math.min(options.recordResultRows, MAX_RECORDED_ROWS) }
       : {}),
-    ...(options.idleTimeoutSeconds ? { idleTimeoutMs: options.idleTimeoutSeconds * 1000 } : {}),
+    ...(idleTimeoutSeconds > 0 ? { idleTimeoutMs: idleTimeoutSeconds * 1000 } : {}),
     ...(options.statementTimeoutMs && backendKey
       ? {
           statementTimeoutMs: options.statementTimeoutMs,

@@ -26,6 +26,8 @@ export interface ConnectionDeps {
   readonly options: SshProxyOptions;
   readonly logger: ProxyLogger;
   readonly track: (connection: LiveConnection) => () => void;
+  /** The client authenticated: it no longer counts as unauthenticated (libs/session admission). */
+  readonly authenticated?: () => void;
 }
 
 interface OpenSession {
@@ -76,6 +78,7 @@ export function handleConnection(
       (opened) => {
         session = opened;
         clearTimeout(startupDeadline);
+        deps.authenticated?.();
         ctx.accept();
         logger.info(
           { sessionId, subject: opened.identity.subject, target: opened.target.name },

@@ -2,6 +2,7 @@ import type { ApprovalGate, AuditOptions } from '@portcullis/audit';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
+import type { UnauthenticatedLimits } from '@portcullis/session';
 import type { RecordingLimits } from '../terminal/terminal-recording.js';
 
 /** The real host behind a target, and the proxy's own key on it (clients never see it). */
@@ -51,6 +52,12 @@ export interface SshProxyOptions {
   readonly logger?: ProxyLogger;
   /** A client must be authenticated within this time (default 15 s). */
   readonly startupTimeoutMs?: number;
+  /**
+   * Connections not yet authenticated, at once: past either cap a new one is
+   * disconnected at once, "too many connections" (default 256 in all, 32 per
+   * source address; libs/session DEFAULT_UNAUTHENTICATED_LIMITS).
+   */
+  readonly unauthenticatedConnections?: Partial<UnauthenticatedLimits>;
   /**
    * Also record what clients type in terminal sessions ("i" frames). Off by
    * default: input includes passwords typed at prompts (sudo, su).

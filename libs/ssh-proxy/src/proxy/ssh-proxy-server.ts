@@ -3,9 +3,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import ssh2 from 'ssh2';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 import { isLoopbackAddress } from '@portcullis/audit';
+import { DEFAULT_UNAUTHENTICATED_LIMITS, UnauthenticatedConnections } from '@portcullis/session';
 import { DEFAULT_STARTUP_TIMEOUT_MS, handleConnection, type LiveConnection } from './handle-connection.js';
 import { loadOrCreateHostKey } from './host-key.js';
-import { silentLogger, type SshProxyOptions } from './proxy-options.js';
+import { silentLogger, type ProxyLogger, type SshProxyOptions } from './proxy-options.js';
+import { refuseConnection } from './refuse-connection.js';
 
 export interface SshProxy {
   readonly address: { readonly host: string; readonly port: number };
@@ -34,16 +36,19 @@ export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy>
   const connections = new Set<Promise<void>>();
 
   const startupTimeoutMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
+  const unauthenticated = unauthenticatedCaps(options, logger);
   // Sockets that have not sent an SSH version line yet: ssh2 only reports a
   // connection after it, so without this deadline garbage could hold a socket forever.
-  const preHeader = new Map<string, { timer: NodeJS.Timeout; socket: Socket }>();
+  const preHeader = new Map<string, { timer: NodeJS.Timeout; socket: Socket; release: () => void }>();
   const server = new ssh2.Server({ hostKeys: [hostKey] }, (client, info) => {
     const key = `${info.ip}:${info.port}`;
-    clearTimeout(preHeader.get(key)?.timer);
+    const pending = preHeader.get(key);
+    clearTimeout(pending?.timer);
     preHeader.delete(key);
     const done = handleConnection(client, info.ip, {
       options,
       logger,
+      authenticated: pending?.release ?? (() => undefined),
       track: (connection) => {
         live.add(connection);
         return () => live.delete(connection);
@@ -54,13 +59,16 @@ export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy>
     connections.add(done);
   });
   const listener = createServer((socket) => {
+    const admission = unauthenticated.admit(socket.remoteAddress);
+    if (!admission.admitted) return refuseConnection(socket, admission.message);
+    socket.once('close', admission.release);
     const key = `${socket.remoteAddress}:${socket.remotePort}`;
     const timer = setTimeout(() => {
       preHeader.delete(key);
       socket.destroy();
     }, startupTimeoutMs);
     timer.unref();
-    preHeader.set(key, { timer, socket });
+    preHeader.set(key, { timer, socket, release: admission.release });
     socket.once('close', () => {
       if (preHeader.get(key)?.timer === timer) {
         clearTimeout(timer);
@@ -96,6 +104,19 @@ export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy>
       await closed;
     },
   };
+}
+
+/** The listener's caps on connections not yet authenticated (libs/session); bad limits refuse the start. */
+function unauthenticatedCaps(options: SshProxyOptions, logger: ProxyLogger): UnauthenticatedConnections {
+  try {
+    return new UnauthenticatedConnections(
+      { ...DEFAULT_UNAUTHENTICATED_LIMITS, ...options.unauthenticatedConnections },
+      logger,
+      `ssh ${options.listen.host}:${options.listen.port}`,
+    );
+  } catch (error) {
+    throw new SshProxyConfigError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function assertTargets(options: SshProxyOptions): void {

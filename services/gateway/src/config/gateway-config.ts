@@ -11,6 +11,31 @@ const HostPort = Type.String({
   description: 'host:port, e.g. 127.0.0.1:8080',
 });
 
+/** Per listener: how long a client may take to authenticate, and how many may be at it at once. */
+const listenerLimits = {
+  startupTimeoutMs: Type.Optional(
+    Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      description:
+        'A client must be authenticated (and, for PostgreSQL, ready) within this time. Default 15000',
+    }),
+  ),
+  unauthenticatedConnections: Type.Optional(
+    Type.Object(
+      {
+        total: Type.Optional(Type.Integer({ minimum: 1, description: 'Default 256' })),
+        perAddress: Type.Optional(Type.Integer({ minimum: 1, description: 'Default 32' })),
+      },
+      {
+        additionalProperties: false,
+        description:
+          'Connections not yet authenticated, at once; over a cap a new one is refused ("too many connections")',
+      },
+    ),
+  ),
+};
+
 const PgliteStore = Type.Object(
   {
     kind: Type.Literal('pglite'),
@@ -107,8 +132,12 @@ const PostgresTarget = Type.Object(
         },
       ),
     ),
+    ...listenerLimits,
     idleTimeoutSeconds: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'Close a session idle this long (57P05). Default: never' }),
+      Type.Integer({
+        minimum: 0,
+        description: 'Close an authenticated session idle this long (57P05). Default 900; 0: never',
+      }),
     ),
     statementTimeoutMs: Type.Optional(
       Type.Integer({
@@ -137,6 +166,7 @@ const SshTarget = Type.Object(
     protocol: Type.Literal('ssh'),
     listen: HostPort,
     labels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'e.g. kind: host' })),
+    ...listenerLimits,
     upstream: Type.Object(
       {
         host: Type.String({ minLength: 1 }),
@@ -302,6 +332,17 @@ export type TargetConfig = Static<typeof PostgresTarget>;
 /** An SSH target (`protocol: ssh`). */
 export type SshTargetConfig = Static<typeof SshTarget>;
 
+/** A listener's limits with their defaults filled in. */
+export interface ListenerLimits {
+  startupTimeoutMs: number;
+  unauthenticatedConnections: { total: number; perAddress: number };
+}
+
+/** A PostgreSQL target as the gateway runs it: limits and idle timeout resolved. */
+export type CompletedTargetConfig = TargetConfig & ListenerLimits & { idleTimeoutSeconds: number };
+/** An SSH target as the gateway runs it: limits resolved. */
+export type CompletedSshTargetConfig = SshTargetConfig & ListenerLimits;
+
 /** The configuration with every default filled in. */
 export interface GatewayConfig {
   instance: string;
@@ -324,9 +365,9 @@ export interface GatewayConfig {
   /** The SSH proxy's host key (absolute) and whether typed input is recorded. */
   ssh: { hostKeyFile: string; recordInput: boolean };
   /** PostgreSQL targets. */
-  targets: TargetConfig[];
+  targets: CompletedTargetConfig[];
   /** SSH targets (the `protocol: ssh` entries of `targets` in the file). */
-  sshTargets: SshTargetConfig[];
+  sshTargets: CompletedSshTargetConfig[];
   /** Where the configuration came from, for messages. */
   source: string;
 }

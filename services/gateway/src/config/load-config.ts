@@ -7,9 +7,16 @@ import { Compile } from 'typebox/compile';
 import { ValidationError } from '@portcullis/events';
 import { validateIdentityConfig } from '@portcullis/identity';
 import {
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_STARTUP_TIMEOUT_MS as PG_STARTUP_TIMEOUT_MS,
+} from '@portcullis/pg-proxy';
+import { DEFAULT_UNAUTHENTICATED_LIMITS } from '@portcullis/session';
+import { DEFAULT_STARTUP_TIMEOUT_MS as SSH_STARTUP_TIMEOUT_MS } from '@portcullis/ssh-proxy';
+import {
   GatewayConfigSchema,
   type GatewayConfig,
   type GatewayConfigFile,
+  type ListenerLimits,
   type TargetConfig,
   type SshTargetConfig,
 } from './gateway-config.js';
@@ -108,11 +115,29 @@ export function completeConfig(
     },
     targets: (file.targets ?? [])
       .filter((target): target is TargetConfig => target.protocol === 'postgres')
-      .map((target) => withAbsoluteFiles(baseDir, target)),
+      .map((target) => ({
+        ...withAbsoluteFiles(baseDir, target),
+        ...listenerLimits(target, PG_STARTUP_TIMEOUT_MS),
+        idleTimeoutSeconds: target.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS,
+      })),
     sshTargets: (file.targets ?? [])
       .filter((target): target is SshTargetConfig => target.protocol === 'ssh')
-      .map((target) => sshTargetWithAbsoluteFiles(baseDir, target, source)),
+      .map((target) => ({
+        ...sshTargetWithAbsoluteFiles(baseDir, target, source),
+        ...listenerLimits(target, SSH_STARTUP_TIMEOUT_MS),
+      })),
     source,
+  };
+}
+
+/** The proxies' own defaults, written into the completed config so what runs is what it says. */
+function listenerLimits(
+  target: Pick<TargetConfig | SshTargetConfig, 'startupTimeoutMs' | 'unauthenticatedConnections'>,
+  startupTimeoutMs: number,
+): ListenerLimits {
+  return {
+    startupTimeoutMs: target.startupTimeoutMs ?? startupTimeoutMs,
+    unauthenticatedConnections: { ...DEFAULT_UNAUTHENTICATED_LIMITS, ...target.unauthenticatedConnections },
   };
 }
 

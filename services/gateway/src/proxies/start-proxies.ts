@@ -61,7 +61,9 @@ export async function startProxies(runtime: GatewayRuntime): Promise<RunningProx
               },
             }
           : {}),
-        ...(target.idleTimeoutSeconds ? { idleTimeoutSeconds: target.idleTimeoutSeconds } : {}),
+        startupTimeoutMs: target.startupTimeoutMs,
+        unauthenticatedConnections: target.unauthenticatedConnections,
+        idleTimeoutSeconds: target.idleTimeoutSeconds,
         ...(target.statementTimeoutMs ? { statementTimeoutMs: target.statementTimeoutMs } : {}),
         ...(target.recordResultRows ? { recordResultRows: target.recordResultRows } : {}),
         tokens: runtime.tokens,

@@ -30,6 +30,8 @@ export async function startSshProxies(
     const proxy = await startSshProxy({
       listen: parseHostPort(target.listen, `target ${target.name} listen`),
       hostKeyFile: config.ssh.hostKeyFile,
+      startupTimeoutMs: target.startupTimeoutMs,
+      unauthenticatedConnections: target.unauthenticatedConnections,
       targets: [
         {
           name: target.name,

@@ -1,5 +1,5 @@
 /** A client that speaks raw bytes, for the tests no driver would send. */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { BackendFrameReader } from '../../protocol/backend-frame-reader.js';
 import { decodeNoticeFields } from '../../protocol/backend-decoders.js';
 import { frontend } from '../../protocol/index.js';
@@ -12,6 +12,8 @@ export interface RawExchange {
   readonly types: string[];
   /** SQLSTATEs of the ErrorResponses. */
   readonly errors: string[];
+  /** Severities of the ErrorResponses (ERROR, FATAL), in the same order. */
+  readonly severities: string[];
   /** True when the proxy closed the connection. */
   readonly closed: boolean;
 }
@@ -48,9 +50,48 @@ export function rawExchange(port: number, steps: readonly Buffer[], waitMs = 150
   });
 }
 
+/** A session held open over raw bytes: everything the proxy sends is kept, frame by frame. */
+export interface RawSession {
+  readonly socket: Socket;
+  /** Resolves at the first ReadyForQuery (the proxy let the client in). */
+  readonly ready: Promise<void>;
+  /** Resolves once the proxy closed the connection, with all it sent. */
+  readonly closed: Promise<RawExchange>;
+}
+
+/** Startup with `parameters`, the token as the password when asked, then whatever the test writes. */
+export function rawSession(port: number, parameters: Record<string, string>, token: string): RawSession {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const chunks: Buffer[] = [];
+  const reader = new BackendFrameReader();
+  let passwordSent = false;
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  socket.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    reader.read(chunk, (frame) => {
+      if (isProtocolViolation(frame)) return false;
+      // 'R' AuthenticationCleartextPassword (3): the proxy wants the token.
+      if (frame.code === 0x52 && frame.frame.readInt32BE(5) === 3 && !passwordSent) {
+        passwordSent = true;
+        socket.write(frontend.passwordMessage(token));
+      }
+      if (frame.code === 0x5a) onReady();
+      return true;
+    });
+  });
+  socket.on('connect', () => socket.write(frontend.startupMessage(parameters)));
+  const closed = new Promise<RawExchange>((resolve) =>
+    socket.on('close', () => resolve(summarize(Buffer.concat(chunks), true))),
+  );
+  return { socket, ready, closed };
+}
+
 function summarize(bytes: Buffer, closed: boolean): RawExchange {
   const types: string[] = [];
   const errors: string[] = [];
+  const severities: string[] = [];
   // A lone 'N' answers an encryption request; it is not a typed frame.
   let offset = 0;
   while (
@@ -66,11 +107,14 @@ function summarize(bytes: Buffer, closed: boolean): RawExchange {
     types.push(String.fromCharCode(frame.code));
     if (frame.code === 0x45) {
       const fields = decodeNoticeFields(frame.frame);
-      if (!isProtocolViolation(fields)) errors.push(fields.C ?? '');
+      if (!isProtocolViolation(fields)) {
+        errors.push(fields.C ?? '');
+        severities.push(fields.V ?? fields.S ?? '');
+      }
     }
     return true;
   });
-  return { bytes, types, errors, closed };
+  return { bytes, types, errors, severities, closed };
 }
 
 export const startup = (database: string): Buffer => frontend.startupMessage({ user: 'agent', database });
