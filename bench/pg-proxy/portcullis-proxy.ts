@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
-import { AuditBuffer } from '@portcullis/audit';
+import { AuditBuffer } from '@portcullis/session';
 import { openSqlEventStore, type EventStore } from '@portcullis/eventstore';
 import { createTokenVerifier } from '@portcullis/identity';
 import { startPgProxy, type PgProxy } from '@portcullis/pg-proxy';

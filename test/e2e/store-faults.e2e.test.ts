@@ -25,7 +25,6 @@ import {
   PORTCULLIS_BIN,
   type OidcProvider,
   type PostgresServer,
-  type ServeProcess,
   type TempDir,
 } from '@portcullis/test-support';
 
@@ -361,11 +360,11 @@ describe('portcullis serve on a failing PostgreSQL store', () => {
   );
 });
 
-async function direct(
-  server: PostgresServer,
-  sql: string,
-  params: unknown[] = [],
-): Promise<Record<string, any>[]> {
+/** A row as node-postgres returns it; the tests read known columns. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of ad hoc queries
+type Row = Record<string, any>;
+
+async function direct(server: PostgresServer, sql: string, params: unknown[] = []): Promise<Row[]> {
   const c = new pg.Client({ connectionString: server.url() });
   await c.connect();
   try {

@@ -9,7 +9,7 @@ import { openRuntime, type GatewayRuntime } from './runtime/gateway-runtime.js';
 import { startGateway, type Gateway } from './create-gateway.js';
 import { createLogger } from './logging/logger.js';
 import { ProjectionsService } from './projections/projections.service.js';
-import { SessionRecorder } from '@portcullis/audit';
+import { SessionRecorder } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 
 let server: PostgresServer;

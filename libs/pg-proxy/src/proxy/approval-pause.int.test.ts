@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runApprovalCommand, StoreApprovalGate, type Decider } from '@portcullis/audit';
+import { runApprovalCommand, StoreApprovalGate, type Decider } from '@portcullis/session';
 import { approvalStream, type RecordedEvent } from '@portcullis/events';
 import { PolicyEngine } from '@portcullis/policy';
 import { grantingPolicyBundle, postgresBinDir, tempDir } from '@portcullis/test-support';

@@ -1,11 +1,11 @@
-import { awaitApproval as awaitCoreApproval } from '@portcullis/audit';
+import { awaitApproval as awaitCoreApproval } from '@portcullis/session';
 import { backend } from '../protocol/index.js';
 import { decideStatement, type StatementDecision } from './decide-statement.js';
 import type { SessionRelay } from './session-relay.js';
 
 /**
  * A statement policy wants a human to approve: the session core pauses it
- * (libs/audit awaitApproval) and this is its PostgreSQL wire. The client is
+ * (libs/session awaitApproval) and this is its PostgreSQL wire. The client is
  * told with a NoticeResponse naming the approval and where to decide it;
  * leaving, or a CancelRequest (Ctrl-C), ends the wait. Nothing of the
  * statement reaches the server while it waits, and the client's later

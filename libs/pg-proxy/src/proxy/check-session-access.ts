@@ -1,6 +1,6 @@
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision } from '@portcullis/policy';
-import { admitSessionWithApprovals, type SessionGrant } from '@portcullis/audit';
+import { admitSessionWithApprovals, type SessionGrant } from '@portcullis/session';
 import type { PgProxyOptions, ProxyTarget } from './proxy-options.js';
 import { AUTHENTICATION_FAILED, SessionRefusal, SqlState, storeUnavailable } from './session-refusal.js';
 
@@ -19,7 +19,7 @@ export interface SessionAccess {
 
 /**
  * Step 4: may this identity open a session to this target? The shared
- * admission rule of every protocol engine (libs/audit). The client learns only
+ * admission rule of every protocol engine (libs/session). The client learns only
  * that it is not authorized (28000); the reason goes into SessionRejected.
  * A session that needs approval is refused with the approval's id (the client
  * reconnects once a human granted it), and let in within the granted window.

@@ -1,5 +1,5 @@
 import { createSecureContext } from 'node:tls';
-import { isLoopbackAddress } from '@portcullis/audit';
+import { isLoopbackAddress } from '@portcullis/session';
 import type { ClientTls } from './negotiate.js';
 import type { PgProxyOptions } from './proxy-options.js';
 

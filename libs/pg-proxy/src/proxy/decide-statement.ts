@@ -6,7 +6,7 @@ import {
   type ReceivedCommand,
   type SessionGrant,
   type Verdict,
-} from '@portcullis/audit';
+} from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyEngine, PostgresCommand } from '@portcullis/policy';
 import { classifyCommand } from '@portcullis/sql';
@@ -79,7 +79,9 @@ export function decideStatement(
   );
   let masking = NO_MASKING;
   const verdict = verdictOf(decision, {
-    hostReasons: unattributable ? ['SQL-level PREPARE/EXECUTE/DEALLOCATE is not supported through the proxy'] : [],
+    hostReasons: unattributable
+      ? ['SQL-level PREPARE/EXECUTE/DEALLOCATE is not supported through the proxy']
+      : [],
     ...(approvalId === undefined ? {} : { approvalId }),
     ...(grant ? { grantedBy: grant.approvalId } : {}),
     // Host rules on the results: decided before the statement runs.

@@ -3,7 +3,7 @@ import { awaitApproval } from './await-approval.js';
 import { decideStatement, hostDenial, parametersAsText, type StatementDecision } from './decide-statement.js';
 import { bindWithTextResults, describePortal } from './masking-messages.js';
 import { poisonParse } from './poison-statement.js';
-import { Refusals } from '@portcullis/audit';
+import { Refusals } from '@portcullis/session';
 import type { SessionRelay } from './session-relay.js';
 
 /** A statement the client parsed through us, with the decision taken at Parse. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { SessionRecorder } from '@portcullis/audit';
+import { SessionRecorder } from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
 import { backend } from '../protocol/index.js';
 import type { UpstreamSession } from '../upstream/upstream-auth.js';

@@ -1,4 +1,4 @@
-import type { ApprovalGate, AuditOptions } from '@portcullis/audit';
+import type { ApprovalGate, AuditOptions } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
@@ -90,14 +90,14 @@ export interface PgProxyOptions {
   readonly recordResultRows?: number;
   /**
    * Where statements and sessions that policy wants reviewed wait for a
-   * human (libs/audit StoreApprovalGate). Without it, review means deny.
+   * human (libs/session StoreApprovalGate). Without it, review means deny.
    */
   readonly approvals?: ApprovalGate;
   /** How long a granted session approval lets its requester in (default 3600 s). */
   readonly sessionWindowSeconds?: number;
   /**
    * Write-ahead `strict` (default) or bounded `async` audit, the append
-   * timeout and the outage backlog (libs/audit SessionRecorder); one object
+   * timeout and the outage backlog (libs/session SessionRecorder); one object
    * for every target of a gateway.
    */
   readonly audit?: AuditOptions;

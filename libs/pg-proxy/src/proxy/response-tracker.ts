@@ -1,4 +1,4 @@
-import { denied } from '@portcullis/audit';
+import { denied } from '@portcullis/session';
 import { backend } from '../protocol/index.js';
 import {
   decodeCommandComplete,

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { writeAhead, type SessionRecorder } from '@portcullis/audit';
+import { writeAhead, type SessionRecorder } from '@portcullis/session';
 import { backend, frontend } from '../protocol/index.js';
 import { BackendFrameReader } from '../protocol/backend-frame-reader.js';
 import type { FrontendMessage } from '../protocol/messages.js';

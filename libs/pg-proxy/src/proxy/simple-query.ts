@@ -1,7 +1,7 @@
 import type { FunctionCall, Query } from '../protocol/messages.js';
 import { awaitApproval } from './await-approval.js';
 import { decideStatement, hostDenial } from './decide-statement.js';
-import { Refusals } from '@portcullis/audit';
+import { Refusals } from '@portcullis/session';
 import type { SessionRelay } from './session-relay.js';
 
 /**

@@ -1,10 +1,10 @@
 import type ssh2 from 'ssh2';
-import { awaitApproval, type SessionRecorder } from '@portcullis/audit';
+import { awaitApproval, type SessionRecorder } from '@portcullis/session';
 import { decideCommand, type CommandContext, type ExecDecision } from './decide-command.js';
 
 /**
  * An exec command policy wants a human to approve: the session core pauses
- * it (libs/audit awaitApproval) and this is its SSH wire. The client is told
+ * it (libs/session awaitApproval) and this is its SSH wire. The client is told
  * on stderr which approval it waits for and where to decide it; closing the
  * channel ends the wait. The client's stdin stays buffered in its channel
  * meanwhile, and nothing runs on the host. Returns the decision to act on.

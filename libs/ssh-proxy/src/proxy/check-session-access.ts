@@ -1,6 +1,6 @@
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine } from '@portcullis/policy';
-import { admitSession } from '@portcullis/audit';
+import { admitSession } from '@portcullis/session';
 import type { SshTarget } from './proxy-options.js';
 import { SessionRefusal } from './session-refusal.js';
 
@@ -20,7 +20,7 @@ export const targetRef = (target: SshTarget) => ({
 
 /**
  * May this identity open a session to this host? The shared admission rule of
- * every protocol engine (libs/audit), turned into this proxy's refusal.
+ * every protocol engine (libs/session), turned into this proxy's refusal.
  */
 export function checkSessionAccess(policy: PolicyEngine, subject: SessionSubject): PolicyDecision {
   const admission = admitSession(policy, { ...subject, target: targetRef(subject.target) });

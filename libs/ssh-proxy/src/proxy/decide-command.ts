@@ -5,7 +5,7 @@ import {
   type ApprovalGate,
   type ReceivedCommand,
   type Verdict,
-} from '@portcullis/audit';
+} from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine, SshCommand } from '@portcullis/policy';
 import { parseCommandLine, quoteWord, type CommandLine } from '../command/command-line.js';
@@ -117,4 +117,3 @@ export function decideFileTransfer(
 function commandOf(text: string, line: CommandLine): SshCommand {
   return { text, protocol: 'ssh', statements: [], argv: line.argv, program: line.program, sudo: line.sudo };
 }
-

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
-import { runApprovalCommand, StoreApprovalGate } from '@portcullis/audit';
+import { runApprovalCommand, StoreApprovalGate } from '@portcullis/session';
 import type { ApprovalRequestedData, RecordedEvent } from '@portcullis/events';
 import { startSshProxy, type SshProxy } from './ssh-proxy-server.js';
 import { DEPLOYER, PROD_HOST, startProxyWorld, type ProxyWorld } from './testing/proxy-fixture.js';

@@ -1,5 +1,5 @@
 import type ssh2 from 'ssh2';
-import { denied, Refusals, type SessionRecorder, writeAhead } from '@portcullis/audit';
+import { denied, Refusals, type SessionRecorder, writeAhead } from '@portcullis/session';
 import type { TerminalRecording } from '../terminal/terminal-recording.js';
 import { parseCommandLine } from '../command/command-line.js';
 import { awaitExecApproval } from './await-exec-approval.js';

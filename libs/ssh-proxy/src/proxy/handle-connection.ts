@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type ssh2 from 'ssh2';
-import { SessionRecorder } from '@portcullis/audit';
+import { SessionRecorder } from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
 import { authenticateClient } from './authenticate-client.js';
 import { checkSessionAccess } from './check-session-access.js';

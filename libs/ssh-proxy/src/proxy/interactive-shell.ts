@@ -1,4 +1,4 @@
-import { denied, Refusals, writeAhead } from '@portcullis/audit';
+import { denied, Refusals, writeAhead } from '@portcullis/session';
 import type ssh2 from 'ssh2';
 import { TypedLineReader, type TypedInput } from '../terminal/typed-line.js';
 import type { TerminalRecording } from '../terminal/terminal-recording.js';

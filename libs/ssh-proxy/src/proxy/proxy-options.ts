@@ -1,4 +1,4 @@
-import type { ApprovalGate, AuditOptions } from '@portcullis/audit';
+import type { ApprovalGate, AuditOptions } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
@@ -45,7 +45,7 @@ export interface SshProxyOptions {
   readonly tokens: TokenVerifier;
   readonly policy: PolicyEngine;
   readonly store: EventStore;
-  /** The append timeout and outage backlog shared by the gateway's sessions (libs/audit SessionRecorder). */
+  /** The append timeout and outage backlog shared by the gateway's sessions (libs/session SessionRecorder). */
   readonly audit?: AuditOptions;
   /** Recorded in every event's metadata. */
   readonly gatewayInstance: string;
@@ -65,7 +65,7 @@ export interface SshProxyOptions {
   readonly recordInput?: boolean;
   /**
    * Where exec commands that policy wants reviewed wait for a human
-   * (libs/audit StoreApprovalGate). Without it, review means deny.
+   * (libs/session StoreApprovalGate). Without it, review means deny.
    */
   readonly approvals?: ApprovalGate;
   /** Batching of terminal recordings (default: 32 KiB or 100 ms per batch, 1 MiB not yet durable). */

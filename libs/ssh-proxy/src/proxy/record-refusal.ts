@@ -1,4 +1,4 @@
-import type { SessionRecorder } from '@portcullis/audit';
+import type { SessionRecorder } from '@portcullis/session';
 import { decideSshCommand, type CommandContext } from './decide-command.js';
 import type { ProxyLogger } from './proxy-options.js';
 

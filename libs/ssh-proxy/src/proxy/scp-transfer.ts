@@ -1,4 +1,4 @@
-import { denied, Refusals, writeAhead } from '@portcullis/audit';
+import { denied, Refusals, writeAhead } from '@portcullis/session';
 import type ssh2 from 'ssh2';
 import type { CommandLine } from '../command/command-line.js';
 import { ScpStreamReader, type ScpItem } from '../scp/scp-stream.js';

@@ -1,4 +1,4 @@
-import { denied, Refusals, writeAhead } from '@portcullis/audit';
+import { denied, Refusals, writeAhead } from '@portcullis/session';
 import type ssh2 from 'ssh2';
 import { SftpFramer, SSH_FX_PERMISSION_DENIED, statusPacket } from '../sftp/sftp-packets.js';
 import {
@@ -163,17 +163,13 @@ export async function runSftp(channel: ssh2.ServerChannel, deps: ExecDeps): Prom
       case 'handle-decide': {
         const transfer = handles.get(request.handle);
         if (!transfer) {
-          channel.write(
-            statusPacket(request.id, SSH_FX_PERMISSION_DENIED, denied('unknown handle')),
-          );
+          channel.write(statusPacket(request.id, SSH_FX_PERMISSION_DENIED, denied('unknown handle')));
           return;
         }
         return decide(request.id, request.operation, [transfer.path], packet);
       }
       case 'refuse':
-        channel.write(
-          statusPacket(request.id, SSH_FX_PERMISSION_DENIED, `${denied(request.reason)}`),
-        );
+        channel.write(statusPacket(request.id, SSH_FX_PERMISSION_DENIED, `${denied(request.reason)}`));
         return;
     }
   };

@@ -2,7 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import ssh2 from 'ssh2';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
-import { isLoopbackAddress } from '@portcullis/audit';
+import { isLoopbackAddress } from '@portcullis/session';
 import { DEFAULT_UNAUTHENTICATED_LIMITS, UnauthenticatedConnections } from '@portcullis/session';
 import { DEFAULT_STARTUP_TIMEOUT_MS, handleConnection, type LiveConnection } from './handle-connection.js';
 import { loadOrCreateHostKey } from './host-key.js';

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { RecordedOutput } from '@portcullis/audit';
+import type { RecordedOutput } from '@portcullis/session';
 
 /**
  * Records one terminal channel as `OutputRecorded` batches with asciicast v2

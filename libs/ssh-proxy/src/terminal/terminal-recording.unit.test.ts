@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import type { RecordedOutput } from '@portcullis/audit';
+import type { RecordedOutput } from '@portcullis/session';
 import { TerminalRecording } from './terminal-recording.js';
 
 const limits = { maxBatchBytes: 10, flushAfterMs: 20, maxPendingBytes: 25 };

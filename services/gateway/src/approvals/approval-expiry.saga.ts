@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { Saga, type ICommand, type IEvent } from '@nestjs/cqrs';
-import { asApprovalEvent, foldApproval } from '@portcullis/audit';
+import { asApprovalEvent, foldApproval } from '@portcullis/session';
 import {
   StreamCategory,
   streamIdOf,

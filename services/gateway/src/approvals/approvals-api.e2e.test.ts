@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PendingApproval } from '@portcullis/audit';
+import type { PendingApproval } from '@portcullis/session';
 import {
   startOidcProvider,
   startPostgres,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Decider } from '@portcullis/audit';
+import type { Decider } from '@portcullis/session';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { Logger } from 'pino';

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { SessionRecorder } from '@portcullis/audit';
+import { SessionRecorder } from '@portcullis/session';
 import { openSqlEventStore } from '@portcullis/eventstore';
 import { tempDir } from '@portcullis/test-support';
 import { main } from './main.js';

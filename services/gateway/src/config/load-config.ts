@@ -1,4 +1,4 @@
-import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_BACKLOG_EVENTS } from '@portcullis/audit';
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_BACKLOG_EVENTS } from '@portcullis/session';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve, dirname, isAbsolute, join } from 'node:path';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type { AuditBacklog } from '@portcullis/audit';
+import type { AuditBacklog } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 import { AUDIT_BACKLOG, EVENT_STORE } from '../tokens.js';
 
@@ -28,13 +28,20 @@ export class EventStoreHealth {
       await Promise.race([
         this.store.ping(),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)),
+            PING_TIMEOUT_MS,
+          );
         }),
       ]);
       const details = { store: this.store.description, backlogEvents: held };
       return held > 0 ? indicator.degraded(details) : indicator.up(details);
     } catch (error) {
-      return indicator.down({ store: this.store.description, message: (error as Error).message, backlogEvents: held });
+      return indicator.down({
+        store: this.store.description,
+        message: (error as Error).message,
+        backlogEvents: held,
+      });
     } finally {
       clearTimeout(timer);
     }

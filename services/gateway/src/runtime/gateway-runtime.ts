@@ -5,7 +5,7 @@ import {
   type SqlDatabase,
 } from '@portcullis/eventstore';
 import { PolicyEngine } from '@portcullis/policy';
-import { AuditBacklog, AuditBuffer, StoreApprovalGate, type AuditOptions } from '@portcullis/audit';
+import { AuditBacklog, AuditBuffer, StoreApprovalGate, type AuditOptions } from '@portcullis/session';
 import { createTokenVerifier, type TokenVerifier } from '@portcullis/identity';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';

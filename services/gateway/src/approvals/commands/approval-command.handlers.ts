@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { runApprovalCommand } from '@portcullis/audit';
+import { runApprovalCommand } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../../config/gateway-config.js';
@@ -9,7 +9,7 @@ import type { ApprovalDecisionView } from '../queries/approval.view.js';
 import { DecideApprovalCommand, ExpireApprovalCommand } from './approval-commands.js';
 import { ApprovalRefusedError } from './approval-refused.error.js';
 
-/** Grant or deny through the aggregate (libs/audit approval.ts), with the exact expected revision. */
+/** Grant or deny through the aggregate (libs/session approval.ts), with the exact expected revision. */
 @CommandHandler(DecideApprovalCommand)
 export class DecideApprovalHandler implements ICommandHandler<DecideApprovalCommand> {
   constructor(

@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { Decider } from '@portcullis/audit';
+import type { Decider } from '@portcullis/session';
 import type { ApprovalDecisionView } from '../queries/approval.view.js';
 
 /** A human grants or denies an approval (REST, CLI, or a chat tool through the REST API). */

@@ -6,7 +6,7 @@ import type { Projection } from '../../projections/projection.js';
 /**
  * Keeps `portcullis_rm_approvals`: pending and decided approvals, who
  * decided, and how long it took. Status follows the same rule as the
- * aggregate (libs/audit approval.ts): granted once `min_approvals` distinct
+ * aggregate (libs/session approval.ts): granted once `min_approvals` distinct
  * approvers granted; a deny, an expiry or a cancel ends a pending request.
  */
 export const approvalsProjection: Projection = {

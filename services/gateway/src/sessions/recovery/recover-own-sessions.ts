@@ -1,4 +1,4 @@
-import { recoverSessions, type RecoveryReport } from '@portcullis/audit';
+import { recoverSessions, type RecoveryReport } from '@portcullis/session';
 import type { GatewayRuntime } from '../../runtime/gateway-runtime.js';
 import type { ProjectionsService } from '../../projections/projections.service.js';
 
@@ -9,7 +9,7 @@ const CATCH_UP_MS = 30_000;
  * On start, before the proxies listen: sessions this instance (by its
  * configured name) still holds open in the trail belong to a process that
  * died. They are found in the `sessions` read model once it has caught up,
- * and closed with reason `gateway_restart` (libs/audit recoverSessions).
+ * and closed with reason `gateway_restart` (libs/session recoverSessions).
  * Instance names must therefore be unique among running gateways
  * (docs/operations.md).
  */

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
-  approvalStream,
   categoryOf,
   StreamCategory,
   streamIdOf,
-  toNewEvent,
   type Approver,
   type ApprovalRequestedData,
   type Identity,
@@ -58,7 +56,7 @@ export interface SessionGrant {
   readonly until: Date;
 }
 
-/** The seam proxies pause at (DESIGN.md: libs/audit "await approvals"). */
+/** The seam proxies pause at (DESIGN.md: libs/session "await approvals"). */
 export interface ApprovalGate {
   /** Appends ApprovalRequested; resolves once it is durable. Rejects when the store cannot take it. */
   request(request: ApprovalRequest): Promise<PendingApproval>;

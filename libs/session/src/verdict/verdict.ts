@@ -42,7 +42,9 @@ export function verdictOf(decision: PolicyDecision, options: VerdictOptions = {}
     ...(options.hostReasons ?? []),
   ];
   if (options.approvalId !== undefined && decision.review.required) deny.push(Refusals.reviewAfterApproval);
-  const review = decision.review.required ? Refusals.approvalRequired(decision.review.reasons ?? []) : undefined;
+  const review = decision.review.required
+    ? Refusals.approvalRequired(decision.review.reasons ?? [])
+    : undefined;
   if (decision.allow && deny.length === 0 && review === undefined) {
     const refusal = options.beforeAllow?.();
     if (refusal !== undefined) deny.push(refusal);

@@ -1,4 +1,9 @@
-import { WriteAheadFailed, type CommandDecision, type ReceivedCommand, type SessionRecorder } from './session-recorder.js';
+import {
+  WriteAheadFailed,
+  type CommandDecision,
+  type ReceivedCommand,
+  type SessionRecorder,
+} from './session-recorder.js';
 import { Refusals } from '../verdict/refusals.js';
 
 /** What a front end logs with (pino's shape). */

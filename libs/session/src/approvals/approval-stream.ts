@@ -47,7 +47,8 @@ export async function runApprovalCommand(
     const events = toAppend.map((event) =>
       toNewEvent(event, {
         ...writer,
-        correlationId: state?.request.sessionId ?? (command.kind === 'request' ? command.request.sessionId : approvalId),
+        correlationId:
+          state?.request.sessionId ?? (command.kind === 'request' ? command.request.sessionId : approvalId),
         causationId: last?.id ?? null,
       }),
     );
