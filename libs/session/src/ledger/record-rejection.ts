@@ -13,7 +13,7 @@ import {
 } from '@portcullis/eventstore';
 import type { AuditBacklog } from './audit-backlog.js';
 import { boundedWait } from './bounded-wait.js';
-import type { RecorderContext } from './session-recorder.js';
+import type { RecorderContext } from './recorder-context.js';
 
 const RETRY = backoffSchedule({ initialDelayMs: 100, maxDelayMs: 5_000 });
 

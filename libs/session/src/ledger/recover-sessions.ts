@@ -7,7 +7,7 @@ import {
   type SessionEvent,
 } from '@portcullis/events';
 import { WrongExpectedRevisionError, type EventStore } from '@portcullis/eventstore';
-import type { RecorderContext } from './session-recorder.js';
+import type { RecorderContext } from './recorder-context.js';
 
 export interface RecoveryReport {
   /** Sessions closed with reason `gateway_restart`. */

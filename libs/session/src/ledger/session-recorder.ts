@@ -7,7 +7,6 @@ import {
   type CommandCompletedData,
   type CommandDecidedData,
   type CommandReceivedData,
-  type EventContext,
   type NewEvent,
   type OutputRecordedData,
   type ResultMaskedData,
@@ -28,8 +27,9 @@ import { AuditBacklog } from './audit-backlog.js';
 import { AuditWaitEnded, boundedWait } from './bounded-wait.js';
 import { recordRejection } from './record-rejection.js';
 
-/** Who writes: the identity subject (or `anonymous`) and the gateway instance. */
-export type RecorderContext = Omit<EventContext, 'correlationId' | 'causationId'>;
+import type { RecorderContext } from './recorder-context.js';
+
+export type { RecorderContext } from './recorder-context.js';
 
 /**
  * `strict` (default): CommandReceived+CommandDecided are durable before

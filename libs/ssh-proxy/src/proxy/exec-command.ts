@@ -1,33 +1,17 @@
 import type ssh2 from 'ssh2';
-import { denied, Refusals, type SessionRecorder, writeAhead } from '@portcullis/session';
+import { denied, Refusals, writeAhead } from '@portcullis/session';
 import type { TerminalRecording } from '../terminal/terminal-recording.js';
 import { parseCommandLine } from '../command/command-line.js';
 import { awaitExecApproval } from './await-exec-approval.js';
-import { decideCommand, type CommandContext } from './decide-command.js';
+import { decideCommand } from './decide-command.js';
 import { readScpRequest, runScp } from './scp-transfer.js';
-import type { ProxyLogger } from './proxy-options.js';
+import { DENIED_EXIT_STATUS, type ByteCounters, type ExecDeps } from './exec-deps.js';
+
+export { DENIED_EXIT_STATUS, type ByteCounters, type ExecDeps } from './exec-deps.js';
 import { relayExit } from './relay-exit.js';
 import type { ChannelSetup } from './terminal-request.js';
 
 /** Exit status of a refused command: "found but cannot execute", as a shell reports it. */
-export const DENIED_EXIT_STATUS = 126;
-
-/** Channel payload bytes of a session, for SessionClosed. */
-export interface ByteCounters {
-  fromClient: number;
-  toClient: number;
-}
-
-export interface ExecDeps {
-  readonly context: CommandContext;
-  readonly recorder: SessionRecorder;
-  readonly upstream: ssh2.Client;
-  readonly bytes: ByteCounters;
-  readonly logger: ProxyLogger;
-  /** The pty and environment the client asked for on this channel. */
-  readonly setup?: ChannelSetup;
-}
-
 /**
  * One `exec` request, top to bottom: decide → write-ahead (CommandReceived +
  * CommandDecided durable) → wait for approval when policy asks for one →

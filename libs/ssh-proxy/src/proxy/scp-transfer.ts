@@ -3,7 +3,7 @@ import type ssh2 from 'ssh2';
 import type { CommandLine } from '../command/command-line.js';
 import { ScpStreamReader, type ScpItem } from '../scp/scp-stream.js';
 import { decideFileTransfer } from './decide-command.js';
-import { DENIED_EXIT_STATUS, type ExecDeps } from './exec-command.js';
+import { DENIED_EXIT_STATUS, type ExecDeps } from './exec-deps.js';
 import { relayExit } from './relay-exit.js';
 
 /** A legacy scp transfer read from its exec command line (`scp -t PATH` or `scp -f PATH`). */

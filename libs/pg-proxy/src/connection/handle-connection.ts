@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { SessionRecorder } from '@portcullis/session';
+import type { Identity } from '@portcullis/identity';
+import { backend } from '../protocol/index.js';
+import type { UpstreamSession } from '../upstream/upstream-auth.js';
+import { authenticateClient } from './authenticate-client.js';
+import type { BackendKeys } from '../listener/backend-keys.js';
+import type { CatalogEpoch } from '../masking/catalog-epoch.js';
+import { checkSessionAccess } from './check-session-access.js';
+import { checkStartup } from './check-startup.js';
+import { ClientChannel } from './client-channel.js';
+import { connectUpstream } from './connect-upstream.js';
+import { makeClientReady } from './make-client-ready.js';
+import { negotiate, type ClientTls } from './negotiate.js';
+import type { PgProxyOptions, ProxyLogger } from '../listener/proxy-options.js';
+import { sessionOpened, sessionRejected } from './session-audit.js';
+import { SessionRefusal, SqlState, storeUnavailable } from './session-refusal.js';
+import { sessionMasking } from '../masking/session-masking.js';
+import { SessionRelay, type CloseReason } from '../relay/session-relay.js';
+import { sessionLimits } from './session-timeouts.js';
+
+export interface ConnectionDeps {
+  readonly options: PgProxyOptions;
+  readonly keys: BackendKeys;
+  /** Bumped by any session's DDL: every session's column cache starts over. */
+  readonly catalogEpoch: CatalogEpoch;
+  readonly logger: ProxyLogger;
+  /** TLS towards clients, when the target has a certificate. */
+  readonly tls?: ClientTls;
+  /** Registers the live relay so a shutdown can stop it. */
+  readonly track: (relay: SessionRelay) => () => void;
+  /** The client authenticated: it no longer counts as unauthenticated (libs/session admission). */
+  readonly authenticated?: () => void;
+}
+
+export const DEFAULT_STARTUP_TIMEOUT_MS = 15_000;
+
+/**
+ * One client connection, top to bottom:
+ *   negotiate → check startup → authenticate → check session access →
+ *   connect upstream → SessionOpened → make the client ready → relay.
+ * Every step throws a SessionRefusal; only here does it become an
+ * ErrorResponse (and a SessionRejected event).
+ */
+export async function handleConnection(socket: Socket, deps: ConnectionDeps): Promise<void> {
+  const { options, logger } = deps;
+  const sessionId = randomUUID();
+  const channel = new ClientChannel(socket, deps.authenticated);
+  const clientAddress = channel.remoteAddress;
+  const startupDeadline = setTimeout(
+    () => channel.end(fatal(SqlState.ProtocolViolation, 'startup timed out')),
+    options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
+  );
+  startupDeadline.unref();
+  let identity: Identity | undefined;
+  let upstream: UpstreamSession | undefined;
+  try {
+    const first = await negotiate(channel, deps.tls);
+    if (first === null) return clearTimeout(startupDeadline);
+    if (first.type === 'cancelRequest') {
+      // No response on a cancel connection, as PostgreSQL; unknown keys are dropped.
+      clearTimeout(startupDeadline);
+      deps.keys.forwardCancel(first);
+      return channel.end();
+    }
+    const startup = checkStartup(first, options.target);
+    identity = await authenticateClient(channel, options.tokens);
+    const subject = { identity, target: options.target, sessionId, clientAddress };
+    const access = await checkSessionAccess(options, subject);
+    channel.authenticated();
+    upstream = await connectUpstream(options.upstream, startup.applicationName);
+    const recorder = await openRecorder(
+      options,
+      sessionOpened(sessionId, identity, options.target, clientAddress, access),
+      identity,
+    );
+    // The relay exists only once the client is ready; a CancelRequest may come before.
+    const live: { relay?: SessionRelay } = {};
+    const key = deps.keys.issue(
+      upstream.backendKey && {
+        host: options.upstream.host,
+        port: options.upstream.port,
+        key: upstream.backendKey,
+      },
+      () => live.relay?.cancelPause() ?? false,
+    );
+    makeClientReady(channel, upstream, key, startup.user);
+    clearTimeout(startupDeadline);
+    logger.info({ sessionId, subject: identity.subject, target: options.target.name }, 'session opened');
+    const context = {
+      ...subject,
+      policy: options.policy,
+      ...(options.approvals ? { approvals: options.approvals } : {}),
+      ...(access.grant ? { sessionGrant: access.grant } : {}),
+    };
+    const masking = sessionMasking(options, context, deps.catalogEpoch);
+    const limits = sessionLimits(options, upstream.backendKey);
+    const relay = new SessionRelay(
+      channel,
+      upstream.socket,
+      recorder,
+      context,
+      logger,
+      masking.masking,
+      limits,
+    );
+    live.relay = relay;
+    const untrack = deps.track(relay);
+    const startedAt = process.hrtime.bigint();
+    const { reason, detail } = await relay.run().finally(() => {
+      untrack();
+      masking.close();
+    });
+    deps.keys.release(key);
+    await closeSession(recorder, channel, reason, startedAt, logger);
+    logger.info({ sessionId, reason, detail }, 'session closed');
+  } catch (error) {
+    clearTimeout(startupDeadline);
+    upstream?.socket.destroy();
+    const refusal =
+      error instanceof SessionRefusal
+        ? error
+        : new SessionRefusal(
+            'internal_error',
+            error instanceof Error ? error.message : String(error),
+            SqlState.InternalError,
+            'internal error',
+            identity,
+          );
+    channel.end(fatal(refusal.sqlState, refusal.clientMessage));
+    logger.warn({ sessionId, reason: refusal.reason, detail: refusal.detail }, 'session refused');
+    if (refusal.reason === 'client_disconnected') return;
+    await SessionRecorder.reject(
+      options.store,
+      sessionRejected(sessionId, options.target, clientAddress, refusal),
+      recorderContext(options, identity),
+      options.audit,
+    ).catch((appendError: unknown) =>
+      logger.error({ sessionId, err: String(appendError) }, 'could not record SessionRejected'),
+    );
+  }
+}
+
+async function openRecorder(
+  options: PgProxyOptions,
+  opened: Parameters<typeof SessionRecorder.open>[1],
+  identity: Identity,
+): Promise<SessionRecorder> {
+  try {
+    return await SessionRecorder.open(
+      options.store,
+      opened,
+      recorderContext(options, identity),
+      options.audit,
+    );
+  } catch (error) {
+    throw storeUnavailable(error, identity);
+  }
+}
+
+async function closeSession(
+  recorder: SessionRecorder,
+  channel: ClientChannel,
+  reason: CloseReason,
+  startedAt: bigint,
+  logger: ProxyLogger,
+): Promise<void> {
+  await recorder
+    .close({
+      reason,
+      bytesFromClient: channel.bytesFromClient,
+      bytesToClient: channel.bytesToClient,
+      durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
+      commands: recorder.commands,
+    })
+    .catch((error: unknown) =>
+      logger.error({ sessionId: recorder.sessionId, err: String(error) }, 'could not record SessionClosed'),
+    );
+}
+
+function recorderContext(options: PgProxyOptions, identity: Identity | undefined) {
+  return { actor: identity?.subject ?? 'anonymous', gatewayInstance: options.gatewayInstance };
+}
+
+function fatal(code: string, message: string): Buffer {
+  return backend.errorResponse({ severity: 'FATAL', code, message });
+}

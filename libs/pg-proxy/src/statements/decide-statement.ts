@@ -1,0 +1,127 @@
+import {
+  hostDecision,
+  Refusals,
+  verdictOf,
+  type ApprovalGate,
+  type ReceivedCommand,
+  type SessionGrant,
+  type Verdict,
+} from '@portcullis/session';
+import type { Identity } from '@portcullis/identity';
+import type { PolicyEngine, PostgresCommand } from '@portcullis/policy';
+import { classifyCommand } from '@portcullis/sql';
+import { maskingRefusal, NO_MASKING, planMasking, type MaskingPlan } from '../masking/masking-plan.js';
+import type { ProxyTarget } from '../listener/proxy-options.js';
+
+export interface StatementContext {
+  readonly policy: PolicyEngine;
+  readonly identity: Identity;
+  readonly target: ProxyTarget;
+  readonly sessionId: string;
+  readonly clientAddress: string;
+  /** Where statements that need review wait for a human; without it, review means deny. */
+  readonly approvals?: ApprovalGate;
+  /** Session-level just-in-time access: until then, statements need no per-statement review. */
+  readonly sessionGrant?: SessionGrant;
+}
+
+/** A statement decided: the core's verdict, what CommandReceived records, and what the proxy needs to run it. */
+export interface StatementDecision extends Verdict {
+  /** BEGIN/COMMIT/ROLLBACK… among the statements: a refusal's effect on the transaction is the server's to say. */
+  readonly touchesTransaction: boolean;
+  readonly received: ReceivedCommand;
+  /** What to mask in the results (allowed statements). */
+  readonly masking: MaskingPlan;
+}
+
+/**
+ * SQL-level PREPARE/EXECUTE/DEALLOCATE share the server's namespace with
+ * protocol-level statements, so a statement prepared by text could later be
+ * bound under a name the proxy attributes to another, decided statement.
+ * Until the proxy tracks them, they are refused (host rule, not policy).
+ */
+const UNATTRIBUTABLE_KINDS = new Set(['prepare', 'execute', 'deallocate']);
+
+/**
+ * Classifies a statement text and asks policy. Never throws: a classifier
+ * failure or a policy error is a deny with its reason (fail closed). A
+ * decision that needs review carries `review`: the caller pauses for the
+ * approval (await-approval.ts) and decides again with `approvalId`, which
+ * tells policy the request was granted. Inside a session grant's window,
+ * review is lifted; after it, every statement is refused.
+ */
+export function decideStatement(
+  context: StatementContext,
+  text: string,
+  approvalId?: string,
+): StatementDecision {
+  const grant = context.sessionGrant;
+  if (grant && Date.now() >= grant.until.getTime()) {
+    return hostDenial(context.policy, text, Refusals.sessionWindowEnded(grant.approvalId, grant.until));
+  }
+  let command: PostgresCommand;
+  try {
+    const classification = classifyCommand(text);
+    command = { text, protocol: 'postgres', ...classification };
+  } catch (error) {
+    return hostDenial(context.policy, text, `statement classification failed: ${messageOf(error)}`);
+  }
+  const decision = context.policy.decideCommand({
+    identity: context.identity,
+    target: { name: context.target.name, protocol: 'postgres', labels: { ...context.target.labels } },
+    session: { id: context.sessionId, client_ip: context.clientAddress },
+    command,
+    approval: { granted: approvalId !== undefined || grant !== undefined },
+    now_ns: Date.now() * 1_000_000,
+  });
+  const unattributable = command.statements.some(
+    (s) => UNATTRIBUTABLE_KINDS.has(s.kind) || s.nested_kinds.some((k) => UNATTRIBUTABLE_KINDS.has(k)),
+  );
+  let masking = NO_MASKING;
+  const verdict = verdictOf(decision, {
+    hostReasons: unattributable
+      ? ['SQL-level PREPARE/EXECUTE/DEALLOCATE is not supported through the proxy']
+      : [],
+    ...(approvalId === undefined ? {} : { approvalId }),
+    ...(grant ? { grantedBy: grant.approvalId } : {}),
+    // Host rules on the results: decided before the statement runs.
+    beforeAllow: () => {
+      masking = planMasking(decision, command);
+      return maskingRefusal(masking, command);
+    },
+  });
+  return {
+    ...verdict,
+    masking,
+    touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
+    received: {
+      protocol: 'postgres',
+      text: command.text,
+      classification: { statements: command.statements, columns_read: command.columns_read },
+    },
+  };
+}
+
+/** A refusal decided by the proxy itself (no policy evaluation took place). */
+export function hostDenial(policy: PolicyEngine, text: string, reason: string): StatementDecision {
+  return {
+    ...verdictOf(hostDecision(policy, reason)),
+    touchesTransaction: false,
+    masking: NO_MASKING,
+    received: { protocol: 'postgres', text, classification: { statements: [], columns_read: [] } },
+  };
+}
+
+/** Bound parameters as recorded: text as is, binary as `\x` hex, NULL as null. */
+export function parametersAsText(
+  parameters: readonly (Buffer | null)[],
+  formats: readonly (0 | 1)[],
+): (string | null)[] {
+  return parameters.map((value, index) => {
+    if (value === null) return null;
+    const format = formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[index];
+    return format === 1 ? `\\x${value.toString('hex')}` : value.toString('utf8');
+  });
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

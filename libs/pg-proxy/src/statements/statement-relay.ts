@@ -1,0 +1,32 @@
+import type { SessionRecorder } from '@portcullis/session';
+import type { ClientChannel } from '../connection/client-channel.js';
+import type { MaskingPlan } from '../masking/masking-plan.js';
+import type { Expectation, TrackedCommand } from '../relay/response-tracker.js';
+import type { StatementContext, StatementDecision } from './decide-statement.js';
+
+/**
+ * What a statement's handling needs from the session it runs in: the
+ * session core's ledger and context, and the relay's wire. SessionRelay
+ * implements it; statements depend only on this, so the relay can dispatch
+ * to them without an import circle.
+ */
+export interface StatementRelay {
+  readonly channel: ClientChannel;
+  readonly recorder: SessionRecorder;
+  readonly statements: StatementContext;
+  /** The extended protocol's state: after a refusal, messages up to Sync are discarded. */
+  readonly extended: { readonly discarding: boolean };
+  /** Write-ahead through the ledger: the sequence once durable, else undefined (refuse). */
+  writeAhead(decision: Pick<StatementDecision, 'received' | 'decided'>): Promise<number | undefined>;
+  /** Sends a client frame on, registering what the server owes for it. */
+  forward(frame: Buffer, expectation?: Expectation): void;
+  /** A command about to be forwarded; its results are masked when the plan asks for anything. */
+  track(sequence: number, plan?: MaskingPlan): TrackedCommand;
+  forwarded(sequence: number): void;
+  blocked(sequence: number | undefined, refusal: string): void;
+  /** Refuses a simple Query or FunctionCall with PostgreSQL's transaction semantics. */
+  refuseSimple(refusal: string, touchesTransaction: boolean): void;
+  describeCopySources(command: TrackedCommand): void;
+  /** While held, a client CancelRequest calls `onCancel` instead of reaching the server. */
+  holdCancellable(onCancel: () => void): () => void;
+}
