@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 
 /**
- * The identity an OIDC token proved, as DESIGN.md fixes it. Field names are
+ * The identity an OIDC token proved, as docs/architecture.md fixes it. Field names are
  * snake_case because the same object is the policy input's `identity`.
  */
 export const IdentitySchema = Type.Object(

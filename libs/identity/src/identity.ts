@@ -1,7 +1,7 @@
 import type { Identity as RecordedIdentity } from '@portcullis/events';
 
 /**
- * Who a verified token says the caller is, as DESIGN.md fixes it. Field
+ * Who a verified token says the caller is, as docs/architecture.md fixes it. Field
  * names are snake_case because this object is the policy input's `identity`
  * as is (and matches `IdentitySchema` of @portcullis/events).
  */

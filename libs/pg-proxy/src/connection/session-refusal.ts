@@ -36,7 +36,7 @@ function refusalCode(sqlState: string): PortcullisError['code'] {
   return ErrorCode.Validation;
 }
 
-/** What clients are told when authentication fails, whatever the cause (DESIGN.md wire contract). */
+/** What clients are told when authentication fails, whatever the cause (docs/architecture.md "Wire contract"). */
 export const AUTHENTICATION_FAILED = 'authentication failed';
 
 export const SqlState = {

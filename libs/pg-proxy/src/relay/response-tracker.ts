@@ -76,7 +76,7 @@ export interface ResponseEvents {
 /** Command tags after which cached catalog names may be stale. */
 const CATALOG_TAGS = /^(CREATE|ALTER|DROP|COMMENT|SECURITY LABEL|IMPORT FOREIGN SCHEMA)\b/;
 
-/** The error a client gets for a refused statement (DESIGN.md wire contract). */
+/** The error a client gets for a refused statement (docs/architecture.md "Wire contract"). */
 export function denialResponse(refusal: string): Buffer {
   return backend.errorResponse({
     severity: 'ERROR',

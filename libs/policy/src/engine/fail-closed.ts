@@ -15,7 +15,7 @@ export function failClosedDecision(reason: string): Decision {
 }
 
 /**
- * Host-side rules no policy can switch off (DESIGN.md): a deny always wins,
+ * Host-side rules no policy can switch off (docs/architecture.md "The life of a command"): a deny always wins,
  * and a request awaiting review is not allowed yet.
  */
 export function enforceHostRules(decision: Decision): Decision {

@@ -56,7 +56,7 @@ export interface SessionGrant {
   readonly until: Date;
 }
 
-/** The seam proxies pause at (DESIGN.md: libs/session "await approvals"). */
+/** The seam proxies pause at (docs/architecture.md "The life of a command"). */
 export interface ApprovalGate {
   /** Appends ApprovalRequested; resolves once it is durable. Rejects when the store cannot take it. */
   request(request: ApprovalRequest): Promise<PendingApproval>;

@@ -79,7 +79,7 @@ export function evolve(
 }
 
 /**
- * What a command does to an approval at time `now`. Rules (DESIGN.md, issue 6):
+ * What a command does to an approval at time `now`. Rules (docs/architecture.md, README "Just-in-time approvals"):
  * no self-approval (same subject at the same issuer, or the same
  * application); the approver belongs to one of the approver groups; grants
  * count distinct approvers up to `minApprovals`; nothing is decided after

@@ -1,7 +1,7 @@
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 
 /**
- * The bound of `async` audit mode (DESIGN.md "Write-ahead audit"): how many
+ * The bound of `async` audit mode (docs/architecture.md "The write-ahead guarantee"): how many
  * audit events may be accepted but not yet durable, across every session of
  * a gateway. A command whose events do not fit is refused (fail closed), so
  * a slow or unreachable store stops traffic instead of losing its record.
