@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { startPostgres, tempDir } from '@portcullis/test-support';
 import { openSqlEventStore, type EventStore } from '@portcullis/eventstore';
-import { toNewEvent, type NewEvent } from '@portcullis/events';
+import { toNewEvent, type NewEvent, type Position } from '@portcullis/events';
 
 const PHASE_MS = Number(process.env.BENCH_MS ?? 3000);
 const LAG_RATE = 2000; // events per second, the fixed rate
@@ -119,7 +119,7 @@ async function rawInsertThroughput(url: string, writers: number): Promise<number
 async function catchUpRate(store: EventStore): Promise<{ rate: number; events: number }> {
   const started = performance.now();
   let events = 0;
-  let from;
+  let from: Position | undefined;
   for (;;) {
     const page = await store.readAll({ from, maxCount: 1000 });
     events += page.length;

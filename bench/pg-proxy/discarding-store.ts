@@ -1,5 +1,5 @@
 import type { AppendResult, EventStore, EventSubscription, ExpectedRevision } from '@portcullis/eventstore';
-import type { NewEvent, Position } from '@portcullis/events';
+import type { AnyEvent, NewEvent, Position } from '@portcullis/events';
 
 /**
  * A DIAGNOSTIC store that acknowledges every append at once and keeps
@@ -30,7 +30,7 @@ export class DiscardingStore implements EventStore {
   readAll() {
     return Promise.resolve([]);
   }
-  subscribeToAll(): EventSubscription {
+  subscribeToAll<E extends AnyEvent>(): EventSubscription<E> {
     throw new Error('the discarding store has no subscriptions');
   }
   ping() {

@@ -62,6 +62,13 @@ export interface RecordedEvent<E extends AnyEvent = AnyEvent> {
   readonly hash: string;
 }
 
+/**
+ * A recorded event of one of the types in `E`, distributed over the union so
+ * that narrowing on `type` narrows `data`: `Recorded<SessionEvent>` is
+ * `RecordedEvent<SessionOpened> | RecordedEvent<CommandReceived> | …`.
+ */
+export type Recorded<E extends AnyEvent> = E extends AnyEvent ? RecordedEvent<E> : never;
+
 export interface EventContext {
   correlationId: string;
   causationId?: string | null;

@@ -1,4 +1,4 @@
-import type { NewEvent, Position, RecordedEvent } from '@portcullis/events';
+import type { AnyEvent, NewEvent, Position, Recorded } from '@portcullis/events';
 
 /**
  * The event store port. Every adapter (pglite, postgres, esdb) implements it
@@ -18,17 +18,25 @@ export interface EventStore {
    */
   append(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
 
-  /** Reads one stream in revision order (or reverse). Empty when it does not exist. */
-  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Reads one stream in revision order (or reverse). Empty when it does not
+   * exist. Typed reads: the caller names the events it expects, e.g.
+   * `readStream<SessionEvent>(sessionStream(id))`, and narrows on `type`
+   * (the catalog's unions; the store checks nothing about them).
+   */
+  readStream<E extends AnyEvent = AnyEvent>(
+    streamName: string,
+    options?: ReadStreamOptions,
+  ): Promise<Recorded<E>[]>;
 
   /**
    * Reads the global order of all events. Never returns an event before an
    * event that can still appear earlier (see the postgres adapter's notes).
    */
-  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  readAll<E extends AnyEvent = AnyEvent>(options?: ReadAllOptions): Promise<Recorded<E>[]>;
 
   /** Catch-up subscription to `$all`: historical events first, then live ones. */
-  subscribeToAll(options?: SubscribeOptions): EventSubscription;
+  subscribeToAll<E extends AnyEvent = AnyEvent>(options?: SubscribeOptions): EventSubscription<E>;
 
   /** Named subscriber checkpoints (the last position a subscriber processed). */
   readonly checkpoints: CheckpointStore;
@@ -94,7 +102,7 @@ export interface SubscribeOptions {
 }
 
 /** An async iterable of events that ends when `close()` is called. */
-export interface EventSubscription extends AsyncIterable<RecordedEvent> {
+export interface EventSubscription<E extends AnyEvent = AnyEvent> extends AsyncIterable<Recorded<E>> {
   close(): Promise<void>;
 }
 

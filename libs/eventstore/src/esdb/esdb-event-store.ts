@@ -1,6 +1,15 @@
+import type { AnyEvent } from '@portcullis/events';
+import { typed, typedSubscription } from '../typed-reads.js';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { ValidationError } from '@portcullis/events';
-import type { EventFilter, EventStore, EventSubscription } from '../port.js';
+import type {
+  EventFilter,
+  EventStore,
+  EventSubscription,
+  ReadAllOptions,
+  ReadStreamOptions,
+  SubscribeOptions,
+} from '../port.js';
 import { appendEvents, DEFAULT_APPEND_ATTEMPTS } from './append.js';
 import { backoffSchedule, type BackoffOptions } from '../backoff.js';
 import { EsdbCheckpointStore } from './checkpoints.js';
@@ -65,9 +74,11 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EsdbEventS
     description,
     append: (streamName, events, expected) =>
       appendEvents(client, description, streamName, events, expected, attempts),
-    readStream: (streamName, readOptions) => readStreamEvents(client, description, streamName, readOptions),
-    readAll: (readOptions) => readAllEvents(client, description, readOptions),
-    subscribeToAll(subscribeOptions = {}) {
+    readStream: async <E extends AnyEvent>(streamName: string, readOptions?: ReadStreamOptions) =>
+      typed<E>(await readStreamEvents(client, description, streamName, readOptions)),
+    readAll: async <E extends AnyEvent>(readOptions?: ReadAllOptions) =>
+      typed<E>(await readAllEvents(client, description, readOptions)),
+    subscribeToAll<E extends AnyEvent>(subscribeOptions: SubscribeOptions = {}) {
       const subscription: EventSubscription = new EsdbAllSubscription(
         client,
         subscribeOptions,
@@ -75,7 +86,7 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EsdbEventS
         () => subscriptions.delete(subscription),
       );
       subscriptions.add(subscription);
-      return subscription;
+      return typedSubscription<E>(subscription);
     },
     checkpoints: new EsdbCheckpointStore(client, description),
     ping: () => pingStore(client, description),

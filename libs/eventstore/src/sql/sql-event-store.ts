@@ -1,4 +1,11 @@
-import { ValidationError, isPortcullisError, type NewEvent, type RecordedEvent } from '@portcullis/events';
+import {
+  ValidationError,
+  isPortcullisError,
+  type AnyEvent,
+  type NewEvent,
+  type Recorded,
+} from '@portcullis/events';
+import { typed, typedSubscription } from '../typed-reads.js';
 import { StoreUnavailableError } from '../errors.js';
 import type {
   AppendResult,
@@ -85,29 +92,32 @@ export class SqlEventStore implements EventStore {
     return result;
   }
 
-  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return this.guard(() => readStream(this.db, streamName, options));
+  async readStream<E extends AnyEvent = AnyEvent>(
+    streamName: string,
+    options?: ReadStreamOptions,
+  ): Promise<Recorded<E>[]> {
+    return typed<E>(await this.guard(() => readStream(this.db, streamName, options)));
   }
 
-  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.guard(() => readAll(this.db, options));
+  async readAll<E extends AnyEvent = AnyEvent>(options?: ReadAllOptions): Promise<Recorded<E>[]> {
+    return typed<E>(await this.guard(() => readAll(this.db, options)));
   }
 
-  subscribeToAll(options?: SubscribeOptions): EventSubscription {
+  subscribeToAll<E extends AnyEvent = AnyEvent>(options?: SubscribeOptions): EventSubscription<E> {
     const source = {
-      readAll: (o: ReadAllOptions) => this.readAll(o),
+      readAll: (o: ReadAllOptions) => this.guard(() => readAll(this.db, o)),
       wakeup: this.wakeup,
       pollIntervalMs: this.pollIntervalMs,
     };
     const subscription = pollingSubscription(source, options);
     this.subscriptions.add(subscription);
-    return {
+    return typedSubscription<E>({
       [Symbol.asyncIterator]: () => subscription[Symbol.asyncIterator](),
       close: async () => {
         this.subscriptions.delete(subscription);
         await subscription.close();
       },
-    };
+    });
   }
 
   async ping(): Promise<void> {

@@ -6,9 +6,16 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { AppendResult, EventStore, ExpectedRevision } from '@portcullis/eventstore';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  SubscribeOptions,
+} from '@portcullis/eventstore';
 import { openSqlEventStore } from '@portcullis/eventstore';
-import type { NewEvent, RecordedEvent } from '@portcullis/events';
+import type { AnyEvent, NewEvent, RecordedEvent } from '@portcullis/events';
 import { sessionStream } from '@portcullis/events';
 import { createTokenVerifier, type TokenVerifier } from '@portcullis/identity';
 import { PolicyEngine } from '@portcullis/policy';
@@ -85,14 +92,14 @@ export class GatedStore implements EventStore {
     await this.beforeAppend?.(events);
     return this.inner.append(stream, events, expected);
   }
-  readStream(...args: Parameters<EventStore['readStream']>) {
-    return this.inner.readStream(...args);
+  readStream<E extends AnyEvent>(stream: string, options?: ReadStreamOptions) {
+    return this.inner.readStream<E>(stream, options);
   }
-  readAll(...args: Parameters<EventStore['readAll']>) {
-    return this.inner.readAll(...args);
+  readAll<E extends AnyEvent>(options?: ReadAllOptions) {
+    return this.inner.readAll<E>(options);
   }
-  subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>) {
-    return this.inner.subscribeToAll(...args);
+  subscribeToAll<E extends AnyEvent>(options?: SubscribeOptions) {
+    return this.inner.subscribeToAll<E>(options);
   }
   ping() {
     return this.inner.ping();

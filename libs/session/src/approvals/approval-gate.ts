@@ -6,7 +6,8 @@ import {
   type Approver,
   type ApprovalRequestedData,
   type Identity,
-  type RecordedEvent,
+  type ApprovalEvent,
+  type Recorded,
 } from '@portcullis/events';
 import type { EventStore, EventSubscription } from '@portcullis/eventstore';
 import { evolve, type ApprovalState } from './approval.js';
@@ -205,7 +206,7 @@ export class StoreApprovalGate implements ApprovalGate {
   private async follow(): Promise<void> {
     let caughtUp!: { resolve: () => void; reject: (error: unknown) => void };
     const ready = new Promise<void>((resolve, reject) => (caughtUp = { resolve, reject }));
-    const subscription = this.options.store.subscribeToAll({
+    const subscription = this.options.store.subscribeToAll<ApprovalEvent>({
       from: 'start',
       filter: { streamPrefixes: [`${StreamCategory.Approval}-`] },
       onCaughtUp: () => caughtUp.resolve(),
@@ -221,7 +222,7 @@ export class StoreApprovalGate implements ApprovalGate {
     await ready;
   }
 
-  private observe(recorded: RecordedEvent): void {
+  private observe(recorded: Recorded<ApprovalEvent>): void {
     if (categoryOf(recorded.streamName) !== StreamCategory.Approval) return;
     const { event, recordedAt } = asApprovalEvent(recorded);
     this.apply(streamIdOf(recorded.streamName), event, recordedAt);

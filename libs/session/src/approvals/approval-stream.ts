@@ -3,7 +3,7 @@ import {
   toNewEvent,
   type ApprovalEvent,
   type EventContext,
-  type RecordedEvent,
+  type Recorded,
 } from '@portcullis/events';
 import { WrongExpectedRevisionError, type EventStore } from '@portcullis/eventstore';
 import { decide, foldApproval, type ApprovalCommand, type ApprovalState, type Decision } from './approval.js';
@@ -38,7 +38,7 @@ export async function runApprovalCommand(
 ): Promise<ApprovalCommandResult> {
   const stream = approvalStream(approvalId);
   for (let attempt = 1; ; attempt++) {
-    const recorded = await store.readStream(stream);
+    const recorded = await store.readStream<ApprovalEvent>(stream);
     const state = foldApproval(recorded.map(asApprovalEvent));
     const decision = decide(approvalId, state, command, now());
     const toAppend = decision.events;
@@ -68,9 +68,12 @@ export async function runApprovalCommand(
   }
 }
 
-export function asApprovalEvent(recorded: RecordedEvent): { event: ApprovalEvent; recordedAt: Date } {
+export function asApprovalEvent(recorded: Recorded<ApprovalEvent>): {
+  event: ApprovalEvent;
+  recordedAt: Date;
+} {
   return {
-    event: { type: recorded.type, data: recorded.data } as ApprovalEvent,
+    event: recorded,
     recordedAt: new Date(recorded.metadata.recordedAt),
   };
 }

@@ -3,7 +3,7 @@ import {
   sessionStream,
   toNewEvent,
   type NewEvent,
-  type RecordedEvent,
+  type Recorded,
   type SessionEvent,
 } from '@portcullis/events';
 import { WrongExpectedRevisionError, type EventStore } from '@portcullis/eventstore';
@@ -48,7 +48,7 @@ export async function recoverSessions(
   let commandsUnknown = 0;
   for (const sessionId of sessionIds) {
     const stream = sessionStream(sessionId);
-    const tail = foldTail(await store.readStream(stream));
+    const tail = foldTail(await store.readStream<SessionEvent>(stream));
     if (!tail?.open) continue;
     const events: SessionEvent[] = [...tail.unfinished].map(([sequence, forwarded]) => ({
       type: 'CommandOutcomeUnknown',
@@ -95,7 +95,7 @@ export async function recoverSessions(
   return { sessions, commandsUnknown };
 }
 
-function foldTail(recorded: readonly RecordedEvent[]): SessionTail | undefined {
+function foldTail(recorded: readonly Recorded<SessionEvent>[]): SessionTail | undefined {
   const last = recorded.at(-1);
   if (!last) return undefined;
   const tail: SessionTail = {
@@ -107,23 +107,22 @@ function foldTail(recorded: readonly RecordedEvent[]): SessionTail | undefined {
     unfinished: new Map(),
   };
   for (const event of recorded) {
-    const { type, data } = event as unknown as SessionEvent;
-    switch (type) {
+    switch (event.type) {
       case 'SessionOpened':
         tail.open = true;
         tail.openedAt = new Date(event.metadata.recordedAt).getTime();
         break;
       case 'CommandReceived':
-        tail.commands = Math.max(tail.commands, data.sequence);
-        tail.unfinished.set(data.sequence, false);
+        tail.commands = Math.max(tail.commands, event.data.sequence);
+        tail.unfinished.set(event.data.sequence, false);
         break;
       case 'CommandForwarded':
-        if (tail.unfinished.has(data.sequence)) tail.unfinished.set(data.sequence, true);
+        if (tail.unfinished.has(event.data.sequence)) tail.unfinished.set(event.data.sequence, true);
         break;
       case 'CommandCompleted':
       case 'CommandBlocked':
       case 'CommandOutcomeUnknown':
-        tail.unfinished.delete(data.sequence);
+        tail.unfinished.delete(event.data.sequence);
         break;
       case 'SessionClosed':
       case 'SessionRejected':

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { runApprovalCommand } from '@portcullis/session';
-import { approvalStream, type ApprovalRequestedData, type RecordedEvent } from '@portcullis/events';
+import {
+  approvalStream,
+  type ApprovalRequestedData,
+  type DomainEvent,
+  type Recorded,
+} from '@portcullis/events';
 import { openSqlEventStore, type EventStore } from '@portcullis/eventstore';
 import { tempDir, type TempDir } from '@portcullis/test-support';
 import { firstValueFrom, Subject, toArray, take, timeout, type Observable } from 'rxjs';
@@ -41,7 +46,11 @@ function requested(approvalId: string, inMs: number): ApprovalRequestedData {
 }
 
 function stored(type: string, approvalId: string, data: unknown): StoredEvent {
-  return new StoredEvent({ type, data, streamName: approvalStream(approvalId) } as unknown as RecordedEvent);
+  return new StoredEvent({
+    type,
+    data,
+    streamName: approvalStream(approvalId),
+  } as unknown as Recorded<DomainEvent>);
 }
 
 describe('ApprovalExpirySaga', () => {

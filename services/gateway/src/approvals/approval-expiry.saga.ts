@@ -5,7 +5,8 @@ import {
   StreamCategory,
   streamIdOf,
   type ApprovalRequestedData,
-  type RecordedEvent,
+  type ApprovalEvent,
+  type Recorded,
 } from '@portcullis/events';
 import type { EventStore } from '@portcullis/eventstore';
 import type { Logger } from 'pino';
@@ -42,10 +43,7 @@ export class ApprovalExpirySaga implements OnApplicationBootstrap {
       filter((e): e is StoredEvent => e instanceof StoredEvent),
       map((e) => e.recorded),
     );
-    const requested$ = recorded$.pipe(
-      filter((e) => e.type === 'ApprovalRequested'),
-      map((e) => e.data as ApprovalRequestedData),
-    );
+    const requested$ = recorded$.pipe(mergeMap((e) => (e.type === 'ApprovalRequested' ? [e.data] : [])));
     const ended$ = (approvalId: string) =>
       recorded$.pipe(filter((e) => ENDING_TYPES.has(e.type) && streamIdOf(e.streamName) === approvalId));
     const scheduled = new Set<string>();
@@ -67,8 +65,10 @@ export class ApprovalExpirySaga implements OnApplicationBootstrap {
 
   /** Rebuilds the timers of approvals still pending, from the events. */
   async onApplicationBootstrap(): Promise<void> {
-    const events = await this.store.readAll({ filter: { streamPrefixes: [`${StreamCategory.Approval}-`] } });
-    const byStream = new Map<string, RecordedEvent[]>();
+    const events = await this.store.readAll<ApprovalEvent>({
+      filter: { streamPrefixes: [`${StreamCategory.Approval}-`] },
+    });
+    const byStream = new Map<string, Recorded<ApprovalEvent>[]>();
     for (const event of events)
       byStream.set(event.streamName, [...(byStream.get(event.streamName) ?? []), event]);
     let pending = 0;

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ErrorCode, PortcullisError, sessionStream } from '@portcullis/events';
+import { ErrorCode, PortcullisError, sessionStream, type SessionEvent } from '@portcullis/events';
 import { createLogger } from '../logging/logger.js';
 import { asciicastLines, sessionCast } from '../replay/session-cast.js';
 import { openRuntime } from '../runtime/gateway-runtime.js';
@@ -26,7 +26,7 @@ export async function replay(session: string, options: ReplayOptions, io: CliIo)
   const runtime = await openRuntime(config, createLogger('warn', config.instance));
   let stream;
   try {
-    stream = await runtime.store.readStream(sessionStream(sessionId));
+    stream = await runtime.store.readStream<SessionEvent>(sessionStream(sessionId));
   } finally {
     await runtime.close();
   }

@@ -1,6 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventBus, type IEvent, type IEventPublisher } from '@nestjs/cqrs';
-import { catalogUpcasters, ErrorCode, PortcullisError, type RecordedEvent } from '@portcullis/events';
+import {
+  catalogUpcasters,
+  ErrorCode,
+  PortcullisError,
+  type DomainEvent,
+  type Recorded,
+} from '@portcullis/events';
 import type { EventStore, EventSubscription } from '@portcullis/eventstore';
 import type { Logger } from 'pino';
 import { EVENT_STORE, LOGGER } from '../tokens.js';
@@ -8,7 +14,7 @@ import { GatewayMetrics } from '../metrics/metrics.js';
 
 /** What sagas and event handlers receive: an event as the store recorded it. */
 export class StoredEvent implements IEvent {
-  constructor(readonly recorded: RecordedEvent) {}
+  constructor(readonly recorded: Recorded<DomainEvent>) {}
 }
 
 /**
@@ -19,7 +25,7 @@ export class StoredEvent implements IEvent {
  */
 @Injectable()
 export class StoreEventBridge implements OnApplicationBootstrap, OnApplicationShutdown {
-  private subscription: EventSubscription | undefined;
+  private subscription: EventSubscription<DomainEvent> | undefined;
   private pump: Promise<void> | undefined;
 
   constructor(
@@ -40,7 +46,7 @@ export class StoreEventBridge implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    this.subscription = this.store.subscribeToAll({ from: 'end' });
+    this.subscription = this.store.subscribeToAll<DomainEvent>({ from: 'end' });
     const subscription = this.subscription;
     this.pump = (async () => {
       try {

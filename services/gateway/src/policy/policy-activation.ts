@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { policyStream, toNewEvent, type PolicyActivatedData } from '@portcullis/events';
+import { policyStream, toNewEvent, type PolicyActivatedData, type PolicyEvent } from '@portcullis/events';
 import { WrongExpectedRevisionError, type EventStore } from '@portcullis/eventstore';
 import type { PolicyEngine } from '@portcullis/policy';
 import type { Logger } from 'pino';
@@ -34,8 +34,11 @@ export class PolicyActivation implements OnApplicationBootstrap {
       activatedBy: this.config.instance,
     };
     for (let attempt = 0; attempt < 3; attempt++) {
-      const [last] = await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
-      const current = last?.type === 'PolicyActivated' ? (last.data as PolicyActivatedData) : undefined;
+      const [last] = await this.store.readStream<PolicyEvent>(stream, {
+        direction: 'backwards',
+        maxCount: 1,
+      });
+      const current = last?.type === 'PolicyActivated' ? last.data : undefined;
       if (current?.revision === data.revision && current.digest === data.digest) return;
       try {
         const event = toNewEvent(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { toNewEvent, type RecordedEvent } from '@portcullis/events';
+import { toNewEvent, type DomainEvent, type Recorded } from '@portcullis/events';
 import { openSqlEventStore, type OpenedEventStore, type SqlExecutor } from '@portcullis/eventstore';
 import { tempDir, type TempDir } from '@portcullis/test-support';
 import { createLogger } from '../logging/logger.js';
@@ -21,8 +21,9 @@ function countingProjection(failOn: Set<string>): Projection {
     name: 'test_counts',
     tables: ['test_counts'],
     eventTypes: ['PolicyRejected'],
-    async apply(tx: SqlExecutor, event: RecordedEvent) {
-      const { bundleName, reason } = event.data as { bundleName: string; reason: string };
+    async apply(tx: SqlExecutor, event: Recorded<DomainEvent>) {
+      if (event.type !== 'PolicyRejected') return;
+      const { bundleName, reason } = event.data;
       if (failOn.has(reason)) throw new Error(`cannot apply ${reason}`);
       await tx.query(
         `INSERT INTO test_counts (bundle, n) VALUES ($1, 1) ON CONFLICT (bundle) DO UPDATE SET n = test_counts.n + 1`,

@@ -1,4 +1,4 @@
-import { catalogUpcasters, comparePositions, type Position } from '@portcullis/events';
+import { catalogUpcasters, comparePositions, type DomainEvent, type Position } from '@portcullis/events';
 import {
   loadCheckpoint,
   resetCheckpoint,
@@ -33,7 +33,7 @@ const RETRY_MS = [100, 500, 2000, 5000];
  * every event is applied exactly once whichever instance gets there first.
  */
 export class ProjectionRunner {
-  private subscription: EventSubscription | undefined;
+  private subscription: EventSubscription<DomainEvent> | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private readonly status: ProjectionStatus;
@@ -112,7 +112,7 @@ export class ProjectionRunner {
 
   private async follow(from: Position | null): Promise<void> {
     let caughtUp = false;
-    this.subscription = this.store.subscribeToAll({
+    this.subscription = this.store.subscribeToAll<DomainEvent>({
       from: from ?? 'start',
       filter: { eventTypes: this.projection.eventTypes },
       onCaughtUp: () => {

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@portcullis/events';
+import type { DomainEvent, Recorded } from '@portcullis/events';
 import type { SqlExecutor } from '@portcullis/eventstore';
 
 /**
@@ -10,5 +10,6 @@ export interface Projection {
   readonly name: string;
   readonly tables: readonly string[];
   readonly eventTypes: readonly string[];
-  apply(tx: SqlExecutor, event: RecordedEvent): Promise<void>;
+  /** A catalog event of one of `eventTypes` (the runner's subscription filters by them). */
+  apply(tx: SqlExecutor, event: Recorded<DomainEvent>): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { OutputRecordedData, RecordedEvent } from '@portcullis/events';
+import type { Recorded, SessionEvent } from '@portcullis/events';
 
 /**
  * A recorded session as an asciicast v2 recording
@@ -27,11 +27,10 @@ export interface SessionCast {
 const DEFAULT_SIZE = { width: 80, height: 24 };
 
 /** Returns null when the stream has no terminal recording. */
-export function sessionCast(stream: readonly RecordedEvent[], channel?: number): SessionCast | null {
+export function sessionCast(stream: readonly Recorded<SessionEvent>[], channel?: number): SessionCast | null {
   const opened = stream.find((e) => e.type === 'SessionOpened');
   const batches = stream
-    .filter((e) => e.type === 'OutputRecorded')
-    .map((e) => e.data as OutputRecordedData)
+    .flatMap((e) => (e.type === 'OutputRecorded' ? [e.data] : []))
     .filter((b) => channel === undefined || b.channel === channel);
   if (batches.length === 0) return null;
   const origin = Math.min(...batches.map((b) => b.startOffsetSeconds));
@@ -55,8 +54,8 @@ export function sessionCast(stream: readonly RecordedEvent[], channel?: number):
     return true;
   });
   const openedAt = opened ? Date.parse(opened.metadata.recordedAt) / 1000 : 0;
-  const target = (opened?.data as { target?: { name?: string } } | undefined)?.target?.name;
-  const sessionId = (stream[0]?.data as { sessionId?: string } | undefined)?.sessionId ?? '';
+  const target = opened?.type === 'SessionOpened' ? opened.data.target.name : undefined;
+  const sessionId = stream[0]?.data.sessionId ?? '';
   return {
     header: {
       version: 2,

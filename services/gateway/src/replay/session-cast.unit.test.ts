@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RecordedEvent } from '@portcullis/events';
+import type { Recorded, SessionEvent } from '@portcullis/events';
 import { asciicastLines, sessionCast } from './session-cast.js';
 
 let revision = 0;
@@ -15,7 +15,7 @@ const event = (type: string, data: Record<string, unknown>, recordedAt = '2026-1
     revision: revision++,
     position: 0n,
     hash: '',
-  }) as unknown as RecordedEvent;
+  }) as unknown as Recorded<SessionEvent>;
 
 describe('sessionCast', () => {
   it('builds an asciicast v2 header and time-ordered events across channels and batches', () => {

@@ -1,4 +1,4 @@
-import type { ApprovalEvent, RecordedEvent } from '@portcullis/events';
+import type { DomainEvent, Recorded } from '@portcullis/events';
 import { streamIdOf } from '@portcullis/events';
 import type { SqlExecutor } from '@portcullis/eventstore';
 import type { Projection } from '../../projections/projection.js';
@@ -20,8 +20,8 @@ export const approvalsProjection: Projection = {
     'ApprovalCancelled',
     'ApprovalDecisionRefused',
   ],
-  async apply(tx: SqlExecutor, recorded: RecordedEvent): Promise<void> {
-    const event = recorded as unknown as ApprovalEvent;
+  async apply(tx: SqlExecutor, recorded: Recorded<DomainEvent>): Promise<void> {
+    const event = recorded;
     const at = recorded.metadata.recordedAt;
     const id = streamIdOf(recorded.streamName);
     switch (event.type) {

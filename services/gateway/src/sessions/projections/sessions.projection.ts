@@ -1,4 +1,4 @@
-import type { RecordedEvent, SessionEvent } from '@portcullis/events';
+import type { DomainEvent, Recorded } from '@portcullis/events';
 import type { SqlExecutor } from '@portcullis/eventstore';
 import type { Projection } from '../../projections/projection.js';
 
@@ -7,8 +7,8 @@ export const sessionsProjection: Projection = {
   name: 'sessions',
   tables: ['portcullis_rm_sessions'],
   eventTypes: ['SessionOpened', 'SessionRejected', 'CommandReceived', 'CommandBlocked', 'SessionClosed'],
-  async apply(tx: SqlExecutor, recorded: RecordedEvent): Promise<void> {
-    const event = recorded as unknown as SessionEvent;
+  async apply(tx: SqlExecutor, recorded: Recorded<DomainEvent>): Promise<void> {
+    const event = recorded;
     const at = recorded.metadata.recordedAt;
     switch (event.type) {
       case 'SessionOpened': {
