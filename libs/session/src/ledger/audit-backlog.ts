@@ -1,4 +1,4 @@
-import { ErrorCode, PortcullisError } from '@portcullis/events';
+import { AuditBuffer } from './audit-buffer.js';
 
 /** Events held across all sessions while the store is unavailable, by default. */
 export const DEFAULT_BACKLOG_EVENTS = 10_000;
@@ -22,32 +22,28 @@ export interface UnrecordedSessions {
  * explained.
  */
 export class AuditBacklog {
-  private held = 0;
+  /** The room itself: the same bounded count async mode uses. */
+  private readonly room: AuditBuffer;
   private unrecorded: UnrecordedSessions | undefined;
 
   constructor(readonly capacity: number = DEFAULT_BACKLOG_EVENTS) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new PortcullisError(
-        ErrorCode.Validation,
-        `audit backlog capacity must be an integer ≥ 1, got ${capacity}`,
-      );
-    }
+    this.room = new AuditBuffer(capacity);
   }
 
   /** Events held now. */
   get pending(): number {
-    return this.held;
+    return this.room.pending;
   }
 
   /** Takes room for `events`; false when they do not fit. */
   reserve(events: number): boolean {
-    if (this.held + events > this.capacity) return false;
-    this.held += events;
+    if (this.room.pending + events > this.capacity) return false;
+    this.room.reserve(events);
     return true;
   }
 
   release(events: number): void {
-    this.held = Math.max(0, this.held - events);
+    this.room.release(events);
   }
 
   /** A SessionRejected that did not fit. */

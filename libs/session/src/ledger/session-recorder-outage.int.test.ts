@@ -206,7 +206,7 @@ describe('SessionRecorder during a store outage (pglite)', () => {
 
   it('a session rejected while the store is down is recorded when it is back; overflow is counted', async () => {
     const faulty = outage(store);
-    const backlog = new AuditBacklog(1);
+    const backlog = new AuditBacklog(2);
     faulty.down();
     const rejected = (sessionId: string) => ({
       sessionId,
@@ -216,11 +216,12 @@ describe('SessionRecorder during a store outage (pglite)', () => {
       reason: 'store_unavailable',
       detail: 'the audit store is unavailable',
     });
-    const [kept, counted] = [randomUUID(), randomUUID()];
-    await SessionRecorder.reject(faulty.store, rejected(kept), context, { appendTimeoutMs: 200, backlog });
-    await SessionRecorder.reject(faulty.store, rejected(counted), context, { appendTimeoutMs: 200, backlog });
+    const [kept, alsoKept, counted] = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of [kept, alsoKept, counted])
+      await SessionRecorder.reject(faulty.store, rejected(id), context, { appendTimeoutMs: 200, backlog });
     faulty.up();
-    await until(async () => (await store.readStream(sessionStream(kept))).length === 1, 'the held one lands');
+    for (const id of [kept, alsoKept])
+      await until(async () => (await store.readStream(sessionStream(id))).length === 1, 'the held ones land');
     assert.deepEqual(await store.readStream(sessionStream(counted)), []);
     await until(
       async () => (await store.readStream(gatewayStream(context.gatewayInstance))).length > 0,

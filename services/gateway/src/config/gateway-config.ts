@@ -225,7 +225,7 @@ export const GatewayConfigSchema = Type.Object(
           ),
           backlogEvents: Type.Optional(
             Type.Integer({
-              minimum: 1,
+              minimum: 2,
               description:
                 'Events kept in memory while the store is unavailable, to be appended when it is back (default 10000).',
             }),
