@@ -20,6 +20,20 @@ export interface PostgresDatabaseOptions {
   queryTimeoutMs?: number;
 }
 
+/**
+ * A node-postgres client that can never emit an unhandled 'error': a
+ * connection the server ends outside a query (pg_terminate_backend, a
+ * restart) emits one, and pg-pool drops its own listener while a client is
+ * checked out, so without this a fault at the wrong moment ends the process.
+ * Queries still fail with the error; the pool still discards the client.
+ */
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 /** How the LISTEN connection waits between reconnect attempts. */
 const LISTEN_BACKOFF = backoffSchedule({ initialDelayMs: 100, maxDelayMs: 5_000 });
 
@@ -32,6 +46,7 @@ const LISTEN_BACKOFF = backoffSchedule({ initialDelayMs: 100, maxDelayMs: 5_000 
  */
 export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<SqlDatabase> {
   const pool = new pg.Pool({
+    Client: GuardedClient,
     connectionString: options.url,
     max: options.maxConnections ?? 8,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
@@ -113,7 +128,7 @@ async function listenWithReconnect(
   let failures = 0;
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({
+    const next = new GuardedClient({
       connectionString: url,
       application_name: 'portcullis-listen',
       keepAlive: true,

@@ -92,6 +92,8 @@ export class WriteAheadFailed extends PortcullisError {
 /** An event built once (its id is stable across retries, so a retry of a landed append is recognised). */
 interface Queued {
   readonly event: NewEvent;
+  /** Build order: the stream order this event must keep, whatever happens to the appends carrying it. */
+  readonly order: number;
   readonly sequence: number | undefined;
   readonly waiter?: { resolve: () => void; reject: (error: unknown) => void };
 }
@@ -121,8 +123,7 @@ class NotAppended extends Error {}
  */
 export class SessionRecorder {
   private deferred: Queued[] = [];
-  /** Where requeued events go: after those requeued before them, before anything deferred since. */
-  private requeueAt = 0;
+  private built = 0;
   /** Bumped by every failed or skipped append: appends built before it must not overtake its events. */
   private epoch = 0;
   private failures = 0;
@@ -311,7 +312,7 @@ export class SessionRecorder {
   private defer(event: SessionEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.deferred.push({
-        event: this.build(event),
+        ...this.build(event),
         sequence: sequenceOf(event),
         waiter: { resolve, reject },
       });
@@ -320,14 +321,14 @@ export class SessionRecorder {
   }
 
   /** Builds the event now: its id, causation (the event before it) and time are fixed from here on. */
-  private build(event: SessionEvent): NewEvent {
+  private build(event: SessionEvent): { event: NewEvent; order: number } {
     const built = toNewEvent(event, {
       ...this.context,
       correlationId: this.sessionId,
       causationId: this.lastBuiltId,
     });
     this.lastBuiltId = built.id;
-    return built;
+    return { event: built, order: this.built++ };
   }
 
   private scheduleFlush(): void {
@@ -359,10 +360,9 @@ export class SessionRecorder {
   private appendCarrying(events: readonly SessionEvent[], guard?: { abandoned: boolean }): Promise<void> {
     const batch = this.deferred;
     this.deferred = [];
-    this.requeueAt = 0;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const event of events) batch.push({ event: this.build(event), sequence: sequenceOf(event) });
+    for (const event of events) batch.push({ ...this.build(event), sequence: sequenceOf(event) });
     const done = this.append(batch, guard);
     done.then(
       () => {
@@ -390,9 +390,11 @@ export class SessionRecorder {
   private append(batch: readonly Queued[], guard?: { abandoned: boolean }): Promise<void> {
     const epoch = this.epoch;
     const run = async (): Promise<void> => {
-      if (epoch !== this.epoch || guard?.abandoned) {
-        this.epoch += 1;
-        throw new NotAppended('an earlier append failed or this wait ended first');
+      // Built before an append failed: it would overtake that append's events.
+      if (epoch !== this.epoch) throw new NotAppended('an earlier append failed');
+      if (guard?.abandoned) {
+        this.epoch += 1; // appends queued behind this one carry later events: they wait too
+        throw new NotAppended('the wait for this append ended first');
       }
       try {
         await this.appendResolvingRetries(batch);
@@ -443,14 +445,15 @@ export class SessionRecorder {
   }
 
   /**
-   * A failed batch goes back to the queue, in order, ahead of what was
-   * deferred since. When the backlog has no room, the commands' events are
+   * A failed batch goes back to the queue, each event at its place in build
+   * order (after older requeued events, ahead of what was deferred since).
+   * When the backlog has no room, the commands' events are
    * dropped and counted in one CommandsUnrecorded event instead (the close
    * and earlier counts are always kept).
    */
   private requeue(batch: Queued[]): void {
-    this.deferred.splice(this.requeueAt, 0, ...batch);
-    this.requeueAt += batch.length;
+    // Each event back at its place in build order: after older requeued ones, before newer ones.
+    this.deferred = [...batch, ...this.deferred].sort((a, b) => a.order - b.order);
     const want = this.deferred.length;
     if (want <= this.reserved) return;
     if (this.backlog.reserve(want - this.reserved)) {
@@ -485,10 +488,11 @@ export class SessionRecorder {
           reason: `the gateway's buffer of events held while the store was unavailable (${this.backlog.capacity} events) was full`,
         },
       };
-      kept.unshift({ event: this.build(summary), sequence: undefined });
+      // It stands where the dropped events stood.
+      const { event } = this.build(summary);
+      kept.push({ event, order: Math.min(...dropped.map((q) => q.order)), sequence: undefined });
     }
-    this.deferred = kept;
-    this.requeueAt = kept.length;
+    this.deferred = kept.sort((a, b) => a.order - b.order);
     this.backlog.release(this.reserved);
     this.reserved = this.backlog.reserve(kept.length) ? kept.length : 0;
   }

@@ -27,7 +27,15 @@ export async function runExec(channel: ssh2.ServerChannel, text: string, deps: E
   const scp = deps.setup?.terminal ? null : readScpRequest(parseCommandLine(text));
   if (scp) return runScp(channel, scp, deps);
   let decision = decideCommand(deps.context, text);
-  const sequence = await writeAhead(recorder, decision, { errorCode: `exit ${DENIED_EXIT_STATUS}`, logger });
+  // A client that closes its channel while the write-ahead waits gives the command up: it never runs.
+  const gone = new AbortController();
+  const abort = () => gone.abort();
+  channel.once('close', abort);
+  const sequence = await writeAhead(recorder, decision, {
+    errorCode: `exit ${DENIED_EXIT_STATUS}`,
+    logger,
+    signal: gone.signal,
+  }).finally(() => channel.off('close', abort));
   if (sequence === undefined) return refuse(channel, Refusals.auditUnavailable, deps.bytes);
   if (decision.review) decision = await awaitExecApproval(channel, text, decision, sequence, deps);
   if (!decision.allowed) {

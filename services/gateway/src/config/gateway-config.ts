@@ -198,7 +198,8 @@ export const GatewayConfigSchema = Type.Object(
     instance: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'This gateway instance, recorded in every event. Default: hostname',
+        description:
+          'This gateway instance, recorded in every event; must be unique among running gateways (crash recovery closes the open sessions recorded under it). Default: <hostname>:<api port>',
       }),
     ),
     api: Type.Optional(

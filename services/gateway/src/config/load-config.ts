@@ -90,7 +90,9 @@ export function completeConfig(
   const api = parseHostPort(listen, overrides.apiListen ? '--api-listen' : '/api/listen');
   const webhook = file.approvals?.webhook;
   return {
-    instance: file.instance ?? hostname(),
+    // Unique per running gateway on a host (no two share an API port), and stable
+    // across its restarts: crash recovery closes the open sessions recorded under it.
+    instance: file.instance ?? `${hostname()}:${api.port}`,
     api,
     store,
     audit: {
