@@ -188,6 +188,22 @@ describe('interactive shells through the SSH proxy (OpenSSH sshd upstream, bash)
     assert.equal(existsSync(denied), false);
   });
 
+  it('a paste marker split across packets refuses the line, and the refused text never runs with the next one', async () => {
+    const denied = marker('split-paste');
+    await withTerminal(async (terminal) => {
+      const from = terminal.screen().length;
+      // The start marker arrives in two packets: the proxy cannot drop it, and the
+      // shell enters paste mode (the end marker, whole, the proxy does drop).
+      terminal.stream.write('\x1b[20');
+      await delay(100);
+      terminal.stream.write(`0~touch ${denied}\x1b[201~\r`);
+      await terminal.waitFor(/portcullis: denied: .*could not be read/, from);
+      const next = await terminal.typeLine('echo after-split');
+      await terminal.waitFor(/\nafter-split\n/, next);
+    });
+    assert.equal(existsSync(denied), false, 'the refused line did not run, alone or with the next one');
+  });
+
   it('relays window changes (recorded as resize frames) and the exit status', async () => {
     const client = await connect();
     try {

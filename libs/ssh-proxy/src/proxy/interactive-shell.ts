@@ -8,15 +8,19 @@ import { relayExit } from './relay-exit.js';
 import type { ChannelSetup, TerminalRequest } from './terminal-request.js';
 
 /**
- * What replaces a refused line's Enter upstream: Ctrl-E (to the end of the
- * line) then Ctrl-U (kill back to its start). The typed characters were
- * already echoed by the host's shell; this erases them from its line
- * buffer, so the line never runs. It works in readline/zle emacs mode and
- * in a tty's canonical mode (Ctrl-U is VKILL there; Ctrl-E is killed with
- * the rest). No Enter follows: if a rebinding made Ctrl-U do nothing, the
- * line stays unsent rather than run.
+ * What replaces a refused line's Enter upstream: a bracketed-paste end
+ * marker, then Ctrl-E (to the end of the line) and Ctrl-U (kill back to its
+ * start). The typed characters were already echoed by the host's shell; this
+ * erases them from its line buffer, so the line never runs. The marker comes
+ * first because a paste marker split across packets reaches the shell (the
+ * line is then refused as unreadable) and can leave readline in paste mode,
+ * where Ctrl-E and Ctrl-U would be inserted literally and the refused text
+ * would run with the next line typed; outside paste mode the marker is
+ * junk that Ctrl-U kills with the rest. It works in readline/zle emacs mode
+ * and in a tty's canonical mode (Ctrl-U is VKILL there). No Enter follows:
+ * if a rebinding made Ctrl-U do nothing, the line stays unsent rather than run.
  */
-export const DISCARD_LINE = Buffer.from('\x05\x15');
+export const DISCARD_LINE = Buffer.from('\x1b[201~\x05\x15');
 
 export interface ShellDeps extends ExecDeps {
   readonly setup: ChannelSetup & { readonly terminal: TerminalRequest };
