@@ -12,6 +12,8 @@ import {
 import type { EventStore, EventSubscription } from '@portcullis/eventstore';
 import { evolve, type ApprovalState } from './approval.js';
 import { asApprovalEvent, runApprovalCommand } from './approval-stream.js';
+import { boundedWait } from '../ledger/bounded-wait.js';
+import { DEFAULT_APPEND_TIMEOUT_MS } from '../ledger/session-recorder.js';
 
 /** What a proxy asks a human to approve (the policy's review settings included). */
 export interface ApprovalRequest {
@@ -80,6 +82,13 @@ export interface StoreApprovalGateOptions {
    * anyway. The statement is refused either way: fail closed.
    */
   readonly expiryGraceMs?: number;
+  /**
+   * The longest `request` waits for ApprovalRequested to be durable before
+   * it refuses (the command or session is then refused, fail closed). A
+   * request that lands later simply expires unanswered. Default
+   * DEFAULT_APPEND_TIMEOUT_MS, like the ledger's write-ahead bound.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Ended command approvals kept for `get()`; older ones are dropped (session grants are always kept while open). */
@@ -144,12 +153,16 @@ export class StoreApprovalGate implements ApprovalGate {
     });
     try {
       // Through the approval decider, like every other event of an approval stream.
-      await runApprovalCommand(
-        this.options.store,
-        approvalId,
-        { kind: 'request', request: data },
-        { actor: request.requester.subject, gatewayInstance: this.options.gatewayInstance },
-        this.now,
+      await boundedWait(
+        runApprovalCommand(
+          this.options.store,
+          approvalId,
+          { kind: 'request', request: data },
+          { actor: request.requester.subject, gatewayInstance: this.options.gatewayInstance },
+          this.now,
+        ),
+        this.options.requestTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
+        'the ApprovalRequested append',
       );
     } catch (error) {
       clearTimeout(this.waiters.get(approvalId)?.timer);

@@ -33,6 +33,7 @@ function startApprovals(config: GatewayConfig, store: EventStore): Promise<Store
   return StoreApprovalGate.start({
     store,
     gatewayInstance: config.instance,
+    requestTimeoutMs: config.audit.appendTimeoutMs,
     whereToDecide: (id) =>
       `${config.approvals.publicUrl}/api/approvals/${id} (or: portcullis approvals grant ${id})`,
   });
