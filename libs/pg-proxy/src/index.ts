@@ -34,3 +34,4 @@ export { SessionRefusal } from './connection/session-refusal.js';
 export { POISON_SQL } from './statements/poison-statement.js';
 export { DEFAULT_STARTUP_TIMEOUT_MS } from './connection/handle-connection.js';
 export { DEFAULT_IDLE_TIMEOUT_SECONDS } from './connection/session-timeouts.js';
+export { connectUpstream as connectPostgresUpstream } from './connection/connect-upstream.js';

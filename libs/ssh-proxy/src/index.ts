@@ -5,3 +5,4 @@
  */
 export * from './proxy/index.js';
 export { parseCommandLine, quoteWord, type CommandLine } from './command/command-line.js';
+export { connectUpstream as connectSshUpstream } from './proxy/connect-upstream.js';

@@ -20,6 +20,9 @@ const auditVerify = lazy<StoreOptions & { stream?: string; json?: boolean }>(
 );
 const replay = async (session: string, options: ReplayOptions, io: CliIo) =>
   (await import('./replay.command.js')).replay(session, options, io);
+const configCheck = lazy<{ config?: string }>(
+  async () => (await import('./config-check.command.js')).configCheck,
+);
 const policyBuild = lazy<{ source?: string; out?: string; capabilities?: string }>(
   async () => (await import('./policy.command.js')).policyBuild,
 );
@@ -88,6 +91,15 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         status = reportError(error, io);
       }
     });
+
+  const configCommand = program.command('config').description('the gateway configuration');
+  configCommand
+    .command('check')
+    .description(
+      'validate the file, read every key and certificate, reach each issuer, the store and each upstream; exit 1 unreachable, 2 invalid',
+    )
+    .option('-c, --config <file>', 'portcullis.yaml (default: the embedded defaults)')
+    .action(run<{ config?: string }>(configCheck));
 
   const policy = program.command('policy').description('build, test and evaluate Rego policies');
   policy

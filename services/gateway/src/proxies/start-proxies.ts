@@ -1,4 +1,5 @@
-import { startPgProxy, type PgProxy } from '@portcullis/pg-proxy';
+import { startPgProxy, type PgProxy, type UpstreamTarget } from '@portcullis/pg-proxy';
+import type { TargetConfig } from '../config/gateway-config.js';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 import { readFile } from 'node:fs/promises';
 import { parseHostPort } from '../config/load-config.js';
@@ -30,37 +31,8 @@ export async function startProxies(runtime: GatewayRuntime): Promise<RunningProx
       const proxy = await startPgProxy({
         listen: parseHostPort(target.listen, `target ${target.name} listen`),
         target: { name: target.name, labels: target.labels ?? {} },
-        upstream: {
-          host: target.upstream.host,
-          port: target.upstream.port ?? 5432,
-          user: target.upstream.user,
-          password: target.upstream.password,
-          database: target.upstream.database,
-          ...(target.upstream.tls
-            ? {
-                tls: {
-                  mode: target.upstream.tls.mode,
-                  ...(target.upstream.tls.caFile
-                    ? {
-                        ca: await readPem(
-                          target.upstream.tls.caFile,
-                          `target ${target.name} upstream.tls.caFile`,
-                        ),
-                      }
-                    : {}),
-                },
-              }
-            : {}),
-        },
-        ...(target.tls
-          ? {
-              tls: {
-                cert: await readPem(target.tls.certFile, `target ${target.name} tls.certFile`),
-                key: await readPem(target.tls.keyFile, `target ${target.name} tls.keyFile`),
-                ...(target.tls.required === undefined ? {} : { required: target.tls.required }),
-              },
-            }
-          : {}),
+        upstream: await postgresUpstreamOf(target),
+        ...(target.tls ? { tls: await clientTlsOf(target.name, target.tls) } : {}),
         startupTimeoutMs: target.startupTimeoutMs,
         unauthenticatedConnections: target.unauthenticatedConnections,
         idleTimeoutSeconds: target.idleTimeoutSeconds,
@@ -92,6 +64,37 @@ export async function startProxies(runtime: GatewayRuntime): Promise<RunningProx
       }))
       .concat(sshStarted.map(({ target, proxy }) => ({ target, protocol: 'ssh', ...proxy.address }))),
     close,
+  };
+}
+
+/** A PostgreSQL target's upstream as the proxy takes it: its CA file read now. */
+export async function postgresUpstreamOf(target: TargetConfig): Promise<UpstreamTarget> {
+  const { upstream } = target;
+  return {
+    host: upstream.host,
+    port: upstream.port ?? 5432,
+    user: upstream.user,
+    password: upstream.password,
+    database: upstream.database,
+    ...(upstream.tls
+      ? {
+          tls: {
+            mode: upstream.tls.mode,
+            ...(upstream.tls.caFile
+              ? { ca: await readPem(upstream.tls.caFile, `target ${target.name} upstream.tls.caFile`) }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The listener's certificate and key, read now. */
+export async function clientTlsOf(name: string, tls: NonNullable<TargetConfig['tls']>) {
+  return {
+    cert: await readPem(tls.certFile, `target ${name} tls.certFile`),
+    key: await readPem(tls.keyFile, `target ${name} tls.keyFile`),
+    ...(tls.required === undefined ? {} : { required: tls.required }),
   };
 }
 

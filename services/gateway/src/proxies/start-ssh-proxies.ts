@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
-import { startSshProxy, type SshProxy } from '@portcullis/ssh-proxy';
+import { startSshProxy, type SshProxy, type SshTarget } from '@portcullis/ssh-proxy';
 import type { SshTargetConfig } from '../config/gateway-config.js';
 import { parseHostPort } from '../config/load-config.js';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.js';
@@ -32,22 +32,7 @@ export async function startSshProxies(
       hostKeyFile: config.ssh.hostKeyFile,
       startupTimeoutMs: target.startupTimeoutMs,
       unauthenticatedConnections: target.unauthenticatedConnections,
-      targets: [
-        {
-          name: target.name,
-          labels: target.labels ?? {},
-          upstream: {
-            host: target.upstream.host,
-            port: target.upstream.port ?? 22,
-            user: target.upstream.user,
-            privateKey: await readKeyFile(
-              target.upstream.privateKeyFile,
-              `target ${target.name} upstream.privateKeyFile`,
-            ),
-            hostKey: await upstreamHostKey(target),
-          },
-        },
-      ],
+      targets: [await sshTargetOf(target)],
       tokens: runtime.tokens,
       policy: runtime.policy,
       store: runtime.store,
@@ -60,6 +45,24 @@ export async function startSshProxies(
     onStarted({ target: target.name, proxy });
     runtime.log.info({ target: target.name, address: proxy.address }, 'ssh proxy listening');
   }
+}
+
+/** A configured SSH target as the proxy takes it: its key files read now (unreadable: a configuration error). */
+export async function sshTargetOf(target: SshTargetConfig): Promise<SshTarget> {
+  return {
+    name: target.name,
+    labels: target.labels ?? {},
+    upstream: {
+      host: target.upstream.host,
+      port: target.upstream.port ?? 22,
+      user: target.upstream.user,
+      privateKey: await readKeyFile(
+        target.upstream.privateKeyFile,
+        `target ${target.name} upstream.privateKeyFile`,
+      ),
+      hostKey: await upstreamHostKey(target),
+    },
+  };
 }
 
 /** The configured host key, or the one known_hosts holds for `host` / `[host]:port` (hashed names are not read). */
