@@ -7,12 +7,15 @@
  * PostgreSQL refuses to run as root, so when the tests run as root (CI does)
  * the server processes run as the `postgres` system user the package creates.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+
+const execFileAsync = promisify(execFile);
 
 export interface PostgresServerOptions {
   /** Extra `-c name=value` server settings, e.g. `{ fsync: 'on' }`. */
@@ -191,7 +194,8 @@ async function waitUntilReady(
   while (Date.now() < deadline) {
     if (hasExited()) throw new Error(`postgres exited during start:\n${log()}`);
     try {
-      execFileSync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
+      // Asynchronous: a test that restarts a server under load keeps its own event loop (and its timings) free.
+      await execFileAsync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
