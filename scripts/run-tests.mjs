@@ -7,6 +7,11 @@
 // Tiers follow the file suffix: *.unit.test.js (no I/O), *.int.test.js (real
 // PostgreSQL, real OPA), *.e2e.test.js (the whole gateway with real clients).
 // Node 20's runner has no glob support, hence this file walker.
+//
+// Every file runs under a bound (PORTCULLIS_TEST_FILE_TIMEOUT_MS, default
+// 5 min; the slowest file takes about one): a file that hangs is ended and
+// reported as failed ("test timed out"), instead of holding CI until its own
+// limit. The bound also applies to each test and hook inside a file.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -39,7 +44,13 @@ if (files.length === 0) {
   console.error(`no ${tierArg} test files found (did the build run?)`);
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+const timeoutMs = Number(process.env.PORTCULLIS_TEST_FILE_TIMEOUT_MS ?? 300_000);
+if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+  console.error('PORTCULLIS_TEST_FILE_TIMEOUT_MS must be a positive number of milliseconds');
+  process.exit(2);
+}
+const args = ['--test', '--test-reporter=spec', `--test-timeout=${timeoutMs}`, ...files];
+const child = spawn(process.execPath, args, {
   cwd: root,
   stdio: 'inherit',
 });

@@ -82,9 +82,11 @@ export { awaitApproval, type ReviewContext } from './approvals/await-approval.js
 export { writeAhead, type LedgerLogger } from './ledger/write-ahead.js';
 export {
   verdictOf,
+  reusedVerdict,
   hostDecision,
   refusedVerdict,
   type Verdict,
   type VerdictOptions,
 } from './verdict/verdict.js';
 export { Refusals, denied, DENIED_PREFIX } from './verdict/refusals.js';
+export { DecisionCache } from './verdict/decision-cache.js';

@@ -17,6 +17,8 @@ export interface PolicyGrant {
   sessionReview?: boolean;
   /** How long approvers have to decide (the data's review default), e.g. 1 to test expiry. */
   reviewTtlSeconds?: number;
+  /** The grant ends then (its `expires_ns`). */
+  expiresAt?: Date;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function grantingPolicyBundle(dir: string, grant: PolicyGrant): Pro
     app_ids: grant.appIds,
     target_labels: grant.targetLabels,
     ...(grant.sessionReview ? { session_review: true } : {}),
+    ...(grant.expiresAt ? { expires_ns: grant.expiresAt.getTime() * 1_000_000 } : {}),
   };
   await writeFile(dataFile, JSON.stringify(data));
   return bundleDir;

@@ -76,6 +76,14 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
+// The test runner ends a file that overran its time with SIGTERM: take the servers down with it.
+process.once('SIGTERM', () => {
+  for (const child of running) child.kill('SIGKILL');
+  process.exit(143);
+});
+
+/** How long a fast shutdown may take before the server is killed (a stuck backend must not hang a test). */
+const STOP_TIMEOUT_MS = 15_000;
 
 export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
@@ -85,7 +93,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   execFileSync(
     join(bin, 'initdb'),
     ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'],
-    { stdio: 'pipe', ...user },
+    { stdio: 'pipe', timeout: 120_000, ...user },
   );
 
   const port = await freePort();
@@ -146,7 +154,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     stopped = true;
     for (const pid of processes().reverse()) signal(pid, 'SIGCONT'); // a frozen server cannot shut down
     server.child.kill('SIGINT'); // fast shutdown: roll back open transactions, exit
-    await server.exited;
+    await exitedWithin(server, STOP_TIMEOUT_MS);
     await rm(dataDir, { recursive: true, force: true });
   };
   return {
@@ -157,7 +165,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     log: () => log,
     async restart() {
       server.child.kill('SIGINT');
-      await server.exited;
+      await exitedWithin(server, STOP_TIMEOUT_MS);
       server = await launch();
     },
     freeze() {
@@ -173,6 +181,18 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** Waits for the postmaster to exit; past `timeoutMs` it is killed (SIGKILL) and waited for. */
+async function exitedWithin(server: { child: ChildProcess; exited: Promise<void> }, timeoutMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  const outcome = await Promise.race([server.exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
@@ -195,7 +215,9 @@ async function waitUntilReady(
     if (hasExited()) throw new Error(`postgres exited during start:\n${log()}`);
     try {
       // Asynchronous: a test that restarts a server under load keeps its own event loop (and its timings) free.
-      await execFileAsync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
+      await execFileAsync(join(bin, 'pg_isready'), ['-q', '-t', '3', '-h', '127.0.0.1', '-p', String(port)], {
+        timeout: 10_000,
+      });
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 100));

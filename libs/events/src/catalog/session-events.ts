@@ -88,6 +88,12 @@ export const CommandDecidedSchema = Type.Object(
     policyRevision: Type.String(),
     decisionId: Type.String(),
     evaluationMicros: Type.Number({ minimum: 0 }),
+    reused: Type.Optional(
+      Type.Boolean({
+        description:
+          "The session reused the decision `decisionId` took for the same text (same policy revision, within the decision's reuse_until_ns) instead of evaluating again.",
+      }),
+    ),
     masks: Type.Optional(Type.Array(Type.Unknown())),
     approvalId: Type.Optional(
       Type.String({

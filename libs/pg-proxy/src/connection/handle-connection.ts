@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { SessionRecorder } from '@portcullis/session';
+import { DecisionCache, SessionRecorder } from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
 import { backend } from '../protocol/index.js';
 import type { UpstreamSession } from '../upstream/upstream-auth.js';
@@ -18,6 +18,7 @@ import { sessionOpened, sessionRejected } from './session-audit.js';
 import { SessionRefusal, SqlState, storeUnavailable } from './session-refusal.js';
 import { sessionMasking } from '../masking/session-masking.js';
 import { SessionRelay, type CloseReason } from '../relay/session-relay.js';
+import type { StatementDecision } from '../statements/decide-statement.js';
 import { sessionLimits } from './session-timeouts.js';
 
 export interface ConnectionDeps {
@@ -93,6 +94,7 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
       policy: options.policy,
       ...(options.approvals ? { approvals: options.approvals } : {}),
       ...(access.grant ? { sessionGrant: access.grant } : {}),
+      decisions: new DecisionCache<StatementDecision>(),
     };
     const masking = sessionMasking(options, context, deps.catalogEpoch);
     const limits = sessionLimits(options, upstream.backendKey);

@@ -183,12 +183,27 @@ export class SessionRelay implements StatementRelay {
     return this.reason !== undefined;
   }
 
-  /** Sends a client frame on, registering what the server owes us for it. */
+  /**
+   * Sends a client frame on, registering what the server owes us for it.
+   * Frames forwarded in one turn of the event loop (a pipeline's Parse, Bind,
+   * Execute, Sync) leave in one write: the socket is corked until the turn ends.
+   */
   forward(frame: Buffer, expectation?: Expectation): void {
     if (this.stopped) return;
     if (expectation) this.tracker.expect(expectation);
+    if (!this.upstreamCorked) {
+      this.upstreamCorked = true;
+      this.upstream.cork();
+      process.nextTick(this.uncorkUpstream);
+    }
     this.upstream.write(frame);
   }
+
+  private upstreamCorked = false;
+  private readonly uncorkUpstream = (): void => {
+    this.upstreamCorked = false;
+    this.upstream.uncork();
+  };
 
   /**
    * Write-ahead: resolves with the sequence once CommandReceived+CommandDecided

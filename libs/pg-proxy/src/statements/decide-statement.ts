@@ -1,6 +1,8 @@
 import {
   hostDecision,
   Refusals,
+  reusedVerdict,
+  type DecisionCache,
   verdictOf,
   type ApprovalGate,
   type ReceivedCommand,
@@ -23,6 +25,8 @@ export interface StatementContext {
   readonly approvals?: ApprovalGate;
   /** Session-level just-in-time access: until then, statements need no per-statement review. */
   readonly sessionGrant?: SessionGrant;
+  /** The session's decisions by exact text (decision-cache.ts); without it every statement is evaluated. */
+  readonly decisions?: DecisionCache<StatementDecision>;
 }
 
 /** A statement decided: the core's verdict, what CommandReceived records, and what the proxy needs to run it. */
@@ -59,6 +63,12 @@ export function decideStatement(
   if (grant && Date.now() >= grant.until.getTime()) {
     return hostDenial(context.policy, text, Refusals.sessionWindowEnded(grant.approvalId, grant.until));
   }
+  // A decision after an approval is never reused: it answers one request.
+  const cache = approvalId === undefined ? context.decisions : undefined;
+  const nowNs = Date.now() * 1_000_000;
+  const generation = context.policy.generation;
+  const kept = cache?.get(text, generation, nowNs);
+  if (kept) return kept;
   let command: PostgresCommand;
   try {
     const classification = classifyCommand(text);
@@ -72,7 +82,7 @@ export function decideStatement(
     session: { id: context.sessionId, client_ip: context.clientAddress },
     command,
     approval: { granted: approvalId !== undefined || grant !== undefined },
-    now_ns: Date.now() * 1_000_000,
+    now_ns: nowNs,
   });
   const unattributable = command.statements.some(
     (s) => UNATTRIBUTABLE_KINDS.has(s.kind) || s.nested_kinds.some((k) => UNATTRIBUTABLE_KINDS.has(k)),
@@ -90,7 +100,7 @@ export function decideStatement(
       return maskingRefusal(masking, command);
     },
   });
-  return {
+  const statement: StatementDecision = {
     ...verdict,
     masking,
     touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
@@ -100,6 +110,8 @@ export function decideStatement(
       classification: { statements: command.statements, columns_read: command.columns_read },
     },
   };
+  cache?.set(text, generation, decision.reuse_until_ns, reusedVerdict(statement));
+  return statement;
 }
 
 /** A refusal decided by the proxy itself (no policy evaluation took place). */

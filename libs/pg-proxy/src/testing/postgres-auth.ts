@@ -22,6 +22,7 @@ export function psql(server: PostgresServer, sql: string, user = 'postgres'): st
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PGPASSWORD: '' },
+      timeout: 60_000, // a stuck psql blocks the test's event loop: bound it
     },
   )
     .toString()

@@ -89,5 +89,10 @@ export const policyDecisionSchema: JsonSchema = {
       description:
         "What the proxy does with a result column derived from a sensitive column through an expression it cannot trace: mask it (with the source column's method) or deny the statement. Present on command decisions.",
     },
+    reuse_until_ns: {
+      type: 'number',
+      description:
+        "Command decisions: until when (Unix ns) this decision stays what a fresh evaluation of the same input (now_ns aside) would return. The host may reuse it for an identical command of the same session up to then; absent means never reuse. The shipped rules read the clock only through grants' expires_ns, so it is the next expiry of a grant of the issuer (at most an hour ahead).",
+    },
   },
 };

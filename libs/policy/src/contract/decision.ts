@@ -21,6 +21,11 @@ export interface Decision {
   mask: MaskRule[];
   /** Command decisions: what to do with a column derived from a sensitive one the proxy cannot trace. */
   mask_derived?: 'mask' | 'deny';
+  /**
+   * Command decisions: until when (Unix ns) a fresh evaluation of the same
+   * input, `now_ns` aside, would give this same decision. Absent: never reuse.
+   */
+  reuse_until_ns?: number;
 }
 
 export type Entrypoint = 'session' | 'command';

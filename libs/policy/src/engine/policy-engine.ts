@@ -59,6 +59,7 @@ const PROBE: CommandInput = {
 export class PolicyEngine {
   private active: CompiledPolicy;
   private reloading: Promise<unknown> = Promise.resolve();
+  private instances = 0;
 
   private constructor(
     initial: CompiledPolicy,
@@ -74,6 +75,15 @@ export class PolicyEngine {
 
   get revision(): string {
     return this.active.revision;
+  }
+
+  /**
+   * Which loaded instance decides now: changes with every successful reload,
+   * even when the revision name does not (new data under an old manifest).
+   * A decision kept for reuse is valid only under the generation it came from.
+   */
+  get generation(): number {
+    return this.instances;
   }
 
   get source(): string {
@@ -99,6 +109,7 @@ export class PolicyEngine {
       const previousRevision = this.active.revision;
       try {
         this.active = await buildInstance(source, this.options);
+        this.instances += 1;
         return { ok: true, revision: this.active.revision, previousRevision };
       } catch (error) {
         const wrapped = isPortcullisError(error)

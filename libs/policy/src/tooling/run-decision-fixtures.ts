@@ -50,6 +50,13 @@ export async function runDecisionFixtures(options: RunDecisionFixturesOptions): 
 
 /** The fields a fixture pins: the policy's answer, without per-call provenance. */
 export function policyPart(decision: Decision): Decision {
-  const { allow, deny, review, mask, mask_derived } = decision;
-  return { allow, deny, review, mask, ...(mask_derived === undefined ? {} : { mask_derived }) };
+  const { allow, deny, review, mask, mask_derived, reuse_until_ns } = decision;
+  return {
+    allow,
+    deny,
+    review,
+    mask,
+    ...(mask_derived === undefined ? {} : { mask_derived }),
+    ...(reuse_until_ns === undefined ? {} : { reuse_until_ns }),
+  };
 }

@@ -83,6 +83,15 @@ export function hostDecision(policy: PolicyEngine, reason: string): PolicyDecisi
   };
 }
 
+/**
+ * The same verdict handed out again by a session's DecisionCache: CommandDecided
+ * names the evaluation it reuses (its decisionId), says `reused`, and took no
+ * evaluation time.
+ */
+export function reusedVerdict<V extends Verdict>(verdict: V): V {
+  return { ...verdict, decided: { ...verdict.decided, evaluationMicros: 0, reused: true } };
+}
+
 /** A verdict turned into a refusal (a denied or expired review): the reason replaces policy's. */
 export function refusedVerdict<V extends Verdict>(verdict: V, reason: string): V {
   const { review: _review, ...rest } = verdict;

@@ -47,4 +47,9 @@ mask := masking.mask if input.command.protocol == "postgres"
 
 else := []
 
-decision := object.union(decision.make(deny, review, mask), {"mask_derived": masking.derived})
+decision := object.union(decision.make(deny, review, mask), extras)
+
+# Without a clock a decision may not be reused at all (no reuse_until_ns).
+extras := {"mask_derived": masking.derived, "reuse_until_ns": identity.reuse_until_ns} if {
+	identity.reuse_until_ns
+} else := {"mask_derived": masking.derived}

@@ -156,3 +156,23 @@ test_protocol_mismatch_and_unknown_protocol if {
 	missing := command.decision with input as object.remove(testing.postgres(testing.prod_db, []), ["command"])
 	missing.deny == ["command protocol is not supported"]
 }
+
+# A decision may be reused until the next expiry of a grant of the issuer, at most an hour.
+test_reuse_until_is_the_next_grant_expiry if {
+	input_at := object.union(testing.postgres(testing.prod_db, [testing.statement("select")]), {"now_ns": 100})
+	d := command.decision with input as input_at
+		with data.portcullis.grants["ci-migrations"].expires_ns as 500
+	d.reuse_until_ns == 500
+}
+
+test_reuse_until_ignores_expired_grants_and_caps_at_an_hour if {
+	input_at := object.union(testing.postgres(testing.prod_db, [testing.statement("select")]), {"now_ns": 100})
+	d := command.decision with input as input_at
+		with data.portcullis.grants["ci-migrations"].expires_ns as 50
+	d.reuse_until_ns == 100 + 3600000000000
+}
+
+test_no_reuse_without_a_clock if {
+	d := command.decision with input as json.remove(testing.postgres(testing.prod_db, [testing.statement("select")]), ["now_ns"])
+	not d.reuse_until_ns
+}

@@ -58,6 +58,22 @@ selects_target(grant) if {
 	}
 }
 
+# Until when a decision on this input stays what a fresh evaluation would say:
+# the rules read the clock only through grants' expires_ns, so until the next
+# expiry of a grant of this issuer that has not yet expired (an hour when none
+# of them is time-boxed). The host reuses a command decision for the same
+# input up to then, never after (the session core's decision cache).
+reuse_until_ns := min(expiries) if {
+	clock_known
+	expiries := {t |
+		some grant in data.portcullis.grants
+		grant.issuer == input.identity.issuer
+		is_number(grant.expires_ns)
+		grant.expires_ns > input.now_ns
+		t := grant.expires_ns
+	} | {input.now_ns + 3600000000000}
+}
+
 # Grants may be time-boxed; the host supplies now_ns so that policies stay
 # pure and the wasm needs no clock.
 expired(grant) if input.now_ns >= grant.expires_ns

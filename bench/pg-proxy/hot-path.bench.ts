@@ -1,0 +1,153 @@
+/**
+ * The statement hot path in one short run: pgbench select-only at 8
+ * clients, simple and prepared, direct, through pgbouncer, and through the
+ * in-process proxy with strict audit into a durable PostgreSQL store and
+ * with no store I/O (diagnostic). Prints tps, ratios against pgbouncer in
+ * the same run, added p99 and the proxy's CPU per statement (µs, this
+ * process only), then the top of a CPU profile of the no-I/O cell.
+ *
+ *   npx tsc -b bench && node bench/dist/pg-proxy/hot-path.bench.js
+ *
+ * BENCH_SECONDS (default 5) per cell, BENCH_PROFILE=0 skips the profile.
+ * The full matrix is pgbench.bench.ts; this one is for iterating on the
+ * proxy's per-statement cost.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { postgresBinDir, startPostgres, tempDir } from '@portcullis/test-support';
+import { profileCpu } from './cpu-profile.js';
+import { startPgbouncer } from './pgbouncer.js';
+import { run, runPgbench, type PgbenchCell, type PgbenchEndpoint, type QueryMode } from './pgbench-run.js';
+import { DURABLE, startPortcullis, TARGET, type PortcullisUnderTest } from './portcullis-proxy.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** BENCH_PROFILE: `discard` (default: the proxy's own cost), `durable` (with the store client), or `0`. */
+const PROFILE = process.env.BENCH_PROFILE ?? 'discard';
+const MODES: QueryMode[] = ['simple', 'prepared'];
+
+interface Row {
+  path: string;
+  mode: QueryMode;
+  cell: PgbenchCell;
+  proxyMicrosPerStatement?: number;
+}
+
+async function main(): Promise<void> {
+  const dir = await tempDir('portcullis-bench-hot-path-');
+  const cleanups: (() => Promise<unknown>)[] = [() => dir.remove()];
+  try {
+    const upstream = await startPostgres({ settings: DURABLE });
+    cleanups.push(() => upstream.stop());
+    // prettier-ignore
+    await run(join(postgresBinDir(), 'pgbench'),
+      ['-i', '-q', '-s', '10', '-h', '127.0.0.1', '-p', String(upstream.port), '-U', 'postgres', 'postgres'],
+      process.env);
+    const bouncer = await startPgbouncer(upstream, TARGET.name);
+    cleanups.push(() => bouncer.stop());
+    const durable = await startPortcullis(upstream, join(dir.path, 'durable'));
+    cleanups.push(() => durable.stop());
+    await mkdir(join(dir.path, 'discard'));
+    const discard = await startPortcullis(upstream, join(dir.path, 'discard'), { kind: 'discard' });
+    cleanups.push(() => discard.stop());
+    const logDir = join(dir.path, 'logs');
+    await mkdir(logDir);
+
+    const through = async (p: PortcullisUnderTest): Promise<PgbenchEndpoint> => ({
+      name: 'portcullis',
+      port: p.proxy.address.port,
+      database: TARGET.name,
+      user: 'bench-agent',
+      password: await p.token(),
+    });
+    const paths: [string, () => Promise<PgbenchEndpoint>][] = [
+      [
+        'direct',
+        async () => ({
+          name: 'direct',
+          port: upstream.port,
+          database: 'postgres',
+          user: 'postgres',
+          password: '',
+        }),
+      ],
+      [
+        'pgbouncer',
+        async () => ({
+          name: 'pgbouncer',
+          port: bouncer.port,
+          database: TARGET.name,
+          user: 'postgres',
+          password: '',
+        }),
+      ],
+      ['portcullis strict, durable store', () => through(durable)],
+      ['portcullis, no store I/O', () => through(discard)],
+    ];
+    // Warm the proxies (wasm, JIT) before measuring.
+    for (const p of [durable, discard])
+      for (const mode of MODES)
+        await runPgbench(await through(p), { workload: 'select-only', mode, clients: 1, seconds: 1, logDir });
+
+    const rows: Row[] = [];
+    for (const mode of MODES) {
+      for (const [path, endpoint] of paths) {
+        const cpu = process.cpuUsage();
+        const cell = await runPgbench(await endpoint(), {
+          workload: 'select-only',
+          mode,
+          clients: 8,
+          seconds: SECONDS,
+          logDir,
+        });
+        const used = process.cpuUsage(cpu);
+        const row: Row = { path, mode, cell };
+        if (path.startsWith('portcullis'))
+          row.proxyMicrosPerStatement = (used.user + used.system) / cell.transactions;
+        rows.push(row);
+        console.error(`${mode} ${path}: ${cell.tps.toFixed(0)} tps, p99 ${cell.p99Ms.toFixed(2)} ms`);
+      }
+    }
+    console.log(
+      `\nselect-only, 8 clients, ${SECONDS} s per cell (${new Date().toISOString().slice(0, 10)})\n`,
+    );
+    console.log('| mode | path | tps | vs pgbouncer | vs direct | p99 ms | added p99 ms | proxy µs/stmt |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const row of rows) {
+      const peer = (name: string) => rows.find((r) => r.mode === row.mode && r.path === name)!.cell;
+      const bouncer = peer('pgbouncer');
+      const directCell = peer('direct');
+      console.log(
+        `| ${row.mode} | ${row.path} | ${row.cell.tps.toFixed(0)} | ${(row.cell.tps / bouncer.tps).toFixed(3)}× | ` +
+          `${(row.cell.tps / directCell.tps).toFixed(3)}× | ${row.cell.p99Ms.toFixed(2)} | ` +
+          `${(row.cell.p99Ms - directCell.p99Ms).toFixed(2)} | ${row.proxyMicrosPerStatement?.toFixed(0) ?? '—'} |`,
+      );
+    }
+    if (PROFILE !== '0') {
+      const file = join(dir.path, 'hot-path.cpuprofile');
+      const endpoint = await through(PROFILE === 'durable' ? durable : discard);
+      const summary = await profileCpu(async () => {
+        await runPgbench(endpoint, {
+          workload: 'select-only',
+          mode: 'prepared',
+          clients: 8,
+          seconds: SECONDS,
+          logDir,
+        });
+      }, file);
+      console.log(
+        `\nprofile, prepared, ${PROFILE === 'durable' ? 'durable store' : 'no store I/O'}: busy ${summary.busyPercent.toFixed(0)}% of one core`,
+      );
+      for (const f of summary.topFunctions.slice(0, 25))
+        console.log(`  ${f.percent.toFixed(1)}%  ${f.where}`);
+      console.log('by module:');
+      for (const m of summary.byModule.slice(0, 12)) console.log(`  ${m.percent.toFixed(1)}%  ${m.where}`);
+      console.log('inclusive (our code):');
+      for (const m of summary.inclusive.slice(0, 25)) console.log(`  ${m.percent.toFixed(1)}%  ${m.where}`);
+    }
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => console.error(e));
+  }
+}
+
+await main();
+export {};
