@@ -30,6 +30,9 @@ interface Row {
   mode: QueryMode;
   cell: PgbenchCell;
   proxyMicrosPerStatement?: number;
+  upstreamMicrosPerStatement: number;
+  storeMicrosPerStatement?: number;
+  appendsPerTransaction?: number;
 }
 
 async function main(): Promise<void> {
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
       user: 'bench-agent',
       password: await p.token(),
     });
-    const paths: [string, () => Promise<PgbenchEndpoint>][] = [
+    const paths: [string, () => Promise<PgbenchEndpoint>, PortcullisUnderTest?][] = [
       [
         'direct',
         async () => ({
@@ -80,8 +83,8 @@ async function main(): Promise<void> {
           password: '',
         }),
       ],
-      ['portcullis strict, durable store', () => through(durable)],
-      ['portcullis, no store I/O', () => through(discard)],
+      ['portcullis strict, durable store', () => through(durable), durable],
+      ['portcullis, no store I/O', () => through(discard), discard],
     ];
     // Warm the proxies (wasm, JIT) before measuring.
     for (const p of [durable, discard])
@@ -90,8 +93,11 @@ async function main(): Promise<void> {
 
     const rows: Row[] = [];
     for (const mode of MODES) {
-      for (const [path, endpoint] of paths) {
+      for (const [path, endpoint, portcullis] of paths) {
         const cpu = process.cpuUsage();
+        const upstreamCpu = upstream.cpuMicros();
+        const storeCpu = portcullis?.storeCpuMicros() ?? 0;
+        const store = portcullis?.groupCommitStats();
         const cell = await runPgbench(await endpoint(), {
           workload: 'select-only',
           mode,
@@ -100,9 +106,21 @@ async function main(): Promise<void> {
           logDir,
         });
         const used = process.cpuUsage(cpu);
-        const row: Row = { path, mode, cell };
-        if (path.startsWith('portcullis'))
+        const row: Row = {
+          path,
+          mode,
+          cell,
+          upstreamMicrosPerStatement: (upstream.cpuMicros() - upstreamCpu) / cell.transactions,
+        };
+        if (portcullis) {
           row.proxyMicrosPerStatement = (used.user + used.system) / cell.transactions;
+          const after = portcullis.groupCommitStats();
+          if (after.transactions > store!.transactions) {
+            row.storeMicrosPerStatement = (portcullis.storeCpuMicros() - storeCpu) / cell.transactions;
+            row.appendsPerTransaction =
+              (after.appends - store!.appends) / (after.transactions - store!.transactions);
+          }
+        }
         rows.push(row);
         console.error(`${mode} ${path}: ${cell.tps.toFixed(0)} tps, p99 ${cell.p99Ms.toFixed(2)} ms`);
       }
@@ -110,8 +128,10 @@ async function main(): Promise<void> {
     console.log(
       `\nselect-only, 8 clients, ${SECONDS} s per cell (${new Date().toISOString().slice(0, 10)})\n`,
     );
-    console.log('| mode | path | tps | vs pgbouncer | vs direct | p99 ms | added p99 ms | proxy µs/stmt |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log(
+      '| mode | path | tps | vs pgbouncer | vs direct | p99 ms | added p99 ms | proxy µs/stmt | upstream server µs/stmt | store server µs/stmt | appends per store transaction |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const row of rows) {
       const peer = (name: string) => rows.find((r) => r.mode === row.mode && r.path === name)!.cell;
       const bouncer = peer('pgbouncer');
@@ -119,7 +139,9 @@ async function main(): Promise<void> {
       console.log(
         `| ${row.mode} | ${row.path} | ${row.cell.tps.toFixed(0)} | ${(row.cell.tps / bouncer.tps).toFixed(3)}× | ` +
           `${(row.cell.tps / directCell.tps).toFixed(3)}× | ${row.cell.p99Ms.toFixed(2)} | ` +
-          `${(row.cell.p99Ms - directCell.p99Ms).toFixed(2)} | ${row.proxyMicrosPerStatement?.toFixed(0) ?? '—'} |`,
+          `${(row.cell.p99Ms - directCell.p99Ms).toFixed(2)} | ${row.proxyMicrosPerStatement?.toFixed(0) ?? '—'} | ` +
+          `${row.upstreamMicrosPerStatement.toFixed(0)} | ${row.storeMicrosPerStatement?.toFixed(0) ?? '—'} | ` +
+          `${row.appendsPerTransaction?.toFixed(1) ?? '—'} |`,
       );
     }
     if (PROFILE !== '0') {

@@ -48,6 +48,8 @@ export interface PortcullisUnderTest {
   readonly oidc: OidcProvider;
   /** Group-commit counters of the PostgreSQL store; zeros for the discarding one. */
   groupCommitStats(): StoreCounters;
+  /** CPU µs the store's PostgreSQL server has used so far (0 for the discarding store). */
+  storeCpuMicros(): number;
   token(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -79,9 +81,11 @@ export async function startPortcullis(
     cleanups.push(() => oidc.stop());
     let store: EventStore;
     let groupCommitStats = (): StoreCounters => ({ transactions: 0, appends: 0 });
+    let storeCpuMicros = () => 0;
     if (storeChoice.kind === 'postgres') {
       const server = await startPostgres({ settings: storeChoice.settings });
       cleanups.push(() => server.stop());
+      storeCpuMicros = () => server.cpuMicros();
       const opened = await openSqlEventStore({
         kind: 'postgres',
         url: server.url(),
@@ -126,7 +130,7 @@ export async function startPortcullis(
         : {}),
     });
     cleanups.push(() => proxy.close());
-    return { proxy, oidc, groupCommitStats, token: () => oidc.issueToken(AGENT), stop };
+    return { proxy, oidc, groupCommitStats, storeCpuMicros, token: () => oidc.issueToken(AGENT), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -32,16 +32,36 @@ export interface HashableEvent {
 export function contentHash(
   event: Omit<HashableEvent, 'revision' | 'metadata'> & { metadata: object },
 ): string {
-  const { prevHash: _omitted, ...metadata } = event.metadata as { prevHash?: string };
-  const canonical = canonicalJson({
-    streamName: event.streamName,
-    id: event.id,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    metadata,
-  });
-  return createHash('sha256').update(canonical).digest('hex');
+  return encodeForChain(event).contentHash;
+}
+
+/** An event's canonical parts, computed once: its content hash, and its data and metadata as JSON. */
+export interface ChainEncoding {
+  readonly contentHash: string;
+  /** RFC 8785 JSON of `data` (valid JSON a store can take as is). */
+  readonly data: string;
+  /** RFC 8785 JSON of the metadata without `prevHash`. */
+  readonly metadata: string;
+}
+
+/**
+ * The canonical form behind `contentHash`, built from its parts so that a
+ * writer serialises data and metadata once and reuses the same text for the
+ * store's payload. The object's keys in RFC 8785 order are data, id,
+ * metadata, schemaVersion, streamName, type: the result is byte for byte
+ * canonicalJson of the whole object (hash-chain.unit.test.ts checks it).
+ */
+export function encodeForChain(
+  event: Omit<HashableEvent, 'revision' | 'metadata'> & { metadata: object },
+): ChainEncoding {
+  const { prevHash: _omitted, ...rest } = event.metadata as { prevHash?: string };
+  const data = canonicalJson(event.data);
+  const metadata = canonicalJson(rest);
+  const canonical =
+    `{"data":${data},"id":${JSON.stringify(event.id)},"metadata":${metadata},` +
+    `"schemaVersion":${canonicalJson(event.schemaVersion)},"streamName":${JSON.stringify(event.streamName)},` +
+    `"type":${JSON.stringify(event.type)}}`;
+  return { contentHash: createHash('sha256').update(canonical).digest('hex'), data, metadata };
 }
 
 export function linkHash(prevHash: string, revision: number, content: string): string {

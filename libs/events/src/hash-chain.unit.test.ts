@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GENESIS_HASH, hashEvent, StreamChainVerifier, type HashableEvent } from './hash-chain.js';
+import { createHash } from 'node:crypto';
+import {
+  contentHash,
+  encodeForChain,
+  GENESIS_HASH,
+  hashEvent,
+  StreamChainVerifier,
+  type HashableEvent,
+} from './hash-chain.js';
 import { canonicalJson } from './canonical-json.js';
 
 function chain(n: number): (HashableEvent & { hash: string })[] {
@@ -84,4 +92,27 @@ test('moving an event to another stream breaks its hash', () => {
 
 test('canonical JSON follows RFC 8785 (sorted keys, ECMAScript numbers)', () => {
   assert.equal(canonicalJson({ b: 1, a: [1e21, 0.1, -0, 'é'] }), '{"a":[1e+21,0.1,0,"é"],"b":1}');
+});
+
+test('encodeForChain is the canonical JSON of the whole event, built from parts', () => {
+  const events = [
+    {
+      id: 'e-1',
+      type: 'CommandReceived',
+      schemaVersion: 1,
+      data: { b: [1, 'x', null], a: { z: 1, y: 'ü\u2028' } },
+    },
+    { id: 'e-"2"', type: 'T', schemaVersion: 12, data: 'just a string' },
+    { id: 'e-3', type: 'T', schemaVersion: 1, data: { skipped: undefined, n: 1e21, f: 0.1 } },
+  ];
+  for (const event of events) {
+    const metadata = { actor: 'a', $correlationId: 'c', $causationId: null, prevHash: 'f'.repeat(64) };
+    const encoded = encodeForChain({ ...event, streamName: 'session-1', metadata });
+    const { prevHash: _omitted, ...rest } = metadata;
+    const whole = canonicalJson({ streamName: 'session-1', ...event, metadata: rest });
+    assert.equal(encoded.contentHash, createHash('sha256').update(whole).digest('hex'));
+    assert.equal(encoded.data, canonicalJson(event.data));
+    assert.equal(encoded.metadata, canonicalJson(rest));
+    assert.equal(contentHash({ ...event, streamName: 'session-1', metadata }), encoded.contentHash);
+  }
 });

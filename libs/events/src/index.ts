@@ -7,6 +7,8 @@ export { canonicalJson } from './canonical-json.js';
 export {
   GENESIS_HASH,
   contentHash,
+  encodeForChain,
+  type ChainEncoding,
   linkHash,
   hashEvent,
   StreamChainVerifier,

@@ -9,7 +9,7 @@
  */
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,8 @@ export interface PostgresServer extends AsyncDisposable {
   freeze(): void;
   /** SIGCONT after `freeze`. */
   thaw(): void;
+  /** CPU time (user + system, µs) the server's processes have used so far, from /proc (benchmarks). */
+  cpuMicros(): number;
   stop(): Promise<void>;
 }
 
@@ -178,9 +180,29 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       for (const pid of pids.slice(1)) signal(pid, 'SIGCONT');
       signal(pids[0]!, 'SIGCONT');
     },
+    cpuMicros() {
+      // Backends that exited are counted in the postmaster's cutime/cstime.
+      return processes().reduce((sum, pid) => sum + processCpuMicros(pid, pid === server.child.pid), 0);
+    },
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime+stime (and, with `children`, the reaped children's) of a process, in µs; 0 when it is gone. */
+function processCpuMicros(pid: number, children: boolean): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at ") ".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
+    const ticks = utime! + stime! + (children ? cutime! + cstime! : 0);
+    return (ticks * 1_000_000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
 }
 
 /** Waits for the postmaster to exit; past `timeoutMs` it is killed (SIGKILL) and waited for. */

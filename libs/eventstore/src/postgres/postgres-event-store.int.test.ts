@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { encodeForChain } from '@portcullis/events';
 import { startPostgres, type PostgresServer } from '@portcullis/test-support';
 import { runEventStoreContract } from '../contract/event-store-contract.js';
 import { openSqlEventStore } from '../open-event-store.js';
@@ -38,7 +39,14 @@ runEventStoreContract(
       await client.query('BEGIN');
       const [outcome] = await appendBatch(
         tx,
-        [{ streamName, events, expected: 'no_stream' }],
+        [
+          {
+            streamName,
+            events,
+            expected: 'no_stream',
+            encoded: events.map((e) => encodeForChain({ ...e, streamName })),
+          },
+        ],
         new StreamHeads(),
       );
       if (!outcome || !('ok' in outcome) || !outcome.ok) throw new Error('slow append failed');

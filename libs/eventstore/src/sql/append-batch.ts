@@ -1,4 +1,4 @@
-import { contentHash, linkHash, type NewEvent } from '@portcullis/events';
+import { linkHash, type ChainEncoding, type NewEvent } from '@portcullis/events';
 import { DuplicateEventError, WrongExpectedRevisionError } from '../errors.js';
 import type { AppendResult, ExpectedRevision } from '../port.js';
 import type { SqlExecutor } from './sql-database.js';
@@ -9,6 +9,8 @@ export interface AppendRequest {
   readonly streamName: string;
   readonly events: readonly NewEvent[];
   readonly expected: ExpectedRevision;
+  /** Each event's canonical parts (encodeForChain), computed once when the append was asked for. */
+  readonly encoded: readonly ChainEncoding[];
 }
 
 export type AppendOutcome =
@@ -38,7 +40,7 @@ export async function appendBatch(
   heads: StreamHeads,
 ): Promise<AppendOutcome[]> {
   const built = requests.map((request, i) => chain(request, i + 1, baseHead(request, heads)));
-  const { rows } = await db.query<OutcomeRow>(APPEND_BATCH, [JSON.stringify(built.map((b) => b.payload))]);
+  const { rows } = await db.query<OutcomeRow>(APPEND_BATCH, [`[${built.map((b) => b.payload).join(',')}]`]);
   return requests.map((request, i): AppendOutcome => {
     const row = rows.find((r) => Number(r.req) === i + 1);
     if (!row) throw new Error(`the append batch returned no outcome for request ${i + 1}`);
@@ -79,33 +81,35 @@ function baseHead(request: AppendRequest, heads: StreamHeads): StreamHead | null
   return request.expected === 'any' ? NO_STREAM_HEAD : null;
 }
 
+/**
+ * One request's part of the batch, as JSON text: the events' data and
+ * metadata are the canonical texts hashed at append time, spliced in rather
+ * than serialised a second time (jsonb does not care about key order).
+ */
 function chain(request: AppendRequest, req: number, base: StreamHead | null) {
   let prevHash = (base ?? NO_STREAM_HEAD).hash;
   let revision = (base ?? NO_STREAM_HEAD).revision;
-  const events = request.events.map((event) => {
+  const events = request.events.map((event, i) => {
+    const encoded = request.encoded[i]!;
     revision += 1;
-    const hash = linkHash(prevHash, revision, contentHash({ ...event, streamName: request.streamName }));
-    const row = {
-      id: event.id,
-      type: event.type,
-      schema_version: event.schemaVersion,
-      data: event.data,
-      metadata: { ...event.metadata, prevHash },
-      hash,
-      revision,
-    };
+    const hash = linkHash(prevHash, revision, encoded.contentHash);
+    const metadata =
+      encoded.metadata === '{}'
+        ? `{"prevHash":"${prevHash}"}`
+        : `{"prevHash":"${prevHash}",${encoded.metadata.slice(1)}`;
+    const row =
+      `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},` +
+      `"schema_version":${Number(event.schemaVersion)},"data":${encoded.data},"metadata":${metadata},` +
+      `"hash":"${hash}","revision":${revision}}`;
     prevHash = hash;
     return row;
   });
+  const expected = typeof request.expected === 'number' ? String(request.expected) : request.expected;
   return {
-    payload: {
-      req,
-      stream: request.streamName,
-      expected: typeof request.expected === 'number' ? String(request.expected) : request.expected,
-      base_revision: base?.revision ?? null,
-      base_hash: base?.hash ?? null,
-      events,
-    },
+    payload:
+      `{"req":${req},"stream":${JSON.stringify(request.streamName)},"expected":${JSON.stringify(expected)},` +
+      `"base_revision":${base?.revision ?? null},"base_hash":${JSON.stringify(base?.hash ?? null)},` +
+      `"events":[${events.join(',')}]}`,
     last: { revision, hash: prevHash },
   };
 }

@@ -1,7 +1,9 @@
 import {
+  encodeForChain,
   ValidationError,
   isPortcullisError,
   type AnyEvent,
+  type ChainEncoding,
   type NewEvent,
   type Recorded,
 } from '@portcullis/events';
@@ -85,9 +87,9 @@ export class SqlEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    assertAppendable(streamName, events, expected);
+    const encoded = assertAppendable(streamName, events, expected);
     if (this.closed) throw new StoreUnavailableError(this.description, new Error('the store is closed'));
-    const result = await this.committer.submit({ streamName, events, expected });
+    const result = await this.committer.submit({ streamName, events, expected, encoded });
     this.wakeup.notify(); // local subscribers need not wait for the NOTIFY round trip
     return result;
   }
@@ -147,7 +149,16 @@ export class SqlEventStore implements EventStore {
   }
 }
 
-function assertAppendable(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): void {
+/**
+ * Checks an append and encodes its events for the hash chain (once: the
+ * canonical texts are hashed and spliced into the batch as they are). Any
+ * problem refuses this append alone, before it can fail a whole batch.
+ */
+function assertAppendable(
+  streamName: string,
+  events: readonly NewEvent[],
+  expected: ExpectedRevision,
+): ChainEncoding[] {
   const problems: { path: string; message: string }[] = [];
   if (!streamName || streamName.length > 512)
     problems.push({ path: 'streamName', message: 'must be 1-512 characters' });
@@ -156,15 +167,25 @@ function assertAppendable(streamName: string, events: readonly NewEvent[], expec
     problems.push({ path: 'expected', message: 'must be any, no_stream, stream_exists or a revision >= 0' });
   }
   const ids = new Set<string>();
+  const encoded: ChainEncoding[] = [];
   events.forEach((event, i) => {
     if (!UUID.test(event.id)) problems.push({ path: `events/${i}/id`, message: 'must be a uuid' });
     if (ids.has(event.id)) problems.push({ path: `events/${i}/id`, message: 'is repeated in this append' });
     ids.add(event.id);
-    // PostgreSQL jsonb cannot hold U+0000; refusing here keeps one bad event
-    // from failing a whole group-commit batch.
-    if (JSON.stringify(event.data).includes('\\u0000')) {
-      problems.push({ path: `events/${i}/data`, message: 'must not contain U+0000' });
+    try {
+      const encoding = encodeForChain({ ...event, streamName });
+      // PostgreSQL jsonb cannot hold U+0000.
+      if (encoding.data.includes('\\u0000')) {
+        problems.push({ path: `events/${i}/data`, message: 'must not contain U+0000' });
+      }
+      encoded.push(encoding);
+    } catch (error) {
+      problems.push({
+        path: `events/${i}`,
+        message: `has no canonical JSON form: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   });
   if (problems.length) throw new ValidationError(`cannot append to ${streamName}`, problems);
+  return encoded;
 }
