@@ -47,7 +47,13 @@ async function main(): Promise<void> {
       process.env);
     const bouncer = await startPgbouncer(upstream, TARGET.name);
     cleanups.push(() => bouncer.stop());
-    const durable = await startPortcullis(upstream, join(dir.path, 'durable'));
+    // BENCH_STORE_TRANSACTIONS: group-commit transactions in flight at once (default: the store's own).
+    const concurrent = process.env.BENCH_STORE_TRANSACTIONS;
+    const durable = await startPortcullis(upstream, join(dir.path, 'durable'), {
+      kind: 'postgres',
+      settings: DURABLE,
+      ...(concurrent ? { maxConcurrentTransactions: Number(concurrent) } : {}),
+    });
     cleanups.push(() => durable.stop());
     await mkdir(join(dir.path, 'discard'));
     const discard = await startPortcullis(upstream, join(dir.path, 'discard'), { kind: 'discard' });
