@@ -2,6 +2,14 @@ export * from './contract/policy-input.js';
 export * from './contract/decision.js';
 export { policyInputSchema } from './contract/input-schema.js';
 export { policyDecisionSchema } from './contract/decision-schema.js';
+export { policyDataSchema } from './contract/data-schema.js';
+export {
+  loadPolicyData,
+  mergeData,
+  PolicyDataError,
+  readPolicyData,
+  type PolicyData,
+} from './data/policy-data.js';
 export { checkSchema, type JsonSchema, type SchemaProblem } from './contract/check-schema.js';
 export { PolicyBundleError, PolicyBundleSignatureError, EvaluationFailure } from './errors.js';
 export { readPolicyBundle, type PolicyBundle, type ReadPolicyBundleOptions } from './bundle/policy-bundle.js';

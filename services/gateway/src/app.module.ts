@@ -17,6 +17,7 @@ import { ApprovalWebhook } from './approvals/approval-webhook.js';
 import { approvalCommandHandlers } from './approvals/commands/approval-command.handlers.js';
 import { GetApprovalHandler, ListApprovalsHandler } from './approvals/queries/list-approvals.handler.js';
 import { PolicyActivation } from './policy/policy-activation.js';
+import { PolicyDataWatcher } from './policy/policy-data-watcher.js';
 import type { GatewayRuntime } from './runtime/gateway-runtime.js';
 import { ListSessionsHandler } from './sessions/queries/list-sessions.handler.js';
 import { SessionsController } from './sessions/sessions.controller.js';
@@ -43,6 +44,7 @@ export class GatewayModule {
         { provide: TOKEN_VERIFIER, useValue: runtime.tokens },
         { provide: AUDIT_BACKLOG, useValue: runtime.audit.backlog },
         PolicyActivation,
+        PolicyDataWatcher,
         ListSessionsHandler,
         ApproverAuth,
         ...approvalCommandHandlers,

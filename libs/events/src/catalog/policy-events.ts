@@ -6,6 +6,12 @@ export const PolicyActivatedSchema = Type.Object(
     bundleName: Type.String({ minLength: 1 }),
     revision: Type.String(),
     digest: Type.String({ description: 'SHA-256 of the bundle files.' }),
+    dataDigest: Type.Optional(
+      Type.String({
+        description:
+          'SHA-256 of the operator policy data (policy.data) merged over the bundle, when there is any. The revision names its first 16 hex digits.',
+      }),
+    ),
     activatedBy: Type.String(),
   },
   { additionalProperties: false },

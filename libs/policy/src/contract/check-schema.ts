@@ -43,3 +43,18 @@ export function checkSchema(schema: JsonSchema, value: unknown): SchemaProblem[]
     .filter((e) => e.keyword !== 'boolean') // TypeBox reports additionalProperties twice
     .map((e) => ({ path: e.instancePath || '/', message: e.message }));
 }
+
+/** Every error as the validator reports it (keyword and params too), for callers that word their own messages. */
+export function schemaErrors(
+  schema: JsonSchema,
+  value: unknown,
+): { path: string; message: string; keyword: string; params: Record<string, unknown> }[] {
+  const validator = compiledFor(schema);
+  if (validator.Check(value)) return [];
+  return [...validator.Errors(value)].map((e) => ({
+    path: e.instancePath || '/',
+    message: e.message,
+    keyword: e.keyword,
+    params: (e.params ?? {}) as Record<string, unknown>,
+  }));
+}

@@ -3,6 +3,7 @@ import { type Entrypoint } from '../contract/decision.js';
 import { PolicyBundleError } from '../errors.js';
 import { type PolicyBundle } from '../bundle/policy-bundle.js';
 import { fastEvaluator } from './wasm-evaluate.js';
+import type { PolicyData } from '../data/policy-data.js';
 
 /** The two entrypoints of the DESIGN contract, as `opa build -e` names them. */
 export const ENTRYPOINTS: Record<Entrypoint, string> = {
@@ -21,11 +22,13 @@ const MAX_PAGES = 2048;
 export interface CompiledPolicy {
   readonly revision: string;
   readonly bundle: PolicyBundle;
+  /** The operator data merged into `bundle.data`, when there is any. */
+  readonly data?: PolicyData;
   /** The policy's result for this entrypoint, or undefined when the policy defines none. Throws on evaluation errors. */
   evaluate(entrypoint: Entrypoint, input: unknown): unknown;
 }
 
-export async function compilePolicy(bundle: PolicyBundle): Promise<CompiledPolicy> {
+export async function compilePolicy(bundle: PolicyBundle, data?: PolicyData): Promise<CompiledPolicy> {
   let policy: LoadedPolicy;
   try {
     policy = await loadPolicy(bundle.wasm, { initial: INITIAL_PAGES, maximum: MAX_PAGES });
@@ -52,6 +55,7 @@ export async function compilePolicy(bundle: PolicyBundle): Promise<CompiledPolic
   return {
     revision: bundle.revision,
     bundle,
+    ...(data ? { data } : {}),
     evaluate(entrypoint, input) {
       const resultSet = evaluate(input, ids[entrypoint]) as { result: unknown }[] | undefined;
       // An empty result set is Rego's "undefined".

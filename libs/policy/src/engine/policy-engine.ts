@@ -12,6 +12,7 @@ import { DEFAULT_ERASED_INPUT_PATHS, eraseInput } from '../decision-log/erase-in
 import { EvaluationFailure, PolicyBundleError } from '../errors.js';
 import { compilePolicy, describe, ENTRYPOINTS, type CompiledPolicy } from './compiled-policy.js';
 import { enforceHostRules, failClosedDecision } from './fail-closed.js';
+import { loadPolicyData, type PolicyData } from '../data/policy-data.js';
 
 export interface PolicyEngineOptions {
   /** Require and verify .signatures.json with these keys. */
@@ -33,6 +34,12 @@ export interface PolicyEngineOptions {
   labels?: Record<string, string>;
   /** Nanoseconds since the epoch, for inputs without now_ns. */
   clock?: () => number;
+  /**
+   * Operator data (a YAML/JSON file or a directory of them) merged over the
+   * bundle's `data.portcullis` at every load and reload (data/policy-data.ts).
+   * The revision then names both: `<bundle revision>+data.<digest prefix>`.
+   */
+  data?: string;
 }
 
 export type ReloadResult =
@@ -88,6 +95,11 @@ export class PolicyEngine {
 
   get source(): string {
     return this.active.bundle.source;
+  }
+
+  /** The operator data in force (none without `options.data`). */
+  get data(): PolicyData | undefined {
+    return this.active.data;
   }
 
   decideSession(input: SessionInput): PolicyDecision {
@@ -195,11 +207,21 @@ export function loadPolicyBundle(source: string, options: PolicyEngineOptions = 
 }
 
 async function buildInstance(source: string, options: PolicyEngineOptions): Promise<CompiledPolicy> {
-  const bundle = await readPolicyBundle(
+  let bundle = await readPolicyBundle(
     source,
     options.verification ? { verification: options.verification } : {},
   );
-  const compiled = await compilePolicy(bundle);
+  let policyData: PolicyData | undefined;
+  if (options.data !== undefined) {
+    const loaded = await loadPolicyData(options.data, bundle.data);
+    policyData = loaded.policyData;
+    bundle = {
+      ...bundle,
+      data: loaded.data,
+      revision: `${bundle.revision}+data.${policyData.digest.slice(0, 16)}`,
+    };
+  }
+  const compiled = await compilePolicy(bundle, policyData);
   for (const entrypoint of Object.keys(ENTRYPOINTS) as Entrypoint[]) {
     let result: unknown;
     try {

@@ -7,6 +7,8 @@ export interface EvaluatePolicyFileOptions {
   bundle: string;
   inputFile: string;
   entrypoint: Entrypoint;
+  /** Operator data merged over the bundle's, as the gateway merges `policy.data`. */
+  data?: string;
   stdout: Writable;
   stderr: Writable;
 }
@@ -26,7 +28,7 @@ export async function evaluatePolicyFile(
     options.stderr.write(`cannot read input ${options.inputFile}: ${(error as Error).message}\n`);
     return { exitCode: 1 };
   }
-  const engine = await PolicyEngine.load(options.bundle);
+  const engine = await PolicyEngine.load(options.bundle, options.data ? { data: options.data } : {});
   const decision =
     options.entrypoint === 'session'
       ? engine.decideSession(input as never)

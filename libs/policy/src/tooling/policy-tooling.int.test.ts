@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { tempDir } from '@portcullis/test-support';
 import { policyDecisionSchema } from '../contract/decision-schema.js';
+import { policyDataSchema } from '../contract/data-schema.js';
 import { policyInputSchema } from '../contract/input-schema.js';
 import { readPolicyBundle } from '../bundle/policy-bundle.js';
 import { POLICIES_DIR, SHIPPED_BUNDLE } from '../testing/test-bundles.js';
@@ -28,6 +29,7 @@ test('the engine mirrors the JSON Schemas published in policies-rego/schemas', a
     JSON.parse(await readFile(join(POLICIES_DIR, 'schemas', name), 'utf8')) as unknown;
   assert.deepEqual(policyInputSchema, await read('input.schema.json'));
   assert.deepEqual(policyDecisionSchema, await read('decision.schema.json'));
+  assert.deepEqual(policyDataSchema, await read('data.schema.json'));
 });
 
 test('buildPolicyBundle compiles the shipped sources into the committed bundle', async () => {

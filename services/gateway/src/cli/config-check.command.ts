@@ -64,9 +64,12 @@ export async function configCheck(options: { config?: string }, io: CliIo): Prom
 function checksOf(config: GatewayConfig): Check[] {
   const checks: Check[] = [
     {
-      item: 'policy bundle',
+      item: config.policy.data ? `policy bundle and data ${config.policy.data}` : 'policy bundle',
       run: async () => {
-        const engine = await PolicyEngine.load(config.policy.bundle ?? shippedPolicy.bundle);
+        const engine = await PolicyEngine.load(
+          config.policy.bundle ?? shippedPolicy.bundle,
+          config.policy.data ? { data: config.policy.data } : {},
+        );
         return `revision ${engine.revision}`;
       },
     },

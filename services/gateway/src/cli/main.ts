@@ -114,14 +114,16 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     .description('run decision fixtures against the compiled wasm; exit 1 on any mismatch')
     .option('--bundle <path>', 'bundle .tar.gz or directory (default: the shipped bundle)')
     .option('--fixtures <dir>', 'decision fixtures (default: policies-rego/fixtures)')
-    .action(run<{ bundle?: string; fixtures?: string }>(policyTest));
+    .option('--data <path>', 'operator policy data (YAML/JSON file or directory) merged over the bundle')
+    .action(run<{ bundle?: string; fixtures?: string; data?: string }>(policyTest));
   policy
     .command('eval')
     .description('decide one input file and print the decision as JSON, with its timing')
     .requiredOption('--input <file>', 'policy input JSON')
     .option('--entrypoint <name>', 'session or command', 'command')
     .option('--bundle <path>', 'bundle .tar.gz or directory (default: the shipped bundle)')
-    .action(run<{ input?: string; entrypoint?: string; bundle?: string }>(policyEval));
+    .option('--data <path>', 'operator policy data (YAML/JSON file or directory) merged over the bundle')
+    .action(run<{ input?: string; entrypoint?: string; bundle?: string; data?: string }>(policyEval));
 
   const approvals = program
     .command('approvals')

@@ -19,19 +19,20 @@ export async function policyBuild(
 }
 
 export async function policyTest(
-  options: { bundle?: string; fixtures?: string },
+  options: { bundle?: string; fixtures?: string; data?: string },
   io: CliIo,
 ): Promise<number> {
   const run = await runDecisionFixtures({
     bundle: resolve(options.bundle ?? shippedPolicy.bundle),
     fixturesDir: resolve(options.fixtures ?? shippedPolicy.fixtures),
     stdout: io.stdout,
+    ...(options.data ? { engineOptions: { data: resolve(options.data) } } : {}),
   });
   return run.exitCode;
 }
 
 export async function policyEval(
-  options: { input?: string; entrypoint?: string; bundle?: string },
+  options: { input?: string; entrypoint?: string; bundle?: string; data?: string },
   io: CliIo,
 ): Promise<number> {
   if (!options.input) throw new ValidationError('policy eval needs --input FILE');
@@ -43,6 +44,7 @@ export async function policyEval(
     bundle: resolve(options.bundle ?? shippedPolicy.bundle),
     inputFile: resolve(options.input),
     entrypoint,
+    ...(options.data ? { data: resolve(options.data) } : {}),
     stdout: io.stdout,
     stderr: io.stderr,
   });

@@ -251,6 +251,13 @@ export const GatewayConfigSchema = Type.Object(
       Type.Object(
         {
           bundle: Type.Optional(Type.String({ minLength: 1, description: 'Bundle directory or .tar.gz' })),
+          data: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description:
+                "Operator policy data: a YAML or JSON file, or a directory of them, merged over the bundle's data.portcullis (issuers, grants, targets, masking, review defaults) and reloaded when it changes. Relative to this file. Schema: policies-rego/schemas/data.schema.json",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -356,7 +363,7 @@ export interface GatewayConfig {
     backlogEvents: number;
   };
   log: { level: string };
-  policy: { bundle: string | undefined };
+  policy: { bundle: string | undefined; data: string | undefined };
   approvals: {
     publicUrl: string;
     sessionWindowSeconds: number;

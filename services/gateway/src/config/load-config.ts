@@ -102,7 +102,10 @@ export function completeConfig(
       backlogEvents: file.audit?.backlogEvents ?? DEFAULT_BACKLOG_EVENTS,
     },
     log: { level: file.log?.level ?? 'info' },
-    policy: { bundle: file.policy?.bundle ? absolute(baseDir, file.policy.bundle) : undefined },
+    policy: {
+      bundle: file.policy?.bundle ? absolute(baseDir, file.policy.bundle) : undefined,
+      data: file.policy?.data ? absolute(baseDir, file.policy.data) : undefined,
+    },
     approvals: {
       publicUrl: (file.approvals?.publicUrl ?? `http://${listen}`).replace(/\/+$/, ''),
       sessionWindowSeconds: file.approvals?.sessionWindowSeconds ?? 3600,

@@ -5,6 +5,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { EventStoreHealth } from './event-store.health.js';
 import { ProjectionsService } from '../projections/projections.service.js';
+import { PolicyDataWatcher } from '../policy/policy-data-watcher.js';
 
 @ApiTags('operations')
 @Controller('health')
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly store: EventStoreHealth,
     private readonly projections: ProjectionsService,
     @Inject(POLICY_ENGINE) private readonly policy: PolicyEngine,
+    private readonly policyData: PolicyDataWatcher,
   ) {}
 
   @Get()
@@ -22,7 +24,16 @@ export class HealthController {
   check() {
     return this.health.check([
       () => this.store.check(),
-      () => this.indicators.check('policy').up({ revision: this.policy.revision }),
+      () => {
+        const indicator = this.indicators.check('policy');
+        const details = {
+          revision: this.policy.revision,
+          ...(this.policy.data ? { data: this.policy.data.source } : {}),
+        };
+        // A refused edit of the policy data: the last good revision decides, the operator must look.
+        const rejected = this.policyData.rejected;
+        return rejected ? indicator.degraded({ ...details, rejected }) : indicator.up(details);
+      },
       () => {
         const statuses = this.projections.statuses();
         const indicator = this.indicators.check('projections');

@@ -26,11 +26,17 @@ export class PolicyActivation implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.record();
+  }
+
+  /** Records the engine's active revision unless it is the last one recorded (at start and after each reload). */
+  async record(): Promise<void> {
     const stream = policyStream(shippedPolicy.name);
     const data: PolicyActivatedData = {
       bundleName: shippedPolicy.name,
       revision: this.engine.revision,
       digest: await bundleDigest(this.engine.source),
+      ...(this.engine.data ? { dataDigest: this.engine.data.digest } : {}),
       activatedBy: this.config.instance,
     };
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -39,19 +45,37 @@ export class PolicyActivation implements OnApplicationBootstrap {
         maxCount: 1,
       });
       const current = last?.type === 'PolicyActivated' ? last.data : undefined;
-      if (current?.revision === data.revision && current.digest === data.digest) return;
+      if (
+        current?.revision === data.revision &&
+        current.digest === data.digest &&
+        current.dataDigest === data.dataDigest
+      )
+        return;
       try {
         const event = toNewEvent(
           { type: 'PolicyActivated', data },
           { correlationId: stream, actor: this.config.instance, gatewayInstance: this.config.instance },
         );
         await this.store.append(stream, [event], last ? last.revision : 'no_stream');
-        this.log.info({ revision: data.revision, bundle: this.engine.source }, 'policy activated');
+        this.log.info(
+          { revision: data.revision, bundle: this.engine.source, data: this.engine.data?.source },
+          'policy activated',
+        );
         return;
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error; // another instance recorded one: look again
       }
     }
+  }
+
+  /** Records why a new policy revision was refused (the previous one keeps deciding). */
+  async rejected(source: string, reason: string): Promise<void> {
+    const stream = policyStream(shippedPolicy.name);
+    const event = toNewEvent(
+      { type: 'PolicyRejected', data: { bundleName: shippedPolicy.name, source, reason } },
+      { correlationId: stream, actor: this.config.instance, gatewayInstance: this.config.instance },
+    );
+    await this.store.append(stream, [event], 'any');
   }
 }
 

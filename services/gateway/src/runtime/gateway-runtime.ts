@@ -57,8 +57,16 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
   // starting at all (fail closed), before anything is opened.
   const policy = await PolicyEngine.load(config.policy.bundle ?? shippedPolicy.bundle, {
     labels: { instance: config.instance },
+    ...(config.policy.data ? { data: config.policy.data } : {}),
   });
-  log.info({ revision: policy.revision, bundle: policy.source }, 'policy bundle loaded');
+  log.info(
+    {
+      revision: policy.revision,
+      bundle: policy.source,
+      ...(policy.data ? { data: policy.data.source } : {}),
+    },
+    'policy bundle loaded',
+  );
   const tokens = config.issuers.length ? createTokenVerifier(config.issuers) : null;
   if (tokens) {
     // Fetch keys now so the first client does not wait; an unreachable JWKS
