@@ -9,7 +9,9 @@ import {
   READ_MODEL_DB,
   TOKEN_VERIFIER,
   AUDIT_BACKLOG,
+  DEV_ISSUER,
 } from './tokens.js';
+import { DevIssuerController } from './demo/dev-issuer.controller.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
 import { ApproverAuth } from './approvals/approver-auth.js';
 import { ApprovalExpirySaga } from './approvals/approval-expiry.saga.js';
@@ -34,7 +36,13 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false })],
-      controllers: [SessionsController, ApprovalsController, HealthController, MetricsController],
+      controllers: [
+        SessionsController,
+        ApprovalsController,
+        HealthController,
+        MetricsController,
+        ...(runtime.devIssuer ? [DevIssuerController] : []),
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
         { provide: EVENT_STORE, useValue: runtime.store },
@@ -43,6 +51,7 @@ export class GatewayModule {
         { provide: POLICY_ENGINE, useValue: runtime.policy },
         { provide: TOKEN_VERIFIER, useValue: runtime.tokens },
         { provide: AUDIT_BACKLOG, useValue: runtime.audit.backlog },
+        ...(runtime.devIssuer ? [{ provide: DEV_ISSUER, useValue: runtime.devIssuer }] : []),
         PolicyActivation,
         PolicyDataWatcher,
         ListSessionsHandler,

@@ -8,3 +8,5 @@ export const POLICY_ENGINE = Symbol('POLICY_ENGINE');
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 /** The AuditBacklog every session shares: events held while the store is unavailable. */
 export const AUDIT_BACKLOG = Symbol('AUDIT_BACKLOG');
+/** The demo's development token issuer (demo/dev-issuer.ts); absent outside the demo. */
+export const DEV_ISSUER = Symbol('DEV_ISSUER');

@@ -14,6 +14,12 @@ const lazy =
   async (options, io) =>
     (await load())(options, io);
 const serve = lazy(async () => (await import('./serve.command.js')).serve);
+const demo = lazy<import('./demo.command.js').DemoOptions>(
+  async () => (await import('./demo.command.js')).demo,
+);
+const token = lazy<import('./token.command.js').TokenOptions>(
+  async () => (await import('./token.command.js')).tokenCommand,
+);
 const migrateCommand = lazy(async () => (await import('./migrate.command.js')).migrateCommand);
 const auditVerify = lazy<StoreOptions & { stream?: string; json?: boolean }>(
   async () => (await import('./audit-verify.command.js')).auditVerify,
@@ -62,6 +68,30 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   storeOptions(program.command('serve').description('run the gateway (API, projections, proxies)'))
     .option('--api-listen <host:port>', 'API listen address (default 127.0.0.1:8080)')
     .action(run<StoreOptions>(serve));
+
+  program
+    .command('demo')
+    .description(
+      'what npm start runs: serve ./portcullis.yaml if there is one, else a development-only demo on loopback ' +
+        '(a seeded PostgreSQL, a development token issuer, a demo target on 127.0.0.1:6432)',
+    )
+    .option(
+      '-d, --data-dir <dir>',
+      'where the demo keeps its store, database and issuer key (default ./data)',
+    )
+    .option('--api-listen <host:port>', 'API listen address (default 127.0.0.1:8080)')
+    .option('--listen <host:port>', 'the demo target (default 127.0.0.1:6432)')
+    .action(run<import('./demo.command.js').DemoOptions>(demo));
+
+  program
+    .command('token')
+    .description('print an access token of the demo’s development issuer (development only)')
+    .option('--dev', 'sign with the development issuer in the data directory')
+    .option('--app <id>', 'application (client) id and subject (default demo-agent)')
+    .option('--groups <g,…>', 'groups claim')
+    .option('--roles <r,…>', 'roles claim')
+    .option('-d, --data-dir <dir>', 'the demo’s data directory (default ./data)')
+    .action(run<import('./token.command.js').TokenOptions>(token));
 
   storeOptions(
     program.command('migrate').description('apply database migrations (also done on every start)'),

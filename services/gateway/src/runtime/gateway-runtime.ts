@@ -1,3 +1,4 @@
+import type { DevIssuer } from '../demo/dev-issuer.js';
 import {
   createEsdbEventStore,
   openSqlEventStore,
@@ -26,6 +27,8 @@ export interface GatewayRuntime {
   /** How every session of every target is recorded: mode, append timeout, the outage backlog. */
   readonly audit: AuditOptions;
   readonly log: Logger;
+  /** The demo's development issuer, served under the API (demo/dev-issuer.ts); never set by `serve`. */
+  readonly devIssuer?: DevIssuer;
   close(): Promise<void>;
 }
 
