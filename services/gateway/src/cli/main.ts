@@ -35,6 +35,9 @@ const policyBuild = lazy<{ source?: string; out?: string; capabilities?: string 
 const policyTest = lazy<{ bundle?: string; fixtures?: string }>(
   async () => (await import('./policy.command.js')).policyTest,
 );
+const policyReplay = lazy<import('./policy.command.js').PolicyReplayOptions>(
+  async () => (await import('./policy.command.js')).policyReplay,
+);
 const policyEval = lazy<{ input?: string; entrypoint?: string; bundle?: string }>(
   async () => (await import('./policy.command.js')).policyEval,
 );
@@ -154,6 +157,20 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     .option('--bundle <path>', 'bundle .tar.gz or directory (default: the shipped bundle)')
     .option('--data <path>', 'operator policy data (YAML/JSON file or directory) merged over the bundle')
     .action(run<{ input?: string; entrypoint?: string; bundle?: string; data?: string }>(policyEval));
+
+  storeOptions(
+    policy
+      .command('replay')
+      .description(
+        'decide every recorded command again with a candidate policy; print what would change; exit 1 if anything would',
+      ),
+  )
+    .option('--bundle <path>', 'candidate bundle .tar.gz or directory (default: the shipped bundle)')
+    .option('--data <path>', 'candidate operator data (YAML/JSON file or directory) merged over the bundle')
+    .option('--since <time>', 'only commands received since (ISO 8601)')
+    .option('--target <name>', 'only commands on this target')
+    .option('--json', 'print the report as JSON')
+    .action(run<import('./policy.command.js').PolicyReplayOptions>(policyReplay));
 
   const approvals = program
     .command('approvals')
