@@ -11,7 +11,7 @@ import {
   AUDIT_BACKLOG,
 } from './tokens.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
-import { ApproverAuth } from './approvals/approver-auth.js';
+import { ApiCallerAuth } from './auth/api-caller-auth.js';
 import { ApprovalExpirySaga } from './approvals/approval-expiry.saga.js';
 import { ApprovalWebhook } from './approvals/approval-webhook.js';
 import { approvalCommandHandlers } from './approvals/commands/approval-command.handlers.js';
@@ -26,6 +26,7 @@ import { HealthController } from './health/health.controller.js';
 import { EventStoreHealth } from './health/event-store.health.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { EventsController } from './siem/events.controller.js';
 
 @Module({})
 export class GatewayModule {
@@ -33,7 +34,13 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false })],
-      controllers: [SessionsController, ApprovalsController, HealthController, MetricsController],
+      controllers: [
+        SessionsController,
+        ApprovalsController,
+        EventsController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
         { provide: EVENT_STORE, useValue: runtime.store },
@@ -44,7 +51,7 @@ export class GatewayModule {
         { provide: AUDIT_BACKLOG, useValue: runtime.audit.backlog },
         PolicyActivation,
         ListSessionsHandler,
-        ApproverAuth,
+        ApiCallerAuth,
         ...approvalCommandHandlers,
         ListApprovalsHandler,
         GetApprovalHandler,
