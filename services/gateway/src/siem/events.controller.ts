@@ -1,11 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   Controller,
   Get,
   Headers,
   Inject,
   Query as QueryParam,
-  Req,
   Res,
   type OnModuleDestroy,
 } from '@nestjs/common';
@@ -75,7 +74,6 @@ export class EventsController implements OnModuleDestroy {
     description: 'The id of the last event received: resume after it.',
   })
   async stream(
-    @Req() request: IncomingMessage,
     @Res() response: ServerResponse,
     @Headers('authorization') authorization?: string,
     @Headers('last-event-id') lastEventId?: string,
@@ -108,11 +106,10 @@ export class EventsController implements OnModuleDestroy {
       { subject: caller.subject, format, from: typeof start === 'string' ? start : formatPosition(start) },
       'events API: stream opened',
     );
-    await this.send(request, response, new EventFeed(this.store, format), start, expiresAtMs);
+    await this.send(response, new EventFeed(this.store, format), start, expiresAtMs);
   }
 
   private async send(
-    request: IncomingMessage,
     response: ServerResponse,
     feed: EventFeed,
     start: ReturnType<typeof parseFeedStart>,
@@ -133,7 +130,7 @@ export class EventsController implements OnModuleDestroy {
       void subscription.close();
     };
     this.open.add(end);
-    request.once('close', end);
+    // The response's close, not the request's: a request emits `close` once its (empty) body is read.
     response.once('close', end);
     const keepalive = setInterval(() => response.write(': keepalive\n\n'), KEEPALIVE_MS);
     // A token proves its holder only until it expires: then the client reconnects with a fresh one.
