@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ValidationError } from './errors.js';
 import { eventCatalog, type DomainEvent, type EventType } from './catalog/index.js';
 
 /** A position in the global order of all events (`$all`). */
@@ -16,6 +17,20 @@ export function comparePositions(a: Position, b: Position): number {
   return 0;
 }
 export const formatPosition = (p: Position): string => `${p.commit}/${p.prepare}`;
+
+/** The inverse of `formatPosition` (`<commit>/<prepare>`, two unsigned integers); `what` names the input in the error. */
+export function parsePosition(text: string, what = 'position'): Position {
+  const match = /^(\d{1,20})\/(\d{1,20})$/.exec(text.trim());
+  if (!match) {
+    throw new ValidationError(`invalid ${what}`, [
+      {
+        path: what,
+        message: `must be <commit>/<prepare> as events print it (e.g. 1234/56), not ${JSON.stringify(text.slice(0, 60))}`,
+      },
+    ]);
+  }
+  return { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) };
+}
 
 /** Metadata every event carries. `$`-names follow EventStoreDB conventions. */
 export interface EventMetadata {

@@ -13,7 +13,7 @@ import {
 } from './tokens.js';
 import { DevIssuerController } from './demo/dev-issuer.controller.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
-import { ApproverAuth } from './approvals/approver-auth.js';
+import { ApiCallerAuth } from './auth/api-caller-auth.js';
 import { ApprovalExpirySaga } from './approvals/approval-expiry.saga.js';
 import { ApprovalWebhook } from './approvals/approval-webhook.js';
 import { approvalCommandHandlers } from './approvals/commands/approval-command.handlers.js';
@@ -29,6 +29,7 @@ import { HealthController } from './health/health.controller.js';
 import { EventStoreHealth } from './health/event-store.health.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { EventsController } from './siem/events.controller.js';
 
 @Module({})
 export class GatewayModule {
@@ -39,6 +40,7 @@ export class GatewayModule {
       controllers: [
         SessionsController,
         ApprovalsController,
+        EventsController,
         HealthController,
         MetricsController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
@@ -55,7 +57,7 @@ export class GatewayModule {
         PolicyActivation,
         PolicyDataWatcher,
         ListSessionsHandler,
-        ApproverAuth,
+        ApiCallerAuth,
         ...approvalCommandHandlers,
         ListApprovalsHandler,
         GetApprovalHandler,

@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ErrorCode, PortcullisError, ValidationError } from '@portcullis/events';
-import { ApproverAuth } from './approver-auth.js';
+import { ApiCallerAuth } from '../auth/api-caller-auth.js';
 import { DecideApprovalCommand } from './commands/approval-commands.js';
 import {
   APPROVAL_STATUSES,
@@ -37,7 +37,7 @@ export class ApprovalsController {
   constructor(
     private readonly queries: QueryBus,
     private readonly commands: CommandBus,
-    private readonly auth: ApproverAuth,
+    private readonly auth: ApiCallerAuth,
   ) {}
 
   @Get()

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { eventCatalogJsonSchema } from '@portcullis/events';
 import { reportError, type CliIo, type StoreOptions } from './common.js';
 import type { ReplayOptions } from './replay.command.js';
+import type { EventsTailOptions } from './events-tail.command.js';
 import { approvalsDecide, approvalsList, type ApprovalsOptions } from './approvals.command.js';
 
 /**
@@ -26,6 +27,7 @@ const auditVerify = lazy<StoreOptions & { stream?: string; json?: boolean }>(
 );
 const replay = async (session: string, options: ReplayOptions, io: CliIo) =>
   (await import('./replay.command.js')).replay(session, options, io);
+const eventsTail = lazy<EventsTailOptions>(async () => (await import('./events-tail.command.js')).eventsTail);
 const configCheck = lazy<{ config?: string }>(
   async () => (await import('./config-check.command.js')).configCheck,
 );
@@ -195,7 +197,25 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       });
   }
 
-  const events = program.command('events').description('the event catalog');
+  const events = program.command('events').description('the event catalog and the event stream');
+  storeOptions(
+    events
+      .command('tail')
+      .description(
+        'print every event after a position as JSON lines, in global order; exit 0 when done, or at SIGINT/SIGTERM with --follow',
+      ),
+  )
+    .option(
+      '--from <position>',
+      'start after this position (<commit>/<prepare> as printed), or start | end (default: start)',
+    )
+    .option(
+      '--checkpoint <name>',
+      'resume after the position stored under this name, and store progress there',
+    )
+    .option('-f, --follow', 'keep streaming new events until SIGINT or SIGTERM')
+    .option('--format <format>', 'json (the recorded events) or ocsf (OCSF 1.8.0)', 'json')
+    .action(run<EventsTailOptions>(eventsTail));
   events
     .command('schema')
     .description('print the JSON Schema of every event')

@@ -206,6 +206,12 @@ export const GatewayConfigSchema = Type.Object(
       Type.Object(
         {
           listen: Type.Optional(HostPort),
+          auditorGroups: Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), {
+              description:
+                'Token groups allowed to read the event stream (GET /api/events). Default: none, and the stream answers 403',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -354,7 +360,8 @@ export type CompletedSshTargetConfig = SshTargetConfig & ListenerLimits;
 /** The configuration with every default filled in. */
 export interface GatewayConfig {
   instance: string;
-  api: { host: string; port: number };
+  /** `auditorGroups`: the token groups that may read `GET /api/events`; empty means nobody. */
+  api: { host: string; port: number; auditorGroups: string[] };
   store: StoreConfig;
   audit: {
     mode: 'strict' | 'async';

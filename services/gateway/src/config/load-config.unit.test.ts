@@ -17,7 +17,7 @@ test('no config means the embedded defaults', () => {
   const config = defaultConfig();
   assert.equal(config.store.kind, 'pglite');
   assert.equal(config.store.kind === 'pglite' && config.store.dataDir, `${process.cwd()}/data`);
-  assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080 });
+  assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080, auditorGroups: [] });
   assert.equal(config.audit.mode, 'strict');
   assert.equal(config.audit.appendTimeoutMs, 2_000);
   assert.equal(config.audit.backlogEvents, 10_000);
@@ -28,6 +28,13 @@ test('an unknown key is named with its path', () => {
     '/api/lisen must not have additional properties',
   ]);
   assert.ok(problems({ stroe: {} }).includes('/stroe must not have additional properties'));
+});
+
+test('api.auditorGroups: the groups that may read the event stream, none by default', () => {
+  const config = completeConfig({ api: { auditorGroups: ['soc-readers'] } }, 'x', '/');
+  assert.deepEqual(config.api.auditorGroups, ['soc-readers']);
+  assert.ok(problems({ api: { auditorGroups: [''] } }).some((p) => p.startsWith('/api/auditorGroups/0')));
+  assert.ok(problems({ api: { auditorGroups: 'soc' } }).some((p) => p.startsWith('/api/auditorGroups')));
 });
 
 test('a wrong type is named with its path', () => {
@@ -41,7 +48,7 @@ test('relative paths resolve against the config file, overrides win', () => {
     apiListen: '0.0.0.0:9',
   });
   assert.equal(config.store.kind === 'pglite' && config.store.dataDir, '/etc/portcullis/state');
-  assert.deepEqual(config.api, { host: '0.0.0.0', port: 9 });
+  assert.deepEqual(config.api, { host: '0.0.0.0', port: 9, auditorGroups: [] });
   assert.throws(
     () => completeConfig({ store: { kind: 'postgres', url: 'postgres://h/db' } }, 'x', '/', { dataDir: 'd' }),
     /--data-dir applies to the pglite store/,

@@ -6,8 +6,13 @@ import pino, { type Logger } from 'pino';
  * redacted by path, so a token or password never reaches a log line even when
  * a whole object is logged.
  */
-export function createLogger(level: string, instance: string): Logger {
-  return pino({
+export function createLogger(
+  level: string,
+  instance: string,
+  /** `stderr` for commands whose stdout is their output (`events tail`). */
+  to: 'stdout' | 'stderr' = 'stdout',
+): Logger {
+  const options = {
     level,
     base: { instance },
     redact: {
@@ -23,7 +28,8 @@ export function createLogger(level: string, instance: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return to === 'stderr' ? pino(options, pino.destination(2)) : pino(options);
 }
 
 /** Lets Nest's own messages go through the same pino logger. */
