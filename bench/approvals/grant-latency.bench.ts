@@ -22,6 +22,7 @@ import {
   grantingPolicyBundle,
   startOidcProvider,
   startPostgres,
+  serveConfigYaml,
   startServe,
   tempDir,
   type ServeProcess,
@@ -60,21 +61,15 @@ async function main(): Promise<void> {
       const file = join(dir.path, `${name}.yaml`);
       await writeFile(
         file,
-        [
-          `instance: bench-${name}`,
-          `api: { listen: "127.0.0.1:${apiPort}" }`,
-          `store: { kind: postgres, url: "${postgres.url('portcullis')}" }`,
-          `policy: { bundle: ${bundle} }`,
-          'log: { level: warn }',
-          'issuers:',
-          `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
-          'targets:',
-          '  - name: prod-db',
-          '    protocol: postgres',
-          `    listen: "127.0.0.1:${proxyPort}"`,
-          '    labels: { env: production, kind: database }',
-          `    upstream: { host: 127.0.0.1, port: ${postgres.port}, database: postgres, user: postgres }`,
-        ].join('\n'),
+        serveConfigYaml({
+          instance: `bench-${name}`,
+          apiPort,
+          store: `{ kind: postgres, url: "${postgres.url('portcullis')}" }`,
+          policy: `{ bundle: ${bundle} }`,
+          logLevel: 'warn',
+          issuer: oidc,
+          target: { listenPort: proxyPort, upstreamPort: postgres.port },
+        }),
       );
       instances.push({ api: `http://127.0.0.1:${apiPort}`, proxyPort, serve: await startServe(file) });
     }

@@ -18,6 +18,7 @@ import {
   postgresBinDir,
   startOidcProvider,
   startPostgres,
+  serveConfigYaml,
   startServe,
   tempDir,
   PORTCULLIS_BIN,
@@ -147,20 +148,14 @@ describe('approvals across two gateway instances on one PostgreSQL store', () =>
       const file = join(dir.path, `portcullis-${name}.yaml`);
       await writeFile(
         file,
-        [
-          `instance: gw-${name}`,
-          `api: { listen: "127.0.0.1:${apiPort}" }`,
-          `store: { kind: postgres, url: "${pgServer.url('portcullis')}" }`,
-          `policy: { bundle: ${bundle} }`,
-          'issuers:',
-          `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
-          'targets:',
-          '  - name: prod-db',
-          '    protocol: postgres',
-          `    listen: "127.0.0.1:${proxyPort}"`,
-          '    labels: { env: production, kind: database }',
-          `    upstream: { host: 127.0.0.1, port: ${pgServer.port}, database: postgres, user: postgres }`,
-        ].join('\n'),
+        serveConfigYaml({
+          instance: `gw-${name}`,
+          apiPort,
+          store: `{ kind: postgres, url: "${pgServer.url('portcullis')}" }`,
+          policy: `{ bundle: ${bundle} }`,
+          issuer: oidc,
+          target: { listenPort: proxyPort, upstreamPort: pgServer.port },
+        }),
       );
       instances.set(name, { name, api: `http://127.0.0.1:${apiPort}`, proxyPort, config: file });
     }

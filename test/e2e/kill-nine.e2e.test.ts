@@ -25,6 +25,7 @@ import {
   grantingPolicyBundle,
   startOidcProvider,
   startPostgres,
+  serveConfigYaml,
   startServe,
   tempDir,
   PORTCULLIS_BIN,
@@ -93,27 +94,21 @@ describe('kill -9 of the gateway under load: nothing executed or delivered unaud
       if (kind === 'postgres') await query(storeDb.url(), 'CREATE DATABASE kill_nine');
       const storeConfig =
         store.kind === 'postgres'
-          ? `store: { kind: postgres, url: "${store.url}" }`
-          : `store: { kind: pglite, dataDir: "${store.dataDir}" }`;
+          ? `{ kind: postgres, url: "${store.url}" }`
+          : `{ kind: pglite, dataDir: "${store.dataDir}" }`;
       const proxyPort = await freePort();
       const configFile = join(dir.path, `${kind}.yaml`);
       await writeFile(
         configFile,
-        [
-          `instance: gw-kill-${kind}`,
-          `api: { listen: "127.0.0.1:${await freePort()}" }`,
-          storeConfig,
-          `policy: { bundle: ${bundle} }`,
-          'log: { level: error }',
-          'issuers:',
-          `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
-          'targets:',
-          '  - name: prod-db',
-          '    protocol: postgres',
-          `    listen: "127.0.0.1:${proxyPort}"`,
-          '    labels: { env: production, kind: database }',
-          `    upstream: { host: 127.0.0.1, port: ${upstream.port}, database: postgres, user: postgres }`,
-        ].join('\n'),
+        serveConfigYaml({
+          instance: `gw-kill-${kind}`,
+          apiPort: await freePort(),
+          store: storeConfig,
+          policy: `{ bundle: ${bundle} }`,
+          logLevel: 'error',
+          issuer: oidc,
+          target: { listenPort: proxyPort, upstreamPort: upstream.port },
+        }),
       );
 
       let serve = await startServe(configFile);

@@ -15,6 +15,7 @@ import {
   postgresBinDir,
   startOidcProvider,
   startPostgres,
+  serveConfigYaml,
   startServe,
   tempDir,
   PORTCULLIS_BIN,
@@ -42,20 +43,14 @@ test('psql through `portcullis serve`: allowed, denied (never reaching the serve
     const [apiPort, proxyPort] = [await freePort(), await freePort()];
     await writeFile(
       join(dir.path, 'portcullis.yaml'),
-      [
-        'instance: gw-e2e',
-        `api: { listen: "127.0.0.1:${apiPort}" }`,
-        `store: { kind: pglite, dataDir: ${join(dir.path, 'data')} }`,
-        `policy: { bundle: ${bundle} }`,
-        'issuers:',
-        `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
-        'targets:',
-        '  - name: prod-db',
-        '    protocol: postgres',
-        `    listen: "127.0.0.1:${proxyPort}"`,
-        '    labels: { env: production, kind: database }',
-        `    upstream: { host: 127.0.0.1, port: ${upstream.port}, database: postgres, user: postgres }`,
-      ].join('\n'),
+      serveConfigYaml({
+        instance: 'gw-e2e',
+        apiPort,
+        store: `{ kind: pglite, dataDir: ${join(dir.path, 'data')} }`,
+        policy: `{ bundle: ${bundle} }`,
+        issuer: oidc,
+        target: { listenPort: proxyPort, upstreamPort: upstream.port },
+      }),
     );
     serve = await startServe(join(dir.path, 'portcullis.yaml'));
     const deadline = Date.now() + 60_000;

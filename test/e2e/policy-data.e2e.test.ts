@@ -15,6 +15,7 @@ import {
   freePort,
   startOidcProvider,
   startPostgres,
+  serveConfigYaml,
   startServe,
   tempDir,
   type OidcProvider,
@@ -62,21 +63,15 @@ describe('policy data hot reload through portcullis serve', () => {
     const configFile = join(dir.path, 'portcullis.yaml');
     await writeFile(
       configFile,
-      [
-        'instance: gw-policy-data',
-        `api: { listen: "127.0.0.1:${apiPort}" }`,
-        `store: { kind: pglite, dataDir: ./data }`,
-        'policy: { data: ./policy-data.yaml }',
-        'log: { level: info }',
-        'issuers:',
-        `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
-        'targets:',
-        '  - name: prod-db',
-        '    protocol: postgres',
-        `    listen: "127.0.0.1:${proxyPort}"`,
-        '    labels: { env: production, kind: database }',
-        `    upstream: { host: 127.0.0.1, port: ${upstream.port}, database: postgres, user: postgres }`,
-      ].join('\n'),
+      serveConfigYaml({
+        instance: 'gw-policy-data',
+        apiPort,
+        store: '{ kind: pglite, dataDir: ./data }',
+        policy: '{ data: ./policy-data.yaml }',
+        logLevel: 'info',
+        issuer: oidc,
+        target: { listenPort: proxyPort, upstreamPort: upstream.port },
+      }),
     );
     serve = await startServe(configFile);
   });

@@ -14,6 +14,7 @@ import {
   freePort,
   startOidcProvider,
   startPostgres,
+  serveConfigYaml,
   startServe,
   tempDir,
   PORTCULLIS_BIN,
@@ -50,21 +51,15 @@ describe('portcullis policy replay', () => {
     configFile = join(dir.path, 'portcullis.yaml');
     await writeFile(
       configFile,
-      [
-        'instance: gw-replay',
-        `api: { listen: "127.0.0.1:${await freePort()}" }`,
-        'store: { kind: pglite, dataDir: ./data }',
-        'policy: { data: ./live.yaml }',
-        'log: { level: warn }',
-        'issuers:',
-        `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
-        'targets:',
-        '  - name: prod-db',
-        '    protocol: postgres',
-        `    listen: "127.0.0.1:${proxyPort}"`,
-        '    labels: { env: production, kind: database }',
-        `    upstream: { host: 127.0.0.1, port: ${upstream.port}, database: postgres, user: postgres }`,
-      ].join('\n'),
+      serveConfigYaml({
+        instance: 'gw-replay',
+        apiPort: await freePort(),
+        store: '{ kind: pglite, dataDir: ./data }',
+        policy: '{ data: ./live.yaml }',
+        logLevel: 'warn',
+        issuer: oidc,
+        target: { listenPort: proxyPort, upstreamPort: upstream.port },
+      }),
     );
     const serve = await startServe(configFile);
     try {

@@ -20,6 +20,7 @@ import {
   postgresBinDir,
   startOidcProvider,
   startPostgres,
+  serveConfigYaml,
   startServe,
   tempDir,
   PORTCULLIS_BIN,
@@ -65,22 +66,16 @@ describe('portcullis serve on a failing PostgreSQL store', () => {
     configFile = join(dir.path, 'portcullis.yaml');
     await writeFile(
       configFile,
-      [
-        'instance: gw-faults',
-        `api: { listen: "127.0.0.1:${await freePort()}" }`,
-        `store: { kind: postgres, url: "${storeDb.url()}", queryTimeoutMs: 3000 }`,
-        `audit: { appendTimeoutMs: ${APPEND_TIMEOUT_MS} }`,
-        `policy: { bundle: ${bundle} }`,
-        'log: { level: warn }',
-        'issuers:',
-        `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
-        'targets:',
-        '  - name: prod-db',
-        '    protocol: postgres',
-        `    listen: "127.0.0.1:${proxyPort}"`,
-        '    labels: { env: production, kind: database }',
-        `    upstream: { host: 127.0.0.1, port: ${upstream.port}, database: postgres, user: postgres }`,
-      ].join('\n'),
+      serveConfigYaml({
+        instance: 'gw-faults',
+        apiPort: await freePort(),
+        store: `{ kind: postgres, url: "${storeDb.url()}", queryTimeoutMs: 3000 }`,
+        policy: `{ bundle: ${bundle} }`,
+        logLevel: 'warn',
+        extra: [`audit: { appendTimeoutMs: ${APPEND_TIMEOUT_MS} }`],
+        issuer: oidc,
+        target: { listenPort: proxyPort, upstreamPort: upstream.port },
+      }),
     );
     token = await oidc.issueToken('ci-loader');
   });

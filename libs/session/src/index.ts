@@ -90,3 +90,4 @@ export {
 } from './verdict/verdict.js';
 export { Refusals, denied, DENIED_PREFIX } from './verdict/refusals.js';
 export { DecisionCache } from './verdict/decision-cache.js';
+export { ShadowPolicy, type ShadowDifference } from './verdict/shadow-policy.js';

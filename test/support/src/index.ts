@@ -16,3 +16,4 @@ export {
 export { grantingPolicyBundle, type PolicyGrant } from './granting-policy-bundle.js';
 export { startSshd, OPENSSH_TOKEN_OPTIONS, type SshdServer, type SshdServerOptions } from './sshd-server.js';
 export { startServe, PORTCULLIS_BIN, type ServeProcess } from './serve-process.js';
+export { serveConfigYaml, type ServeConfigOptions } from './serve-config.js';

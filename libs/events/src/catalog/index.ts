@@ -24,6 +24,7 @@ export interface EventDataMap {
   SessionClosed: session.SessionClosedData;
   CommandOutcomeUnknown: session.CommandOutcomeUnknownData;
   CommandsUnrecorded: session.CommandsUnrecordedData;
+  ShadowDecisionDiffered: session.ShadowDecisionDifferedData;
   ApprovalRequested: approval.ApprovalRequestedData;
   ApprovalGranted: approval.ApprovalGrantedData;
   ApprovalDenied: approval.ApprovalDeniedData;
@@ -54,7 +55,8 @@ export type SessionEventType =
   | 'OutputRecorded'
   | 'SessionClosed'
   | 'CommandOutcomeUnknown'
-  | 'CommandsUnrecorded';
+  | 'CommandsUnrecorded'
+  | 'ShadowDecisionDiffered';
 export type ApprovalEventType =
   | 'ApprovalRequested'
   | 'ApprovalGranted'
@@ -94,6 +96,11 @@ export const eventCatalog: { readonly [T in EventType]: CatalogEntry } = {
     schema: session.CommandOutcomeUnknownSchema,
   },
   CommandsUnrecorded: { schemaVersion: 1, category: 'session', schema: session.CommandsUnrecordedSchema },
+  ShadowDecisionDiffered: {
+    schemaVersion: 1,
+    category: 'session',
+    schema: session.ShadowDecisionDifferedSchema,
+  },
   ApprovalRequested: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalRequestedSchema },
   ApprovalGranted: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalGrantedSchema },
   ApprovalDenied: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalDeniedSchema },

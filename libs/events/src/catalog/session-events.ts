@@ -117,6 +117,27 @@ export const CommandBlockedSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const ShadowDecisionDifferedSchema = Type.Object(
+  {
+    sessionId: SessionId,
+    sequence: Sequence,
+    livePolicyRevision: Type.String(),
+    shadowPolicyRevision: Type.String({
+      description: 'The candidate evaluated beside the live policy (policy.shadow).',
+    }),
+    liveOutcome: DecisionOutcomeSchema,
+    shadowOutcome: DecisionOutcomeSchema,
+    shadowReasons: Type.Array(Type.String()),
+    liveMasks: Type.Optional(Type.Array(Type.Unknown())),
+    shadowMasks: Type.Optional(Type.Array(Type.Unknown())),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'The shadow policy would have decided this command differently (outcome or masks). Recorded only when they differ; the live decision alone took effect.',
+  },
+);
+
 export const CommandForwardedSchema = Type.Object(
   { sessionId: SessionId, sequence: Sequence },
   { additionalProperties: false },
@@ -245,6 +266,7 @@ export type CommandReceivedData = Static<typeof CommandReceivedSchema>;
 export type CommandDecidedData = Static<typeof CommandDecidedSchema>;
 export type CommandBlockedData = Static<typeof CommandBlockedSchema>;
 export type CommandForwardedData = Static<typeof CommandForwardedSchema>;
+export type ShadowDecisionDifferedData = Static<typeof ShadowDecisionDifferedSchema>;
 export type CommandCompletedData = Static<typeof CommandCompletedSchema>;
 export type ResultMaskedData = Static<typeof ResultMaskedSchema>;
 export type OutputRecordedData = Static<typeof OutputRecordedSchema>;

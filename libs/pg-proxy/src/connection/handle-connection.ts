@@ -95,6 +95,7 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
       ...(options.approvals ? { approvals: options.approvals } : {}),
       ...(access.grant ? { sessionGrant: access.grant } : {}),
       decisions: new DecisionCache<StatementDecision>(),
+      ...(options.shadowPolicy ? { shadow: options.shadowPolicy } : {}),
     };
     const masking = sessionMasking(options, context, deps.catalogEpoch);
     const limits = sessionLimits(options, upstream.backendKey);

@@ -1,4 +1,4 @@
-import type { ApprovalGate, AuditOptions } from '@portcullis/session';
+import type { ApprovalGate, AuditOptions, ShadowPolicy } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
@@ -51,6 +51,8 @@ export interface PgProxyOptions {
   readonly upstream: UpstreamTarget;
   readonly tokens: TokenVerifier;
   readonly policy: PolicyEngine;
+  /** A candidate evaluated beside `policy` on every statement; only differences are recorded (never the verdict). */
+  readonly shadowPolicy?: ShadowPolicy;
   readonly store: EventStore;
   /** Recorded in every event's metadata. */
   readonly gatewayInstance: string;

@@ -212,7 +212,9 @@ export class SessionRelay implements StatementRelay {
    * either way the statement is refused and never sent later (the recorder
    * records the pair and the refusal when the store takes them).
    */
-  async writeAhead(decision: Pick<StatementDecision, 'received' | 'decided'>): Promise<number | undefined> {
+  async writeAhead(
+    decision: Pick<StatementDecision, 'received' | 'decided' | 'shadow'>,
+  ): Promise<number | undefined> {
     const cancel = new AbortController();
     const release = this.holdCancellable(() => cancel.abort());
     try {

@@ -3,6 +3,7 @@ import {
   Refusals,
   reusedVerdict,
   type DecisionCache,
+  type ShadowPolicy,
   verdictOf,
   type ApprovalGate,
   type ReceivedCommand,
@@ -27,6 +28,8 @@ export interface StatementContext {
   readonly sessionGrant?: SessionGrant;
   /** The session's decisions by exact text (decision-cache.ts); without it every statement is evaluated. */
   readonly decisions?: DecisionCache<StatementDecision>;
+  /** A candidate policy evaluated beside the live one; only its differences are recorded. */
+  readonly shadow?: ShadowPolicy;
 }
 
 /** A statement decided: the core's verdict, what CommandReceived records, and what the proxy needs to run it. */
@@ -76,14 +79,19 @@ export function decideStatement(
   } catch (error) {
     return hostDenial(context.policy, text, `statement classification failed: ${messageOf(error)}`);
   }
-  const decision = context.policy.decideCommand({
+  const input = {
     identity: context.identity,
-    target: { name: context.target.name, protocol: 'postgres', labels: { ...context.target.labels } },
+    target: {
+      name: context.target.name,
+      protocol: 'postgres' as const,
+      labels: { ...context.target.labels },
+    },
     session: { id: context.sessionId, client_ip: context.clientAddress },
     command,
     approval: { granted: approvalId !== undefined || grant !== undefined },
     now_ns: nowNs,
-  });
+  };
+  const decision = context.policy.decideCommand(input);
   const unattributable = command.statements.some(
     (s) => UNATTRIBUTABLE_KINDS.has(s.kind) || s.nested_kinds.some((k) => UNATTRIBUTABLE_KINDS.has(k)),
   );
@@ -100,8 +108,10 @@ export function decideStatement(
       return maskingRefusal(masking, command);
     },
   });
+  const shadow = context.shadow?.compare(input, verdict);
   const statement: StatementDecision = {
     ...verdict,
+    ...(shadow ? { shadow } : {}),
     masking,
     touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
     received: {

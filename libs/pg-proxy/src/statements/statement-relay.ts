@@ -17,7 +17,9 @@ export interface StatementRelay {
   /** The extended protocol's state: after a refusal, messages up to Sync are discarded. */
   readonly extended: { readonly discarding: boolean };
   /** Write-ahead through the ledger: the sequence once durable, else undefined (refuse). */
-  writeAhead(decision: Pick<StatementDecision, 'received' | 'decided'>): Promise<number | undefined>;
+  writeAhead(
+    decision: Pick<StatementDecision, 'received' | 'decided' | 'shadow'>,
+  ): Promise<number | undefined>;
   /** Sends a client frame on, registering what the server owes for it. */
   forward(frame: Buffer, expectation?: Expectation): void;
   /** A command about to be forwarded; its results are masked when the plan asks for anything. */

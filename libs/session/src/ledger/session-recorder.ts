@@ -28,6 +28,7 @@ import { AuditWaitEnded, boundedWait } from './bounded-wait.js';
 import { recordRejection } from './record-rejection.js';
 
 import type { RecorderContext } from './recorder-context.js';
+import type { ShadowDifference } from '../verdict/shadow-policy.js';
 
 export type { RecorderContext } from './recorder-context.js';
 
@@ -266,6 +267,14 @@ export class SessionRecorder {
     return this.defer({
       type: 'CommandCompleted',
       data: { sessionId: this.sessionId, sequence, ...completion },
+    });
+  }
+
+  /** The shadow policy's different verdict on command `sequence` (never awaited on the wire path). */
+  shadowDiffered(sequence: number, difference: ShadowDifference): Promise<void> {
+    return this.defer({
+      type: 'ShadowDecisionDiffered',
+      data: { sessionId: this.sessionId, sequence, ...difference },
     });
   }
 

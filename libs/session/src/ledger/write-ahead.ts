@@ -5,6 +5,7 @@ import {
   type SessionRecorder,
 } from './session-recorder.js';
 import { Refusals } from '../verdict/refusals.js';
+import type { ShadowDifference } from '../verdict/shadow-policy.js';
 
 /** What a front end logs with (pino's shape). */
 export interface LedgerLogger {
@@ -21,11 +22,18 @@ export interface LedgerLogger {
  */
 export async function writeAhead(
   recorder: SessionRecorder,
-  decision: { readonly received: ReceivedCommand; readonly decided: CommandDecision },
+  decision: {
+    readonly received: ReceivedCommand;
+    readonly decided: CommandDecision;
+    readonly shadow?: ShadowDifference;
+  },
   refusal: { readonly errorCode: string; readonly logger: LedgerLogger; readonly signal?: AbortSignal },
 ): Promise<number | undefined> {
   try {
-    return await recorder.decide(decision.received, decision.decided, refusal.signal);
+    const sequence = await recorder.decide(decision.received, decision.decided, refusal.signal);
+    // After the pair, never awaited: the shadow's opinion cannot hold up the command.
+    if (decision.shadow) recorder.shadowDiffered(sequence, decision.shadow).catch(() => undefined);
+    return sequence;
   } catch (error) {
     refusal.logger.error(
       { sessionId: recorder.sessionId, err: error instanceof Error ? error.message : String(error) },

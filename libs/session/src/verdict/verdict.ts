@@ -3,6 +3,7 @@ import type { PolicyDecision, PolicyEngine } from '@portcullis/policy';
 import { reviewRequestOf, type ReviewRequest } from '../approvals/await-review.js';
 import type { CommandDecision } from '../ledger/session-recorder.js';
 import { Refusals } from './refusals.js';
+import type { ShadowDifference } from './shadow-policy.js';
 
 /**
  * One command's verdict: policy's decision joined with the host's own rules,
@@ -19,6 +20,8 @@ export interface Verdict {
   readonly decided: CommandDecision;
   /** Set when policy wants a human to approve first (`allowed` is false until they do). */
   readonly review?: ReviewRequest;
+  /** How the shadow policy (policy.shadow) would have decided, when it differs (shadow-policy.ts). */
+  readonly shadow?: ShadowDifference;
 }
 
 export interface VerdictOptions {

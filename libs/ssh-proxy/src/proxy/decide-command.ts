@@ -4,6 +4,7 @@ import {
   verdictOf,
   type ApprovalGate,
   type ReceivedCommand,
+  type ShadowPolicy,
   type Verdict,
 } from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
@@ -15,6 +16,8 @@ import type { SshTarget } from './proxy-options.js';
 
 export interface CommandContext {
   readonly policy: PolicyEngine;
+  /** A candidate evaluated beside the live policy; only its differences are recorded. */
+  readonly shadow?: ShadowPolicy;
   readonly identity: Identity;
   readonly target: SshTarget;
   readonly sessionId: string;
@@ -71,15 +74,16 @@ export function decideSshCommand(
   approvalId?: string,
 ): ExecDecision {
   let decision: PolicyDecision;
+  const input = {
+    identity: context.identity,
+    target: targetRef(context.target),
+    session: { id: context.sessionId, client_ip: context.clientAddress },
+    command,
+    approval: { granted: approvalId !== undefined },
+    now_ns: Date.now() * 1_000_000,
+  };
   try {
-    decision = context.policy.decideCommand({
-      identity: context.identity,
-      target: targetRef(context.target),
-      session: { id: context.sessionId, client_ip: context.clientAddress },
-      command,
-      approval: { granted: approvalId !== undefined },
-      now_ns: Date.now() * 1_000_000,
-    });
+    decision = context.policy.decideCommand(input);
   } catch (error) {
     // The engine reports evaluation errors in the decision; a throw is a bug: deny, with the reason.
     decision = hostDecision(
@@ -87,8 +91,11 @@ export function decideSshCommand(
       Refusals.policyEvaluationFailed(error instanceof Error ? error.message : String(error)),
     );
   }
+  const verdict = verdictOf(decision, { hostReasons, ...(approvalId === undefined ? {} : { approvalId }) });
+  const shadow = context.shadow?.compare(input, verdict);
   return {
-    ...verdictOf(decision, { hostReasons, ...(approvalId === undefined ? {} : { approvalId }) }),
+    ...verdict,
+    ...(shadow ? { shadow } : {}),
     forwarded,
     received: { protocol: 'ssh', text: command.text, classification: command },
   };

@@ -117,6 +117,7 @@ export function handleConnection(
     if (!open) return client.end();
     const context = {
       policy: options.policy,
+      ...(options.shadowPolicy ? { shadow: options.shadowPolicy } : {}),
       identity: open.identity,
       target: open.target,
       sessionId,

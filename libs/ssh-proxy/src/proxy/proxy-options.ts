@@ -1,4 +1,4 @@
-import type { ApprovalGate, AuditOptions } from '@portcullis/session';
+import type { ApprovalGate, AuditOptions, ShadowPolicy } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
@@ -44,6 +44,8 @@ export interface SshProxyOptions {
   readonly targets: readonly SshTarget[];
   readonly tokens: TokenVerifier;
   readonly policy: PolicyEngine;
+  /** A candidate evaluated beside `policy` on every command; only differences are recorded (never the verdict). */
+  readonly shadowPolicy?: ShadowPolicy;
   readonly store: EventStore;
   /** The append timeout and outage backlog shared by the gateway's sessions (libs/session SessionRecorder). */
   readonly audit?: AuditOptions;

@@ -264,6 +264,19 @@ export const GatewayConfigSchema = Type.Object(
                 "Operator policy data: a YAML or JSON file, or a directory of them, merged over the bundle's data.portcullis (issuers, grants, targets, masking, review defaults) and reloaded when it changes. Relative to this file. Schema: policies-rego/schemas/data.schema.json",
             }),
           ),
+          shadow: Type.Optional(
+            Type.Object(
+              {
+                bundle: Type.Optional(Type.String({ minLength: 1, description: 'Default: the live bundle' })),
+                data: Type.Optional(Type.String({ minLength: 1, description: 'Default: none' })),
+              },
+              {
+                additionalProperties: false,
+                description:
+                  'A candidate policy evaluated beside the live one on every command; where it would decide differently, ShadowDecisionDiffered is recorded. It never changes a verdict. Paths relative to this file.',
+              },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -370,7 +383,11 @@ export interface GatewayConfig {
     backlogEvents: number;
   };
   log: { level: string };
-  policy: { bundle: string | undefined; data: string | undefined };
+  policy: {
+    bundle: string | undefined;
+    data: string | undefined;
+    shadow: { bundle: string | undefined; data: string | undefined } | undefined;
+  };
   approvals: {
     publicUrl: string;
     sessionWindowSeconds: number;

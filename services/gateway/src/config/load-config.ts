@@ -105,6 +105,12 @@ export function completeConfig(
     policy: {
       bundle: file.policy?.bundle ? absolute(baseDir, file.policy.bundle) : undefined,
       data: file.policy?.data ? absolute(baseDir, file.policy.data) : undefined,
+      shadow: file.policy?.shadow
+        ? {
+            bundle: file.policy.shadow.bundle ? absolute(baseDir, file.policy.shadow.bundle) : undefined,
+            data: file.policy.shadow.data ? absolute(baseDir, file.policy.shadow.data) : undefined,
+          }
+        : undefined,
     },
     approvals: {
       publicUrl: (file.approvals?.publicUrl ?? `http://${listen}`).replace(/\/+$/, ''),

@@ -137,3 +137,15 @@ test('a postgres target: TLS both ways (files relative to the config), timeouts,
     ),
   );
 });
+
+test('policy data and the shadow policy resolve against the config file; the shadow is off by default', () => {
+  const config = completeConfig(
+    { policy: { data: 'policy-data.yaml', shadow: { data: 'candidate.d' } } },
+    'x',
+    '/etc/portcullis',
+  );
+  assert.equal(config.policy.data, '/etc/portcullis/policy-data.yaml');
+  assert.deepEqual(config.policy.shadow, { bundle: undefined, data: '/etc/portcullis/candidate.d' });
+  assert.equal(completeConfig({}, 'x', '/').policy.shadow, undefined);
+  assert.ok(problems({ policy: { shadow: { rules: 'x' } } }).some((p) => p.startsWith('/policy/shadow')));
+});

@@ -40,6 +40,7 @@ export async function startProxies(runtime: GatewayRuntime): Promise<RunningProx
         ...(target.recordResultRows ? { recordResultRows: target.recordResultRows } : {}),
         tokens: runtime.tokens,
         policy: runtime.policy,
+        ...(runtime.shadowPolicy ? { shadowPolicy: runtime.shadowPolicy } : {}),
         store: runtime.store,
         gatewayInstance: config.instance,
         logger: runtime.log,

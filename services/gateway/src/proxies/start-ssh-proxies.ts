@@ -35,6 +35,7 @@ export async function startSshProxies(
       targets: [await sshTargetOf(target)],
       tokens: runtime.tokens,
       policy: runtime.policy,
+      ...(runtime.shadowPolicy ? { shadowPolicy: runtime.shadowPolicy } : {}),
       store: runtime.store,
       audit: runtime.audit,
       gatewayInstance: config.instance,

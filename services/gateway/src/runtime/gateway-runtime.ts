@@ -6,7 +6,13 @@ import {
   type SqlDatabase,
 } from '@portcullis/eventstore';
 import { PolicyEngine } from '@portcullis/policy';
-import { AuditBacklog, AuditBuffer, StoreApprovalGate, type AuditOptions } from '@portcullis/session';
+import {
+  AuditBacklog,
+  AuditBuffer,
+  ShadowPolicy,
+  StoreApprovalGate,
+  type AuditOptions,
+} from '@portcullis/session';
 import { createTokenVerifier, type TokenVerifier } from '@portcullis/identity';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -20,6 +26,8 @@ export interface GatewayRuntime {
   readonly readModels: SqlDatabase;
   /** The policy every session and command is decided with. */
   readonly policy: PolicyEngine;
+  /** A candidate evaluated beside it (policy.shadow): differences recorded, verdicts untouched. */
+  readonly shadowPolicy?: ShadowPolicy;
   /** Verifies the OIDC access tokens clients present; null when no issuer is configured (every token is refused). */
   readonly tokens: TokenVerifier | null;
   /** Where the proxies pause statements and sessions for approval; follows every approval stream. */
@@ -70,6 +78,16 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
     },
     'policy bundle loaded',
   );
+  const shadow = config.policy.shadow;
+  const shadowPolicy = shadow
+    ? new ShadowPolicy(
+        await PolicyEngine.load(shadow.bundle ?? config.policy.bundle ?? shippedPolicy.bundle, {
+          labels: { instance: config.instance, role: 'shadow' },
+          ...(shadow.data ? { data: shadow.data } : {}),
+        }),
+      )
+    : undefined;
+  if (shadowPolicy) log.info({ revision: shadowPolicy.engine.revision }, 'shadow policy loaded');
   const tokens = config.issuers.length ? createTokenVerifier(config.issuers) : null;
   if (tokens) {
     // Fetch keys now so the first client does not wait; an unreachable JWKS
@@ -98,6 +116,7 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
       store: events,
       readModels: readModels.db,
       policy,
+      ...(shadowPolicy ? { shadowPolicy } : {}),
       tokens,
       approvals,
       audit: auditOptions(config),

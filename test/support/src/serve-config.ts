@@ -1,0 +1,41 @@
+/**
+ * The portcullis.yaml most end-to-end tests and benchmarks run `serve` with:
+ * one instance, one OIDC issuer (a test provider), one production PostgreSQL
+ * target `prod-db` in front of a test server. Sections are YAML flow
+ * mappings as text, so a test states only what differs.
+ */
+export interface ServeConfigOptions {
+  readonly instance: string;
+  readonly apiPort: number;
+  /** e.g. `{ kind: pglite, dataDir: ./data }` */
+  readonly store: string;
+  /** e.g. `{ bundle: /path }` or `{ data: ./policy-data.yaml }`; default: the shipped bundle */
+  readonly policy?: string;
+  readonly issuer: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
+  /** The `prod-db` target: where it listens, and the upstream server's port. */
+  readonly target: { readonly listenPort: number; readonly upstreamPort: number };
+  readonly logLevel?: string;
+  /** More top-level lines, e.g. `audit: { appendTimeoutMs: 1000 }`. */
+  readonly extra?: readonly string[];
+}
+
+export function serveConfigYaml(options: ServeConfigOptions): string {
+  const { issuer, target } = options;
+  return [
+    `instance: ${options.instance}`,
+    `api: { listen: "127.0.0.1:${options.apiPort}" }`,
+    `store: ${options.store}`,
+    ...(options.policy ? [`policy: ${options.policy}`] : []),
+    ...(options.logLevel ? [`log: { level: ${options.logLevel} }`] : []),
+    ...(options.extra ?? []),
+    'issuers:',
+    `  - { issuer: "${issuer.issuer}", audiences: ["${issuer.audience}"], jwksUrl: "${issuer.jwksUrl}" }`,
+    'targets:',
+    '  - name: prod-db',
+    '    protocol: postgres',
+    `    listen: "127.0.0.1:${target.listenPort}"`,
+    '    labels: { env: production, kind: database }',
+    `    upstream: { host: 127.0.0.1, port: ${target.upstreamPort}, database: postgres, user: postgres }`,
+    '',
+  ].join('\n');
+}
