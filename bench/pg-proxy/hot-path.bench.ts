@@ -56,6 +56,9 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => durable.stop());
     await mkdir(join(dir.path, 'discard'));
+    await mkdir(join(dir.path, 'pglite'));
+    const embedded = await startPortcullis(upstream, join(dir.path, 'pglite'), { kind: 'pglite' });
+    cleanups.push(() => embedded.stop());
     const discard = await startPortcullis(upstream, join(dir.path, 'discard'), { kind: 'discard' });
     cleanups.push(() => discard.stop());
     const logDir = join(dir.path, 'logs');
@@ -90,10 +93,11 @@ async function main(): Promise<void> {
         }),
       ],
       ['portcullis strict, durable store', () => through(durable), durable],
+      ['portcullis strict, embedded PGlite store', () => through(embedded), embedded],
       ['portcullis, no store I/O', () => through(discard), discard],
     ];
     // Warm the proxies (wasm, JIT) before measuring.
-    for (const p of [durable, discard])
+    for (const p of [durable, embedded, discard])
       for (const mode of MODES)
         await runPgbench(await through(p), { workload: 'select-only', mode, clients: 1, seconds: 1, logDir });
 
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
         `| ${row.mode} | ${row.path} | ${row.cell.tps.toFixed(0)} | ${(row.cell.tps / bouncer.tps).toFixed(3)}× | ` +
           `${(row.cell.tps / directCell.tps).toFixed(3)}× | ${row.cell.p99Ms.toFixed(2)} | ` +
           `${(row.cell.p99Ms - directCell.p99Ms).toFixed(2)} | ${row.proxyMicrosPerStatement?.toFixed(0) ?? '—'} | ` +
-          `${row.upstreamMicrosPerStatement.toFixed(0)} | ${row.storeMicrosPerStatement?.toFixed(0) ?? '—'} | ` +
+          `${row.upstreamMicrosPerStatement.toFixed(0)} | ${storeCell(row.storeMicrosPerStatement)} | ` +
           `${row.appendsPerTransaction?.toFixed(1) ?? '—'} |`,
       );
     }
@@ -175,6 +179,12 @@ async function main(): Promise<void> {
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => console.error(e));
   }
+}
+
+/** The store server's CPU per statement; PGlite runs in the proxy's process (its CPU is the proxy's). */
+function storeCell(micros: number | undefined): string {
+  if (micros === undefined) return '—';
+  return Number.isNaN(micros) ? 'in the proxy' : micros.toFixed(0);
 }
 
 await main();

@@ -35,7 +35,9 @@ export type StoreChoice =
       /** `audit.mode: async` with this many events buffered (default: strict write-ahead). */
       asyncBufferEvents?: number;
     }
-  | { kind: 'discard' };
+  | { kind: 'discard' }
+  /** The embedded store a newcomer runs (`npm start`): PGlite in this process. */
+  | { kind: 'pglite' };
 
 /** How many appends the store took, in how many transactions (group commit). */
 export interface StoreCounters {
@@ -48,7 +50,7 @@ export interface PortcullisUnderTest {
   readonly oidc: OidcProvider;
   /** Group-commit counters of the PostgreSQL store; zeros for the discarding one. */
   groupCommitStats(): StoreCounters;
-  /** CPU µs the store's PostgreSQL server has used so far (0 for the discarding store). */
+  /** CPU µs the store's PostgreSQL server has used so far (0 for the discarding store, NaN for PGlite: in process). */
   storeCpuMicros(): number;
   token(): Promise<string>;
   stop(): Promise<void>;
@@ -96,6 +98,12 @@ export async function startPortcullis(
       cleanups.push(() => opened.store.close());
       store = opened.store;
       groupCommitStats = () => ({ ...opened.store.groupCommitStats });
+    } else if (storeChoice.kind === 'pglite') {
+      const opened = await openSqlEventStore({ kind: 'pglite', dataDir: join(dir, 'pglite-store') });
+      cleanups.push(() => opened.store.close());
+      store = opened.store;
+      groupCommitStats = () => ({ ...opened.store.groupCommitStats });
+      storeCpuMicros = () => NaN; // the store runs inside this process: counted in the proxy's CPU
     } else {
       store = new DiscardingStore();
     }
