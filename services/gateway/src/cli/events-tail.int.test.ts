@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { parsePosition, type Identity } from '@portcullis/events';
 import { openSqlEventStore, type EventStore } from '@portcullis/eventstore';
@@ -16,7 +15,7 @@ import {
   type TempDir,
 } from '@portcullis/test-support';
 import { tailCheckpointId } from './events-tail.command.js';
-import { main } from './main.js';
+import { runCli } from './testing/run-cli.js';
 
 /**
  * `portcullis events tail` on real stores: a PGlite data directory written by
@@ -24,16 +23,7 @@ import { main } from './main.js';
  * the writer closed it), and a PostgreSQL store for `--follow`, where a
  * writer appends while the command, in its own process, streams.
  */
-async function portcullis(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const status = await main(['node', 'portcullis', ...args], { stdout, stderr });
-  return { status, stdout: out, stderr: err };
-}
+const portcullis = runCli;
 
 const agent: Identity = {
   subject: 'agent-sp',

@@ -2,24 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { SessionRecorder } from '@portcullis/session';
 import { openSqlEventStore } from '@portcullis/eventstore';
 import { tempDir } from '@portcullis/test-support';
-import { main } from './main.js';
+import { runCli } from './testing/run-cli.js';
 
-/** Runs the CLI in-process and collects what it writes. */
-async function portcullis(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const status = await main(['node', 'portcullis', ...args], { stdout, stderr });
-  return { status, stdout: out, stderr: err };
-}
+const portcullis = runCli;
 
 /** Strict asciicast v2: a header object, then [time, code, data] lines with non-decreasing times. */
 export function assertAsciicastV2(text: string): {
