@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ProviderClaimsToken } from 'oidc-provider';
 
@@ -222,11 +222,16 @@ function memoryAdapter(): new (name: string) => object {
 }
 
 function signingKey(alg: OidcSigningAlgorithm): PrivateJwk {
+  // Generated as PEM and exported from a fresh KeyObject: exporting the generated KeyObject as a JWK
+  // can deadlock Node 20 (a GC during the export runs the key generation job's destructor, which
+  // waits for the mutex the export holds). A CI run sat 87 minutes in it.
+  const pem = { privateKeyEncoding: { type: 'pkcs8', format: 'pem' } } as const;
+  const publicKeyEncoding = { type: 'spki', format: 'pem' } as const;
   const { privateKey } =
     alg === 'ES256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg, use: 'sig' };
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding, ...pem })
+      : generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding, ...pem });
+  return { ...createPrivateKey(privateKey).export({ format: 'jwk' }), kid: randomUUID(), alg, use: 'sig' };
 }
 
 function listen(server: Server, port: number): Promise<void> {

@@ -1,6 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  type KeyObject,
+} from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { exportJWK, SignJWT, type JWK } from 'jose';
 
 /**
  * A token issuer for tests that need to sign what no real provider would
@@ -13,7 +19,7 @@ export interface LocalIssuer {
   readonly alg: 'RS256' | 'ES256';
   readonly kid: string;
   readonly publicJwk: JWK;
-  readonly privateKey: CryptoKey;
+  readonly privateKey: KeyObject;
   readonly jwksRequests: number;
   sign(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
   /** New signing key; the old one leaves the JWKS. */
@@ -25,7 +31,7 @@ export interface LocalIssuer {
 
 interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
+  privateKey: KeyObject;
   publicJwk: JWK;
 }
 
@@ -82,8 +88,26 @@ export async function startLocalIssuer(alg: 'RS256' | 'ES256' = 'RS256'): Promis
 
 /** A key pair of our own, for "signed by another key" and attacker-controlled JWKS. */
 export async function newKey(alg: 'RS256' | 'ES256', kid: string = randomUUID()): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
+  // As PEM, then fresh KeyObjects: exporting a just-generated key as a JWK can deadlock Node 20
+  // (a GC during the export runs the generation job's destructor, which waits for the export's mutex).
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', {
+          namedCurve: 'P-256',
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        })
+      : generateKeyPairSync('rsa', {
+          modulusLength: 2048,
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        });
+  const publicJwk = await exportJWK(createPublicKey(pair.publicKey));
+  return {
+    kid,
+    privateKey: createPrivateKey(pair.privateKey),
+    publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
+  };
 }
 
 function listen(server: Server): Promise<number> {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
@@ -46,9 +46,18 @@ export async function loadOrCreateHostKey(path: string): Promise<Buffer> {
  * itself cannot parse (8 in 3,000 here; it failed a CI run).
  */
 export function generateEd25519OpenSshKey(comment = 'portcullis-ssh-proxy'): string {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url');
-  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
+  // As PEM, then exported from fresh KeyObjects: exporting the generated KeyObject as a JWK can
+  // deadlock Node 20 (a GC during the export runs the generation job's destructor, which waits for
+  // the mutex the export holds).
+  const pair = generateKeyPairSync('ed25519', {
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const seed = Buffer.from(
+    createPrivateKey(pair.privateKey).export({ format: 'jwk' }).d as string,
+    'base64url',
+  );
+  const pub = Buffer.from(createPublicKey(pair.publicKey).export({ format: 'jwk' }).x as string, 'base64url');
   const keyType = Buffer.from('ssh-ed25519');
   const publicBlob = Buffer.concat([sshString(keyType), sshString(pub)]);
   const check = randomBytes(4);

@@ -6,10 +6,10 @@
  * gateway on one machine; `serve --config` never starts it, and a gateway
  * configured with real issuers does not trust it.
  */
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { exportJWK, importJWK, SignJWT, type JWK } from 'jose';
 import { ValidationError } from '@portcullis/events';
 
 export const DEV_AUDIENCE = 'api://portcullis-demo';
@@ -40,11 +40,18 @@ export async function openDevIssuer(dataDir: string, issuer?: string): Promise<D
   }
   let keys = stored ? { publicJwk: stored.publicJwk, privateJwk: stored.privateJwk } : undefined;
   if (!keys) {
-    const pair = await generateKeyPair('ES256', { extractable: true });
+    // As PEM, then exported from fresh KeyObjects: exporting a generated key as a JWK can deadlock
+    // Node 20 (a GC during the export runs the generation job's destructor, which waits for the
+    // mutex the export holds).
+    const pair = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
     const kid = randomUUID();
     keys = {
-      publicJwk: { ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256', use: 'sig' },
-      privateJwk: { ...(await exportJWK(pair.privateKey)), kid, alg: 'ES256' },
+      publicJwk: { ...(await exportJWK(createPublicKey(pair.publicKey))), kid, alg: 'ES256', use: 'sig' },
+      privateJwk: { ...(await exportJWK(createPrivateKey(pair.privateKey))), kid, alg: 'ES256' },
     };
   }
   const next: DevIssuer = { issuer: issuer!, audience: DEV_AUDIENCE, ...keys };
