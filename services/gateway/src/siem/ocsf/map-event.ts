@@ -231,6 +231,8 @@ export function toOcsf(event: RecordedEvent, context: OcsfContext = {}): OcsfEve
       });
     case 'OutputRecorded':
     case 'SessionsRecovered':
+    // A candidate policy's opinion, for policy authors: nothing happened that a SIEM must know of.
+    case 'ShadowDecisionDiffered':
       return undefined;
     default:
       // Policy events and any type this build does not know.

@@ -361,7 +361,13 @@ describe('OCSF mapping', () => {
 
   it('decides for every catalog type: mapped, or left to the JSON format on purpose', () => {
     const mapped = new Set(all.filter((m) => m.ocsf).map((m) => m.event.type));
-    const unmapped = ['OutputRecorded', 'PolicyActivated', 'PolicyRejected', 'SessionsRecovered'];
+    const unmapped = [
+      'OutputRecorded',
+      'PolicyActivated',
+      'PolicyRejected',
+      'SessionsRecovered',
+      'ShadowDecisionDiffered',
+    ];
     assert.deepEqual(
       eventTypes.filter((t) => !mapped.has(t)).sort(),
       unmapped.sort(),
