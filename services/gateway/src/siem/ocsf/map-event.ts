@@ -229,9 +229,9 @@ export function toOcsf(event: RecordedEvent, context: OcsfContext = {}): OcsfEve
         actorUser: approverUser(e.data.by),
         targetName: context.approval?.targetName,
       });
+    // ShadowDecisionDiffered: a candidate policy's opinion, for policy authors; nothing a SIEM must know of.
     case 'OutputRecorded':
     case 'SessionsRecovered':
-    // A candidate policy's opinion, for policy authors: nothing happened that a SIEM must know of.
     case 'ShadowDecisionDiffered':
       return undefined;
     default:
