@@ -7,15 +7,19 @@
  * PostgreSQL refuses to run as root, so when the tests run as root (CI does)
  * the server processes run as the `postgres` system user the package creates.
  */
-import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
-import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { chownSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  findPostgresBinDir,
+  initCluster,
+  launchPostgres,
+  postgresOwner,
+  type RunningPostgres,
+} from '@portcullis/local-postgres';
 import { freePort } from './free-port.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface PostgresServerOptions {
   /** Extra `-c name=value` server settings, e.g. `{ fsync: 'on' }`. */
@@ -53,25 +57,11 @@ const TEST_DEFAULTS: Record<string, string> = {
 };
 
 export function postgresBinDir(): string {
-  const configured = process.env.PORTCULLIS_PG_BINDIR;
-  if (configured) return configured;
-  const base = '/usr/lib/postgresql';
-  if (existsSync(base)) {
-    const versions = readdirSync(base)
-      .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
-      .sort((a, b) => Number(b) - Number(a));
-    if (versions[0]) return join(base, versions[0], 'bin');
-  }
+  const bin = findPostgresBinDir();
+  if (bin) return bin;
   throw new Error(
     'PostgreSQL server binaries not found: install the Debian package `postgresql` or set PORTCULLIS_PG_BINDIR',
   );
-}
-
-function runAs(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-  return { uid, gid };
 }
 
 const running = new Set<ChildProcess>();
@@ -82,53 +72,30 @@ process.on('exit', () => {
 // with SIGTERM, and a JS handler would make a file whose main thread is stuck
 // (a native deadlock, as in Node 20's JWK export) impossible to end that way.
 
-/** How long a fast shutdown may take before the server is killed (a stuck backend must not hang a test). */
-const STOP_TIMEOUT_MS = 15_000;
-
 export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
-  const user = runAs();
+  const owner = postgresOwner();
   const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-pg-'));
-  if (user) chownSync(dataDir, user.uid, user.gid);
-  execFileSync(
-    join(bin, 'initdb'),
-    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'],
-    { stdio: 'pipe', timeout: 120_000, ...user },
-  );
+  if (owner) chownSync(dataDir, owner.uid, owner.gid);
+  await initCluster({ bin, dir: dataDir, owner, noSync: true });
 
   const port = await freePort();
   const settings = { ...TEST_DEFAULTS, ...options.settings };
-  const args = [
-    '-D',
-    dataDir,
-    '-p',
-    String(port),
-    '-c',
-    'listen_addresses=127.0.0.1',
-    '-c',
-    'unix_socket_directories=',
-  ];
-  for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
-  let log = '';
-  const launch = async () => {
-    const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...user });
-    running.add(child);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-8192);
+  const launch = async (): Promise<RunningPostgres> => {
+    const server = await launchPostgres({
+      bin,
+      dir: dataDir,
+      port,
+      owner,
+      settings,
+      startTimeoutMs: options.startTimeoutMs,
     });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    exited.then(
-      () => running.delete(child),
+    running.add(server.child);
+    server.exited.then(
+      () => running.delete(server.child),
       () => undefined,
     );
-    await waitUntilReady(
-      bin,
-      port,
-      options.startTimeoutMs ?? 30_000,
-      () => child.exitCode !== null,
-      () => log,
-    );
-    return { child, exited };
+    return server;
   };
   let server = await launch();
 
@@ -153,8 +120,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     if (stopped) return;
     stopped = true;
     for (const pid of processes().reverse()) signal(pid, 'SIGCONT'); // a frozen server cannot shut down
-    server.child.kill('SIGINT'); // fast shutdown: roll back open transactions, exit
-    await exitedWithin(server, STOP_TIMEOUT_MS);
+    await server.stop(); // fast shutdown: roll back open transactions, exit
     await rm(dataDir, { recursive: true, force: true });
   };
   return {
@@ -162,10 +128,9 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     port,
     dataDir,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
-    log: () => log,
+    log: () => server.log(),
     async restart() {
-      server.child.kill('SIGINT');
-      await exitedWithin(server, STOP_TIMEOUT_MS);
+      await server.stop();
       server = await launch();
     },
     freeze() {
@@ -203,47 +168,10 @@ function processCpuMicros(pid: number, children: boolean): number {
   }
 }
 
-/** Waits for the postmaster to exit; past `timeoutMs` it is killed (SIGKILL) and waited for. */
-async function exitedWithin(server: { child: ChildProcess; exited: Promise<void> }, timeoutMs: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
-  const outcome = await Promise.race([server.exited, late]);
-  clearTimeout(timer);
-  if (outcome === 'late') {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
-}
-
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);
   } catch {
     // already gone
   }
-}
-
-async function waitUntilReady(
-  bin: string,
-  port: number,
-  timeoutMs: number,
-  hasExited: () => boolean,
-  log: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (hasExited()) throw new Error(`postgres exited during start:\n${log()}`);
-    try {
-      // Asynchronous: a test that restarts a server under load keeps its own event loop (and its timings) free.
-      await execFileAsync(join(bin, 'pg_isready'), ['-q', '-t', '3', '-h', '127.0.0.1', '-p', String(port)], {
-        timeout: 10_000,
-      });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(
-    `postgres did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms:\n${log()}`,
-  );
 }

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { completeConfig } from '../config/load-config.js';
-import { startDemoDatabase, findPostgresBinaries, DEMO_DATABASE } from '../demo/demo-database.js';
+import { startDemoDatabase, findPostgresBinDir, DEMO_DATABASE } from '../demo/demo-database.js';
 import { DEV_AUDIENCE, openDevIssuer } from '../demo/dev-issuer.js';
 import type { CliIo } from './common.js';
 import { serve, serveConfig } from './serve.command.js';
@@ -27,7 +27,7 @@ export const DEMO_APPROVERS = 'demo-approvers';
 
 export async function demo(options: DemoOptions, io: CliIo): Promise<number> {
   if (existsSync('portcullis.yaml')) return serve({ config: 'portcullis.yaml' }, io);
-  const bin = findPostgresBinaries();
+  const bin = findPostgresBinDir();
   if (!bin) {
     io.stderr.write(
       'portcullis demo: the demo database needs PostgreSQL server binaries (apt-get install postgresql, ' +

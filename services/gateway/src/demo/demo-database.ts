@@ -5,15 +5,15 @@
  * the demo policy masks and in free text the detectors find. Development
  * only: trust authentication on 127.0.0.1, no socket directory.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort, initCluster, launchPostgres, postgresOwner } from '@portcullis/local-postgres';
+
+export { findPostgresBinDir } from '@portcullis/local-postgres';
 
 export interface DemoDatabase {
   readonly port: number;
@@ -47,80 +47,26 @@ export function demoClusterDir(dataDir: string, asRoot = process.getuid?.() === 
     : join(dataDir, 'demo-postgres');
 }
 
-/** The PostgreSQL server binaries, or undefined when none are installed. */
-export function findPostgresBinaries(): string | undefined {
-  const configured = process.env.PORTCULLIS_PG_BINDIR;
-  if (configured) return configured;
-  const base = '/usr/lib/postgresql';
-  if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base)
-    .filter((v) => existsSync(join(base, v, 'bin', 'postgres')))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions[0] ? join(base, versions[0], 'bin') : undefined;
-}
-
-/** PostgreSQL refuses to run as root: run it as the `postgres` user then. */
-function runAs(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
-
 export async function startDemoDatabase(dataDir: string, bin: string): Promise<DemoDatabase> {
-  const user = runAs();
+  const owner = postgresOwner();
   // Run as root, the server runs as `postgres`, which may not reach into the
   // data directory (a home or temp directory of mode 0700): its cluster then
   // lives in the system temp directory, named after the data directory.
-  const dir = demoClusterDir(dataDir, user !== undefined);
+  const dir = demoClusterDir(dataDir, owner !== undefined);
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
   if (fresh) {
     await mkdir(dir, { recursive: true });
-    if (user) chownSync(dir, user.uid, user.gid);
-    await promisify(execFile)(
-      join(bin, 'initdb'),
-      ['-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions'],
-      { timeout: 120_000, ...user },
-    );
+    if (owner) chownSync(dir, owner.uid, owner.gid);
+    await initCluster({ bin, dir, owner });
   }
-  const port = await freePort();
-  // prettier-ignore
-  const args = ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
-  const child: ChildProcess = spawn(join(bin, 'postgres'), args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    ...user,
-  });
-  let log = '';
-  child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4096)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGINT');
-    await exited;
-  };
+  const server = await launchPostgres({ bin, dir, port: await freePort(), owner, logBytes: 4096 });
   try {
-    await waitUntilReady(port, child, () => log);
-    if (fresh) await seed(port);
+    if (fresh) await seed(server.port);
   } catch (error) {
-    await stop();
+    await server.stop();
     throw error;
   }
-  return { port, database: DEMO_DATABASE, user: 'postgres', stop };
-}
-
-async function waitUntilReady(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the demo database did not start:\n${log()}`);
-    const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
-    try {
-      await client.connect();
-      await client.end();
-      return;
-    } catch {
-      await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`the demo database did not accept connections:\n${log()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  return { port: server.port, database: DEMO_DATABASE, user: 'postgres', stop: () => server.stop() };
 }
 
 async function seed(port: number): Promise<void> {
@@ -138,17 +84,4 @@ async function seed(port: number): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
