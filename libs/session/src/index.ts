@@ -90,4 +90,9 @@ export {
 } from './verdict/verdict.js';
 export { Refusals, denied, DENIED_PREFIX } from './verdict/refusals.js';
 export { DecisionCache } from './verdict/decision-cache.js';
-export { ShadowPolicy, type ShadowDifference } from './verdict/shadow-policy.js';
+export {
+  ShadowPolicy,
+  decisionsDiffer,
+  type ComparableDecision,
+  type ShadowDifference,
+} from './verdict/shadow-policy.js';

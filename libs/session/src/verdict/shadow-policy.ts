@@ -5,6 +5,22 @@ import { verdictOf, type Verdict } from './verdict.js';
 /** What ShadowDecisionDiffered records, before the recorder adds session id and sequence. */
 export type ShadowDifference = Omit<ShadowDecisionDifferedData, 'sessionId' | 'sequence'>;
 
+/** What two decisions of one command are compared on: the outcome and the set of masks (order aside). */
+export interface ComparableDecision {
+  readonly outcome: string;
+  readonly masks?: readonly unknown[];
+}
+
+/**
+ * Whether two decisions of the same command differ: another outcome, or
+ * other masks. The one rule behind the shadow policy and `policy replay`.
+ */
+export function decisionsDiffer(a: ComparableDecision, b: ComparableDecision): boolean {
+  const masks = (m: readonly unknown[] | undefined) =>
+    JSON.stringify((m ?? []).map((x) => JSON.stringify(x)).sort());
+  return a.outcome !== b.outcome || masks(a.masks) !== masks(b.masks);
+}
+
 /**
  * A candidate policy evaluated beside the live one on real traffic
  * (`policy.shadow`): the same input, its verdict compared with the live
@@ -19,11 +35,7 @@ export class ShadowPolicy {
   /** The difference, or undefined when the candidate agrees with `live`. */
   compare(input: CommandInput, live: Verdict): ShadowDifference | undefined {
     const shadow = verdictOf(this.engine.decideCommand(input)).decided;
-    const masks = (m: readonly unknown[] | undefined) =>
-      JSON.stringify((m ?? []).map((x) => JSON.stringify(x)).sort());
-    if (shadow.outcome === live.decided.outcome && masks(shadow.masks) === masks(live.decided.masks)) {
-      return undefined;
-    }
+    if (!decisionsDiffer(live.decided, shadow)) return undefined;
     return {
       livePolicyRevision: live.decided.policyRevision,
       shadowPolicyRevision: shadow.policyRevision,

@@ -20,7 +20,7 @@ import type {
 } from '@portcullis/events';
 import type { EventStore } from '@portcullis/eventstore';
 import type { Command, PolicyEngine } from '@portcullis/policy';
-import { verdictOf } from '@portcullis/session';
+import { decisionsDiffer, verdictOf } from '@portcullis/session';
 
 export interface ReplayFilter {
   /** Commands received at or after this time. */
@@ -129,10 +129,7 @@ function compare(
   });
   const verdict = verdictOf(decision);
   const outcome = verdict.decided.outcome;
-  const masks = (m: unknown) =>
-    JSON.stringify(((m as unknown[] | undefined) ?? []).map((x) => JSON.stringify(x)).sort());
-  const masksDiffer = masks(recorded.masks) !== masks(verdict.decided.masks);
-  if (outcome === recorded.outcome && !masksDiffer) return undefined;
+  if (!decisionsDiffer(recorded, verdict.decided)) return undefined;
   return {
     change: `${recorded.outcome} → ${outcome}${outcome === recorded.outcome ? ' (masks)' : ''}`,
     example: {
