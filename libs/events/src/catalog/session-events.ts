@@ -66,7 +66,8 @@ export const CommandReceivedSchema = Type.Object(
     }),
     parameters: Type.Optional(
       Type.Array(Type.Union([Type.String(), Type.Null()]), {
-        description: 'Bound parameters in text form; the ones policy marks sensitive are masked.',
+        description:
+          'Bound parameters in text form (binary as \\\\x hex), never a sensitive value: all redacted when the statement touches a masked column, else what the detectors find in them redacted.',
       }),
     ),
   },

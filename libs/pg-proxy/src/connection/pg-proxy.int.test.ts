@@ -110,6 +110,11 @@ describe('the PostgreSQL proxy with real peers', () => {
       const named = { name: 'owner_by_id', text: 'SELECT owner FROM public.accounts WHERE id = $1' };
       assert.deepEqual((await c.query({ ...named, values: [1] })).rows, [{ owner: 'alice' }]);
       assert.deepEqual((await c.query({ ...named, values: [3] })).rows, [{ owner: 'carol' }]);
+      // A sensitive value bound as a parameter reaches the server, not the audit trail
+      // (and this fixture's detectors mask it in the result as well).
+      assert.deepEqual((await c.query('SELECT $1::text AS v', ['ssn 078-05-1120'])).rows, [
+        { v: 'ssn ****' },
+      ]);
     } finally {
       await c.end();
     }
@@ -119,8 +124,8 @@ describe('the PostgreSQL proxy with real peers', () => {
       .map((e) => e.data as { parameters?: unknown });
     assert.deepEqual(
       received.map((r) => r.parameters),
-      [['2'], undefined, ['abc'], ['1'], ['3']],
-      'bound parameters recorded at Execute (the denied Parse has none)',
+      [['2'], undefined, ['abc'], ['1'], ['3'], ['ssn ****']],
+      'bound parameters recorded at Execute (the denied Parse has none), detected values redacted',
     );
   });
 

@@ -1,6 +1,7 @@
 import type { Bind, Close, Describe, Execute, Flush, Parse, Sync } from '../protocol/messages.js';
 import { awaitApproval } from './await-approval.js';
 import { decideStatement, hostDenial, parametersAsText, type StatementDecision } from './decide-statement.js';
+import { recordedParameters } from '../masking/recorded-parameters.js';
 import { bindWithTextResults, describePortal } from '../masking/masking-messages.js';
 import { poisonParse } from './poison-statement.js';
 import { Refusals } from '@portcullis/session';
@@ -86,7 +87,10 @@ export class ExtendedQuery {
     }
     this.portals.set(message.portalName, {
       statement,
-      parameters: parametersAsText(message.parameters, message.parameterFormats),
+      parameters: recordedParameters(
+        parametersAsText(message.parameters, message.parameterFormats),
+        statement.decision.masking,
+      ),
     });
     // Masking and detectors read text: a portal whose results may be masked never runs in binary.
     const binary = message.resultFormats.some((format) => format === 1);
