@@ -24,6 +24,7 @@ export const commandsProjection: Projection = {
     'CommandCompleted',
     'ResultMasked',
     'CommandOutcomeUnknown',
+    'ApprovalRequested',
   ],
   async apply(tx: SqlExecutor, event: Recorded<DomainEvent>): Promise<void> {
     const at = event.metadata.recordedAt;
@@ -115,6 +116,17 @@ export const commandsProjection: Projection = {
               SET masks = masks || $3::jsonb, masked_values = masked_values + $4
             WHERE session_id = $1 AND sequence = $2`,
           [data.sessionId, data.sequence, JSON.stringify(data.columns), maskedCount(data.columns)],
+        );
+        return;
+      }
+      case 'ApprovalRequested': {
+        // After the command's `review` decision (write-ahead first); a denied review's second decision names no approval.
+        const { data } = event;
+        if (data.scope !== 'command' || data.sequence === undefined) return;
+        await tx.query(
+          `UPDATE portcullis_rm_commands SET approval_id = COALESCE(approval_id, $3)
+            WHERE session_id = $1 AND sequence = $2`,
+          [data.sessionId, data.sequence, data.approvalId],
         );
         return;
       }
