@@ -18,7 +18,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ErrorCode, formatPosition, PortcullisError, type RecordedEvent } from '@portcullis/events';
+import { formatPosition, type RecordedEvent } from '@portcullis/events';
 import type { EventStore, EventSubscription } from '@portcullis/eventstore';
 import type { Logger } from 'pino';
 import { ApiCallerAuth } from '../auth/api-caller-auth.js';
