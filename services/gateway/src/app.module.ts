@@ -30,6 +30,8 @@ import { EventStoreHealth } from './health/event-store.health.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { EventsController } from './siem/events.controller.js';
+import { ComplianceController } from './compliance/compliance.controller.js';
+import { complianceQueryHandlers } from './compliance/queries/compliance.handlers.js';
 
 @Module({})
 export class GatewayModule {
@@ -41,6 +43,7 @@ export class GatewayModule {
         SessionsController,
         ApprovalsController,
         EventsController,
+        ComplianceController,
         HealthController,
         MetricsController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
@@ -57,6 +60,7 @@ export class GatewayModule {
         PolicyActivation,
         PolicyDataWatcher,
         ListSessionsHandler,
+        ...complianceQueryHandlers,
         ApiCallerAuth,
         ...approvalCommandHandlers,
         ListApprovalsHandler,

@@ -7,6 +7,8 @@
 export interface ServeConfigOptions {
   readonly instance: string;
   readonly apiPort: number;
+  /** More keys of the `api` mapping, e.g. `auditorGroups: [auditors]`. */
+  readonly api?: string;
   /** e.g. `{ kind: pglite, dataDir: ./data }` */
   readonly store: string;
   /** e.g. `{ bundle: /path }` or `{ data: ./policy-data.yaml }`; default: the shipped bundle */
@@ -23,7 +25,7 @@ export function serveConfigYaml(options: ServeConfigOptions): string {
   const { issuer, target } = options;
   return [
     `instance: ${options.instance}`,
-    `api: { listen: "127.0.0.1:${options.apiPort}" }`,
+    `api: { listen: "127.0.0.1:${options.apiPort}"${options.api ? `, ${options.api}` : ''} }`,
     `store: ${options.store}`,
     ...(options.policy ? [`policy: ${options.policy}`] : []),
     ...(options.logLevel ? [`log: { level: ${options.logLevel} }`] : []),

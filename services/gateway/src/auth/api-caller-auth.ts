@@ -3,7 +3,8 @@ import type { Decider } from '@portcullis/session';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { Logger } from 'pino';
-import { LOGGER, TOKEN_VERIFIER } from '../tokens.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { GATEWAY_CONFIG, LOGGER, TOKEN_VERIFIER } from '../tokens.js';
 
 /** A verified API caller, and when its token stops being valid (ms since the epoch, when it says). */
 export interface VerifiedCaller {
@@ -23,10 +24,42 @@ export class ApiCallerAuth {
   constructor(
     @Inject(TOKEN_VERIFIER) private readonly tokens: TokenVerifier | null,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async authenticate(authorization: string | undefined): Promise<Decider> {
     return (await this.verify(authorization)).caller;
+  }
+
+  /**
+   * A verified caller who is an auditor: one of the token's groups is in
+   * `api.auditorGroups` (the event stream, the compliance read models).
+   * 401 without a valid token; 403 with `reason` no_auditor_groups or
+   * not_an_auditor otherwise. `what` names the resource in the refusal.
+   */
+  async verifyAuditor(authorization: string | undefined, what: string): Promise<VerifiedCaller> {
+    const verified = await this.verify(authorization);
+    const auditorGroups = this.config.api.auditorGroups;
+    if (auditorGroups.length === 0) {
+      throw new PortcullisError(
+        ErrorCode.Forbidden,
+        `${what} is closed: no auditor group is configured (api.auditorGroups)`,
+        { details: { reason: 'no_auditor_groups' } },
+      );
+    }
+    const { caller } = verified;
+    if (!caller.groups.some((g) => auditorGroups.includes(g))) {
+      this.log.warn(
+        { subject: caller.subject, issuer: caller.issuer, what },
+        'API: caller is not an auditor',
+      );
+      throw new PortcullisError(
+        ErrorCode.Forbidden,
+        "not an auditor: none of the token's groups is in api.auditorGroups",
+        { details: { reason: 'not_an_auditor' } },
+      );
+    }
+    return verified;
   }
 
   async verify(authorization: string | undefined): Promise<VerifiedCaller> {

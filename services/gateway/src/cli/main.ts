@@ -28,6 +28,14 @@ const auditVerify = lazy<StoreOptions & { stream?: string; json?: boolean }>(
 const replay = async (session: string, options: ReplayOptions, io: CliIo) =>
   (await import('./replay.command.js')).replay(session, options, io);
 const eventsTail = lazy<EventsTailOptions>(async () => (await import('./events-tail.command.js')).eventsTail);
+const projectionsList = lazy<import('./projections.command.js').ProjectionsOptions>(
+  async () => (await import('./projections.command.js')).projectionsList,
+);
+const projectionsRebuild = async (
+  name: string | undefined,
+  options: import('./projections.command.js').ProjectionsOptions,
+  io: CliIo,
+) => (await import('./projections.command.js')).projectionsRebuild(name, options, io);
 const configCheck = lazy<{ config?: string }>(
   async () => (await import('./config-check.command.js')).configCheck,
 );
@@ -126,6 +134,33 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         status = reportError(error, io);
       }
     });
+
+  const projectionsCommand = program
+    .command('projections')
+    .description(
+      'the read models kept from the events (sessions, approvals, commands, identities, sensitive_access)',
+    );
+  storeOptions(
+    projectionsCommand.command('list').description('each projection’s checkpoint and its tables’ row counts'),
+  )
+    .option('--checksums', 'also an md5 of each table’s rows (a full scan)')
+    .option('--json', 'print JSON')
+    .action(run<import('./projections.command.js').ProjectionsOptions>(projectionsList));
+  storeOptions(
+    projectionsCommand
+      .command('rebuild [name]')
+      .description(
+        'empty a projection’s tables (every projection’s without NAME) and apply every event again; run it with the gateways stopped',
+      ),
+  ).action(
+    async (name: string | undefined, options: import('./projections.command.js').ProjectionsOptions) => {
+      try {
+        status = await projectionsRebuild(name, options, io);
+      } catch (error) {
+        status = reportError(error, io);
+      }
+    },
+  );
 
   const configCommand = program.command('config').description('the gateway configuration');
   configCommand

@@ -5,10 +5,19 @@ import { EVENT_STORE, LOGGER, READ_MODEL_DB } from '../tokens.js';
 import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
 import { sessionsProjection } from '../sessions/projections/sessions.projection.js';
 import { approvalsProjection } from '../approvals/projections/approvals.projection.js';
+import { commandsProjection } from '../compliance/projections/commands.projection.js';
+import { identitiesProjection } from '../compliance/projections/identities.projection.js';
+import { sensitiveAccessProjection } from '../compliance/projections/sensitive-access.projection.js';
 import { ErrorCode, PortcullisError } from '@portcullis/events';
 
 /** Every projection the gateway keeps. */
-export const projections = [sessionsProjection, approvalsProjection];
+export const projections = [
+  sessionsProjection,
+  approvalsProjection,
+  commandsProjection,
+  identitiesProjection,
+  sensitiveAccessProjection,
+];
 
 @Injectable()
 export class ProjectionsService implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -18,12 +18,11 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ErrorCode, formatPosition, PortcullisError, type RecordedEvent } from '@portcullis/events';
+import { formatPosition, type RecordedEvent } from '@portcullis/events';
 import type { EventStore, EventSubscription } from '@portcullis/eventstore';
 import type { Logger } from 'pino';
 import { ApiCallerAuth } from '../auth/api-caller-auth.js';
-import type { GatewayConfig } from '../config/gateway-config.js';
-import { EVENT_STORE, GATEWAY_CONFIG, LOGGER } from '../tokens.js';
+import { EVENT_STORE, LOGGER } from '../tokens.js';
 import { EventFeed, FEED_FORMATS, parseFeedFormat, parseFeedStart } from './event-feed.js';
 
 /** A comment line this often keeps proxies and load balancers from closing an idle stream. */
@@ -46,7 +45,6 @@ export class EventsController implements OnModuleDestroy {
   constructor(
     private readonly auth: ApiCallerAuth,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -80,26 +78,7 @@ export class EventsController implements OnModuleDestroy {
     @QueryParam('from') from?: string,
     @QueryParam('format') formatText?: string,
   ): Promise<void> {
-    const { caller, expiresAtMs } = await this.auth.verify(authorization);
-    const auditorGroups = this.config.api.auditorGroups;
-    if (auditorGroups.length === 0) {
-      throw new PortcullisError(
-        ErrorCode.Forbidden,
-        'the event stream is closed: no auditor group is configured (api.auditorGroups)',
-        { details: { reason: 'no_auditor_groups' } },
-      );
-    }
-    if (!caller.groups.some((g) => auditorGroups.includes(g))) {
-      this.log.warn(
-        { subject: caller.subject, issuer: caller.issuer },
-        'events API: caller is not an auditor',
-      );
-      throw new PortcullisError(
-        ErrorCode.Forbidden,
-        "not an auditor: none of the token's groups is in api.auditorGroups",
-        { details: { reason: 'not_an_auditor' } },
-      );
-    }
+    const { caller, expiresAtMs } = await this.auth.verifyAuditor(authorization, 'the event stream');
     const format = parseFeedFormat(formatText, 'format');
     const start = parseFeedStart(lastEventId?.trim() || from, lastEventId?.trim() ? 'Last-Event-ID' : 'from');
     this.log.info(
