@@ -30,6 +30,9 @@ import { EventStoreHealth } from './health/event-store.health.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { EventsController } from './siem/events.controller.js';
+import { IdentitiesController } from './access/identities.controller.js';
+import { accessCommandHandlers } from './access/commands/access-command.handlers.js';
+import { ListRevocationsHandler } from './access/queries/list-revocations.handler.js';
 
 @Module({})
 export class GatewayModule {
@@ -41,6 +44,7 @@ export class GatewayModule {
         SessionsController,
         ApprovalsController,
         EventsController,
+        IdentitiesController,
         HealthController,
         MetricsController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
@@ -59,6 +63,8 @@ export class GatewayModule {
         ListSessionsHandler,
         ApiCallerAuth,
         ...approvalCommandHandlers,
+        ...accessCommandHandlers,
+        ListRevocationsHandler,
         ListApprovalsHandler,
         GetApprovalHandler,
         ApprovalExpirySaga,

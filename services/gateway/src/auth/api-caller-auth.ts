@@ -11,6 +11,17 @@ export interface VerifiedCaller {
   readonly expiresAtMs: number | undefined;
 }
 
+/** A role of API callers granted by token groups from the config (`api.auditorGroups`, `api.adminGroups`). */
+export interface CallerRole {
+  /** `auditor`, `admin`: the refusal reasons are `no_<name>_groups` and `not_an_<name>`. */
+  readonly name: 'auditor' | 'admin';
+  /** The config key that lists the groups, for the caller's error message. */
+  readonly configKey: string;
+  /** What is closed when no group is configured, e.g. `the event stream`. */
+  readonly what: string;
+  readonly groups: readonly string[];
+}
+
 /**
  * Callers of the REST API (approvers, auditors) authenticate with an OIDC
  * access token (`Authorization: Bearer …`), verified exactly as the proxies
@@ -27,6 +38,35 @@ export class ApiCallerAuth {
 
   async authenticate(authorization: string | undefined): Promise<Decider> {
     return (await this.verify(authorization)).caller;
+  }
+
+  /**
+   * A verified caller whose token's groups include one of `role.groups`.
+   * No group configured: 403 `no_<role>_groups` (nobody has the role); a
+   * caller outside them: 403 `not_an_<role>`, logged with who it was.
+   */
+  async verifyMember(authorization: string | undefined, role: CallerRole): Promise<VerifiedCaller> {
+    const verified = await this.verify(authorization);
+    const { caller } = verified;
+    if (role.groups.length === 0) {
+      throw new PortcullisError(
+        ErrorCode.Forbidden,
+        `${role.what} is closed: no ${role.name} group is configured (${role.configKey})`,
+        { details: { reason: `no_${role.name}_groups` } },
+      );
+    }
+    if (!caller.groups.some((g) => role.groups.includes(g))) {
+      this.log.warn(
+        { subject: caller.subject, issuer: caller.issuer, role: role.name },
+        'API: caller lacks the role',
+      );
+      throw new PortcullisError(
+        ErrorCode.Forbidden,
+        `not an ${role.name}: none of the token's groups is in ${role.configKey}`,
+        { details: { reason: `not_an_${role.name}` } },
+      );
+    }
+    return verified;
   }
 
   async verify(authorization: string | undefined): Promise<VerifiedCaller> {

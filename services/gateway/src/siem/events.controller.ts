@@ -18,7 +18,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ErrorCode, formatPosition, PortcullisError, type RecordedEvent } from '@portcullis/events';
+import { formatPosition, type RecordedEvent } from '@portcullis/events';
 import type { EventStore, EventSubscription } from '@portcullis/eventstore';
 import type { Logger } from 'pino';
 import { ApiCallerAuth } from '../auth/api-caller-auth.js';
@@ -80,26 +80,12 @@ export class EventsController implements OnModuleDestroy {
     @QueryParam('from') from?: string,
     @QueryParam('format') formatText?: string,
   ): Promise<void> {
-    const { caller, expiresAtMs } = await this.auth.verify(authorization);
-    const auditorGroups = this.config.api.auditorGroups;
-    if (auditorGroups.length === 0) {
-      throw new PortcullisError(
-        ErrorCode.Forbidden,
-        'the event stream is closed: no auditor group is configured (api.auditorGroups)',
-        { details: { reason: 'no_auditor_groups' } },
-      );
-    }
-    if (!caller.groups.some((g) => auditorGroups.includes(g))) {
-      this.log.warn(
-        { subject: caller.subject, issuer: caller.issuer },
-        'events API: caller is not an auditor',
-      );
-      throw new PortcullisError(
-        ErrorCode.Forbidden,
-        "not an auditor: none of the token's groups is in api.auditorGroups",
-        { details: { reason: 'not_an_auditor' } },
-      );
-    }
+    const { caller, expiresAtMs } = await this.auth.verifyMember(authorization, {
+      name: 'auditor',
+      configKey: 'api.auditorGroups',
+      what: 'the event stream',
+      groups: this.config.api.auditorGroups,
+    });
     const format = parseFeedFormat(formatText, 'format');
     const start = parseFeedStart(lastEventId?.trim() || from, lastEventId?.trim() ? 'Last-Event-ID' : 'from');
     this.log.info(
