@@ -304,6 +304,38 @@ describe('terminating sessions and revoking identities across two gateway instan
     }
   });
 
+  it('an interactive SSH shell held by A, terminated through B: the message in the terminal, then closed', async () => {
+    const [a, b] = [instances.get('a')!, instances.get('b')!];
+    const ssh = spawn(
+      'sshpass',
+      ['-e', 'ssh', ...OPENSSH_TOKEN_OPTIONS, '-tt', '-p', String(a.sshPort), 'web-1@127.0.0.1'],
+      { env: { ...process.env, SSHPASS: await oidc.issueToken(AGENT) }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    ssh.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    ssh.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => ssh.once('exit', (code) => resolve(code)));
+    try {
+      const sessionId = await newOpenSession('web-1');
+      ssh.stdin.write('echo shell-is-up\n');
+      await eventually('the shell never answered', async () =>
+        output.includes('shell-is-up\r\n') ? true : undefined,
+      );
+      const answer = await api(b, 'POST', `/api/sessions/${sessionId}/terminate`, ADMIN, {
+        reason: 'end of shift',
+      });
+      assert.equal(answer.status, 202, JSON.stringify(answer.body));
+      assert.notEqual(await exited, 0);
+      assert.match(output, /portcullis: session terminated by platform-admin: end of shift/);
+      const closed = await eventually('no SessionClosed', async () =>
+        lastEvent(`session-${sessionId}`, 'SessionClosed'),
+      );
+      assert.equal(closed.reason, 'terminated');
+    } finally {
+      ssh.kill('SIGKILL');
+    }
+  });
+
   it('a revoked identity: its live session on A is ended, new ones refused with 28000 on both, across a restart, until the revocation is lifted', async () => {
     const [a, b] = [instances.get('a')!, instances.get('b')!];
     const { client, ended } = await agentSession(a);
@@ -330,8 +362,17 @@ describe('terminating sessions and revoking identities across two gateway instan
     assert.equal(closed.revocationId, revocationId);
     assert.equal((closed.terminatedBy as { subject: string }).subject, ADMIN);
 
-    // New sessions: 28000 on both instances, the reason only in the event.
+    // New sessions: 28000 on both instances, the reason only in the event; SSH: an authentication failure.
     for (const instance of [a, b]) assert.equal(await connectCode(instance), '28000', instance.name);
+    const ssh = spawnSync(
+      'sshpass',
+      ['-e', 'ssh', ...OPENSSH_TOKEN_OPTIONS, '-p', String(b.sshPort), 'web-1@127.0.0.1', 'echo in'],
+      { env: { ...process.env, SSHPASS: await oidc.issueToken(AGENT) }, encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.notEqual(ssh.status, 0);
+    assert.doesNotMatch(ssh.stdout, /in/);
+    assert.match(ssh.stderr, /Permission denied/);
+    assert.doesNotMatch(ssh.stderr, /credential leaked/);
     const rejected = storeSql(
       `SELECT data->>'detail' FROM portcullis_events WHERE event_type = 'SessionRejected' AND data->>'reason' = 'identity_revoked' ORDER BY global_position DESC LIMIT 1`,
     );
