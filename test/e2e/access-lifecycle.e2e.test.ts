@@ -378,6 +378,10 @@ describe('terminating sessions and revoking identities across two gateway instan
     );
     assert.match(rejected, new RegExp(`revocation ${revocationId} by platform-admin\\): credential leaked`));
 
+    const health = (await (await fetch(`${a.api}/health`)).json()) as {
+      info: { revocations: { status: string; active: number } };
+    };
+    assert.deepEqual(health.info.revocations, { status: 'up', active: 1 });
     const listed = await cli(['identities', 'list', '--api', a.api], ADMIN);
     assert.equal(listed.status, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(`${revocationId}  ${subject} of`));

@@ -10,6 +10,7 @@ import {
   TOKEN_VERIFIER,
   AUDIT_BACKLOG,
   DEV_ISSUER,
+  ACCESS_LIFECYCLE,
 } from './tokens.js';
 import { DevIssuerController } from './demo/dev-issuer.controller.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
@@ -57,6 +58,7 @@ export class GatewayModule {
         { provide: POLICY_ENGINE, useValue: runtime.policy },
         { provide: TOKEN_VERIFIER, useValue: runtime.tokens },
         { provide: AUDIT_BACKLOG, useValue: runtime.audit.backlog },
+        { provide: ACCESS_LIFECYCLE, useValue: runtime.lifecycle },
         ...(runtime.devIssuer ? [{ provide: DEV_ISSUER, useValue: runtime.devIssuer }] : []),
         PolicyActivation,
         PolicyDataWatcher,
