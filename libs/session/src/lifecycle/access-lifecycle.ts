@@ -1,13 +1,12 @@
 import {
   categoryOf,
   StreamCategory,
-  streamIdOf,
   type Recorded,
   type RevocationEvent,
   type TerminationEvent,
 } from '@portcullis/events';
 import type { EventStore, EventSubscription } from '@portcullis/eventstore';
-import { LiveSessions, type HeldSession, type LiveSession } from './live-sessions.js';
+import { LiveSessions, type HeldSession, type LiveSession, type Termination } from './live-sessions.js';
 import { RevocationSet, revokes, type RevocableIdentity, type Revocation } from './revocation-set.js';
 
 /** Why admission refuses an identity before policy is even asked. */
@@ -61,10 +60,7 @@ export class StoreAccessLifecycle implements AccessLifecycle {
   private readonly revocations = new RevocationSet();
   private known = false;
   private caughtUp = false;
-  private readonly early = new Map<
-    string,
-    { termination: Parameters<LiveSessions['terminate']>[1]; at: number }
-  >();
+  private readonly early = new Map<string, { termination: Termination; at: number }>();
   private subscription: EventSubscription | undefined;
   private pump: Promise<void> | undefined;
   private readonly now: () => Date;
@@ -169,20 +165,27 @@ export class StoreAccessLifecycle implements AccessLifecycle {
   }
 
   private observe(recorded: Recorded<TerminationEvent | RevocationEvent>): void {
-    const category = categoryOf(recorded.streamName);
-    if (category === StreamCategory.Revocation && recorded.type !== 'SessionTerminationRequested') {
-      const revocation = this.revocations.apply(recorded, new Date(recorded.metadata.recordedAt));
-      if (revocation) this.terminateRevoked(revocation);
-      return;
+    switch (categoryOf(recorded.streamName)) {
+      case StreamCategory.Revocation: {
+        if (recorded.type === 'SessionTerminationRequested') return;
+        const revocation = this.revocations.apply(recorded, new Date(recorded.metadata.recordedAt));
+        if (revocation) this.terminateRevoked(revocation);
+        return;
+      }
+      case StreamCategory.Termination:
+        if (recorded.type === 'SessionTerminationRequested') this.terminateRequested(recorded);
+        return;
     }
-    if (category !== StreamCategory.Termination || recorded.type !== 'SessionTerminationRequested') return;
+  }
+
+  private terminateRequested(recorded: Recorded<TerminationEvent>): void {
     const { sessionId, requestedBy, reason } = recorded.data;
-    const termination = { kind: 'terminated' as const, by: requestedBy, reason };
+    const termination: Termination = { kind: 'terminated', by: requestedBy, reason };
     if (this.live.terminate(sessionId, termination) || !this.caughtUp) return;
-    // Not held here, or not yet: it may be between SessionOpened and `hold`.
+    // Not held here, or not yet: it may be between its SessionOpened and `hold`.
     const now = Date.now();
     for (const [id, e] of this.early) if (now - e.at > EARLY_TERMINATION_MS) this.early.delete(id);
-    this.early.set(streamIdOf(recorded.streamName), { termination, at: now });
+    this.early.set(sessionId, { termination, at: now });
   }
 
   private terminateRevoked(revocation: Revocation): void {
@@ -197,9 +200,9 @@ export class StoreAccessLifecycle implements AccessLifecycle {
   }
 }
 
-function terminationOf(revocation: Revocation) {
+function terminationOf(revocation: Revocation): Termination {
   return {
-    kind: 'identity_revoked' as const,
+    kind: 'identity_revoked',
     by: revocation.revokedBy,
     reason: revocation.reason,
     revocationId: revocation.revocationId,
