@@ -158,8 +158,8 @@ export class StoreAccessLifecycle implements AccessLifecycle {
         );
       }
     })();
+    // Not unref'd: it is what ends the wait when nothing else is left to run (a dead store).
     const timer = setTimeout(caughtUp, waitMs);
-    timer.unref();
     await ready;
     clearTimeout(timer);
   }
