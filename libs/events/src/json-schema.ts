@@ -14,7 +14,10 @@ export function eventCatalogJsonSchema(): Record<string, unknown> {
       id: { type: 'string', format: 'uuid' },
       type: { enum: eventTypes },
       schemaVersion: { type: 'integer', minimum: 1 },
-      streamName: { type: 'string', description: '<category>-<id>: session-, approval-, policy-, gateway-' },
+      streamName: {
+        type: 'string',
+        description: '<category>-<id>: session-, approval-, policy-, gateway-, termination-, revocation-',
+      },
       revision: { type: 'integer', minimum: 0 },
       hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
       metadata: {

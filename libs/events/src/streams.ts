@@ -8,6 +8,8 @@ export const StreamCategory = {
   Approval: 'approval',
   Policy: 'policy',
   Gateway: 'gateway',
+  Termination: 'termination',
+  Revocation: 'revocation',
 } as const;
 export type StreamCategory = (typeof StreamCategory)[keyof typeof StreamCategory];
 
@@ -16,6 +18,11 @@ export const approvalStream = (approvalId: string): string => `${StreamCategory.
 export const policyStream = (bundleName: string): string => `${StreamCategory.Policy}-${bundleName}`;
 /** Facts about one gateway instance (recovery after a crash, what an outage could not record). */
 export const gatewayStream = (instance: string): string => `${StreamCategory.Gateway}-${instance}`;
+/** Operators' requests to end one live session (any instance may hold it). */
+export const terminationStream = (sessionId: string): string => `${StreamCategory.Termination}-${sessionId}`;
+/** One identity revocation: revoked, then maybe lifted. */
+export const revocationStream = (revocationId: string): string =>
+  `${StreamCategory.Revocation}-${revocationId}`;
 
 export function categoryOf(streamName: string): string {
   const dash = streamName.indexOf('-');

@@ -8,7 +8,10 @@
  * - ledger/: the command ledger, the only writer of `session-<id>` streams
  *   (write-ahead pair, after-the-fact events, store outages, crash recovery);
  * - approvals/: the approval aggregate (the only writer of `approval-<id>`
- *   streams), the gate, and the wait a paused command goes through.
+ *   streams), the gate, and the wait a paused command goes through;
+ * - lifecycle/: operators taking access away: the live sessions this instance
+ *   holds (one "close this live session" step for every proxy), terminations
+ *   and identity revocations followed through the store.
  */
 export {
   SessionRecorder,
@@ -96,3 +99,23 @@ export {
   type ComparableDecision,
   type ShadowDifference,
 } from './verdict/shadow-policy.js';
+export {
+  StoreAccessLifecycle,
+  type AccessLifecycle,
+  type LifecycleLogger,
+  type LifecycleRefusal,
+  type StoreAccessLifecycleOptions,
+} from './lifecycle/access-lifecycle.js';
+export {
+  LiveSessions,
+  goodbyeOf,
+  type HeldSession,
+  type LiveSession,
+  type Termination,
+} from './lifecycle/live-sessions.js';
+export {
+  RevocationSet,
+  revokes,
+  type Revocation,
+  type RevocableIdentity,
+} from './lifecycle/revocation-set.js';

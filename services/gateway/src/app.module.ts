@@ -10,6 +10,7 @@ import {
   TOKEN_VERIFIER,
   AUDIT_BACKLOG,
   DEV_ISSUER,
+  ACCESS_LIFECYCLE,
 } from './tokens.js';
 import { DevIssuerController } from './demo/dev-issuer.controller.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
@@ -32,6 +33,9 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { EventsController } from './siem/events.controller.js';
 import { ComplianceController } from './compliance/compliance.controller.js';
 import { complianceQueryHandlers } from './compliance/queries/compliance.handlers.js';
+import { IdentitiesController } from './access/identities.controller.js';
+import { accessCommandHandlers } from './access/commands/access-command.handlers.js';
+import { ListRevocationsHandler } from './access/queries/list-revocations.handler.js';
 
 @Module({})
 export class GatewayModule {
@@ -44,6 +48,7 @@ export class GatewayModule {
         ApprovalsController,
         EventsController,
         ComplianceController,
+        IdentitiesController,
         HealthController,
         MetricsController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
@@ -56,6 +61,7 @@ export class GatewayModule {
         { provide: POLICY_ENGINE, useValue: runtime.policy },
         { provide: TOKEN_VERIFIER, useValue: runtime.tokens },
         { provide: AUDIT_BACKLOG, useValue: runtime.audit.backlog },
+        { provide: ACCESS_LIFECYCLE, useValue: runtime.lifecycle },
         ...(runtime.devIssuer ? [{ provide: DEV_ISSUER, useValue: runtime.devIssuer }] : []),
         PolicyActivation,
         PolicyDataWatcher,
@@ -63,6 +69,8 @@ export class GatewayModule {
         ...complianceQueryHandlers,
         ApiCallerAuth,
         ...approvalCommandHandlers,
+        ...accessCommandHandlers,
+        ListRevocationsHandler,
         ListApprovalsHandler,
         GetApprovalHandler,
         ApprovalExpirySaga,

@@ -131,6 +131,7 @@ test('sessions flow from commands through the store into the read model and the 
     const health = await getJson(gateway, '/health');
     assert.equal(health.status, 200);
     assert.equal((health.body.info as Record<string, { status: string }>).eventStore!.status, 'up');
+    assert.deepEqual((health.body.info as Record<string, unknown>).revocations, { status: 'up', active: 0 });
 
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     assert.match(metrics, /portcullis_projection_events_applied\{projection="sessions",state="live"\} 8/);

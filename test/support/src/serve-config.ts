@@ -17,6 +17,8 @@ export interface ServeConfigOptions {
   /** The `prod-db` target: where it listens, and the upstream server's port. */
   readonly target: { readonly listenPort: number; readonly upstreamPort: number };
   readonly logLevel?: string;
+  /** `api.adminGroups`: token groups that may terminate sessions and revoke identities. */
+  readonly adminGroups?: readonly string[];
   /** More top-level lines, e.g. `audit: { appendTimeoutMs: 1000 }`. */
   readonly extra?: readonly string[];
 }
@@ -25,7 +27,9 @@ export function serveConfigYaml(options: ServeConfigOptions): string {
   const { issuer, target } = options;
   return [
     `instance: ${options.instance}`,
-    `api: { listen: "127.0.0.1:${options.apiPort}"${options.api ? `, ${options.api}` : ''} }`,
+    `api: { listen: "127.0.0.1:${options.apiPort}"${
+      options.adminGroups ? `, adminGroups: ${JSON.stringify(options.adminGroups)}` : ''
+    }${options.api ? `, ${options.api}` : ''} }`,
     `store: ${options.store}`,
     ...(options.policy ? [`policy: ${options.policy}`] : []),
     ...(options.logLevel ? [`log: { level: ${options.logLevel} }`] : []),

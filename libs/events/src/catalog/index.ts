@@ -3,12 +3,14 @@ import * as session from './session-events.js';
 import * as approval from './approval-events.js';
 import * as policy from './policy-events.js';
 import * as gateway from './gateway-events.js';
+import * as access from './access-events.js';
 import type { StreamCategory } from '../streams.js';
 
 export * from './session-events.js';
 export * from './approval-events.js';
 export * from './policy-events.js';
 export * from './gateway-events.js';
+export * from './access-events.js';
 
 /** The data of each event type, by type name. The contract SIEMs read. */
 export interface EventDataMap {
@@ -35,6 +37,9 @@ export interface EventDataMap {
   PolicyRejected: policy.PolicyRejectedData;
   SessionsUnrecorded: gateway.SessionsUnrecordedData;
   SessionsRecovered: gateway.SessionsRecoveredData;
+  SessionTerminationRequested: access.SessionTerminationRequestedData;
+  IdentityRevoked: access.IdentityRevokedData;
+  IdentityRevocationLifted: access.IdentityRevocationLiftedData;
 }
 export type EventType = keyof EventDataMap;
 
@@ -66,11 +71,15 @@ export type ApprovalEventType =
   | 'ApprovalDecisionRefused';
 export type PolicyEventType = 'PolicyActivated' | 'PolicyRejected';
 export type GatewayEventType = 'SessionsUnrecorded' | 'SessionsRecovered';
+export type TerminationEventType = 'SessionTerminationRequested';
+export type RevocationEventType = 'IdentityRevoked' | 'IdentityRevocationLifted';
 
 export type SessionEvent = DomainEvent<SessionEventType>;
 export type ApprovalEvent = DomainEvent<ApprovalEventType>;
 export type PolicyEvent = DomainEvent<PolicyEventType>;
 export type GatewayEvent = DomainEvent<GatewayEventType>;
+export type TerminationEvent = DomainEvent<TerminationEventType>;
+export type RevocationEvent = DomainEvent<RevocationEventType>;
 
 export interface CatalogEntry {
   /** The current schema version; older versions are upcast on read. */
@@ -115,6 +124,17 @@ export const eventCatalog: { readonly [T in EventType]: CatalogEntry } = {
   PolicyRejected: { schemaVersion: 1, category: 'policy', schema: policy.PolicyRejectedSchema },
   SessionsUnrecorded: { schemaVersion: 1, category: 'gateway', schema: gateway.SessionsUnrecordedSchema },
   SessionsRecovered: { schemaVersion: 1, category: 'gateway', schema: gateway.SessionsRecoveredSchema },
+  SessionTerminationRequested: {
+    schemaVersion: 1,
+    category: 'termination',
+    schema: access.SessionTerminationRequestedSchema,
+  },
+  IdentityRevoked: { schemaVersion: 1, category: 'revocation', schema: access.IdentityRevokedSchema },
+  IdentityRevocationLifted: {
+    schemaVersion: 1,
+    category: 'revocation',
+    schema: access.IdentityRevocationLiftedSchema,
+  },
 };
 
 export const eventTypes = Object.keys(eventCatalog) as EventType[];

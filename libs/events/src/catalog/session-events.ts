@@ -216,7 +216,27 @@ export const OutputRecordedSchema = Type.Object(
 export const SessionClosedSchema = Type.Object(
   {
     sessionId: SessionId,
-    reason: Type.String(),
+    reason: Type.String({
+      description:
+        'client_disconnected, upstream_closed, idle_timeout, proxy_shutdown, terminated (an operator ended it), identity_revoked, …',
+    }),
+    terminatedBy: Type.Optional(
+      Type.Object(
+        {
+          subject: Type.String({ minLength: 1 }),
+          issuer: Type.String({ minLength: 1 }),
+          app_id: Type.Optional(Type.String()),
+        },
+        {
+          additionalProperties: false,
+          description: 'The operator who terminated the session or revoked its identity.',
+        },
+      ),
+    ),
+    terminationReason: Type.Optional(Type.String({ description: 'Why the operator ended it.' })),
+    revocationId: Type.Optional(
+      Type.String({ description: 'The revocation that ended it (identity_revoked).' }),
+    ),
     bytesFromClient: Type.Integer({ minimum: 0 }),
     bytesToClient: Type.Integer({ minimum: 0 }),
     durationMs: Type.Number({ minimum: 0 }),

@@ -21,11 +21,12 @@ export interface SessionAccess {
  * Step 4: may this identity open a session to this target? The shared
  * admission rule of every protocol engine (libs/session). The client learns only
  * that it is not authorized (28000); the reason goes into SessionRejected.
- * A session that needs approval is refused with the approval's id (the client
+ * A revoked identity (libs/session lifecycle) is refused the same way, before
+ * policy is asked. A session that needs approval is refused with the approval's id (the client
  * reconnects once a human granted it), and let in within the granted window.
  */
 export async function checkSessionAccess(
-  options: Pick<PgProxyOptions, 'policy' | 'approvals' | 'sessionWindowSeconds'>,
+  options: Pick<PgProxyOptions, 'policy' | 'approvals' | 'sessionWindowSeconds' | 'lifecycle'>,
   subject: SessionSubject,
 ): Promise<SessionAccess> {
   let admission;
@@ -35,6 +36,7 @@ export async function checkSessionAccess(
       {
         ...subject,
         target: { name: subject.target.name, protocol: 'postgres', labels: subject.target.labels },
+        ...(options.lifecycle ? { access: options.lifecycle } : {}),
       },
       options.approvals,
       options.sessionWindowSeconds,

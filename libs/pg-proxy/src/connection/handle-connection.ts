@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { DecisionCache, SessionRecorder } from '@portcullis/session';
+import { DecisionCache, SessionRecorder, type SessionClosing } from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
 import { backend } from '../protocol/index.js';
 import type { UpstreamSession } from '../upstream/upstream-auth.js';
@@ -17,7 +17,7 @@ import type { PgProxyOptions, ProxyLogger } from '../listener/proxy-options.js';
 import { sessionOpened, sessionRejected } from './session-audit.js';
 import { SessionRefusal, SqlState, storeUnavailable } from './session-refusal.js';
 import { sessionMasking } from '../masking/session-masking.js';
-import { SessionRelay, type CloseReason } from '../relay/session-relay.js';
+import { SessionRelay } from '../relay/session-relay.js';
 import type { StatementDecision } from '../statements/decide-statement.js';
 import { sessionLimits } from './session-timeouts.js';
 
@@ -110,13 +110,19 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
     );
     live.relay = relay;
     const untrack = deps.track(relay);
+    const held = options.lifecycle?.hold({
+      sessionId,
+      identity,
+      end: (message) => relay.terminate(message),
+    });
     const startedAt = process.hrtime.bigint();
     const { reason, detail } = await relay.run().finally(() => {
       untrack();
+      held?.release();
       masking.close();
     });
     deps.keys.release(key);
-    await closeSession(recorder, channel, reason, startedAt, logger);
+    await closeSession(recorder, channel, held?.closing(reason) ?? { reason }, startedAt, logger);
     logger.info({ sessionId, reason, detail }, 'session closed');
   } catch (error) {
     clearTimeout(startupDeadline);
@@ -165,13 +171,13 @@ async function openRecorder(
 async function closeSession(
   recorder: SessionRecorder,
   channel: ClientChannel,
-  reason: CloseReason,
+  closing: Pick<SessionClosing, 'reason' | 'terminatedBy' | 'terminationReason' | 'revocationId'>,
   startedAt: bigint,
   logger: ProxyLogger,
 ): Promise<void> {
   await recorder
     .close({
-      reason,
+      ...closing,
       bytesFromClient: channel.bytesFromClient,
       bytesToClient: channel.bytesToClient,
       durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,

@@ -1,4 +1,4 @@
-import type { ApprovalGate, AuditOptions, ShadowPolicy } from '@portcullis/session';
+import type { AccessLifecycle, ApprovalGate, AuditOptions, ShadowPolicy } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
@@ -96,6 +96,13 @@ export interface PgProxyOptions {
   readonly approvals?: ApprovalGate;
   /** How long a granted session approval lets its requester in (default 3600 s). */
   readonly sessionWindowSeconds?: number;
+  /**
+   * Operators taking access away (libs/session StoreAccessLifecycle): revoked
+   * identities are refused at admission (28000), and every opened session is
+   * held there so a termination or revocation from any instance ends it
+   * (FATAL 57P01). Without it, nothing can end a live session but its client.
+   */
+  readonly lifecycle?: AccessLifecycle;
   /**
    * Write-ahead `strict` (default) or bounded `async` audit, the append
    * timeout and the outage backlog (libs/session SessionRecorder); one object

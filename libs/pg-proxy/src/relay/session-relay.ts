@@ -34,7 +34,9 @@ export type CloseReason =
   | 'upstream_closed'
   | 'protocol_violation'
   | 'proxy_shutdown'
-  | 'idle_timeout';
+  | 'idle_timeout'
+  /** An operator ended it (libs/session lifecycle): SessionClosed says who and why. */
+  | 'terminated';
 
 /**
  * Step 7: relay both ways. Client messages are handled one at a time, in
@@ -81,7 +83,8 @@ export class SessionRelay implements StatementRelay {
 
   /** Relays until one side ends; resolves with why. */
   async run(): Promise<{ reason: CloseReason; detail: string }> {
-    this.startTimers();
+    // Terminated before it ran (an operator was quicker than the first message): no timers.
+    if (this.reason === undefined) this.startTimers();
     this.upstream.on('data', (chunk: Buffer) => this.fromUpstream(chunk));
     this.upstream.on('error', () => undefined);
     this.upstream.on('close', () => this.upstreamClosed());
@@ -142,6 +145,15 @@ export class SessionRelay implements StatementRelay {
     return () => {
       if (this.cancelWait === onCancel) this.cancelWait = undefined;
     };
+  }
+
+  /**
+   * An operator ended the session (libs/session LiveSessions): PostgreSQL's
+   * own words for it, FATAL 57P01 (what pg_terminate_backend sends), with the
+   * core's message. A statement paused for approval is cut off with it.
+   */
+  terminate(message: string): void {
+    this.stop('terminated', message, fatal(SqlState.AdminShutdown, message));
   }
 
   /** A CancelRequest for this session: true when it ended a wait for approval (nothing to forward). */

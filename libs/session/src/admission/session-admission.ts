@@ -1,6 +1,7 @@
 import type { Identity } from '@portcullis/events';
 import type { PolicyDecision, PolicyEngine } from '@portcullis/policy';
 import type { ApprovalGate, SessionGrant } from '../approvals/approval-gate.js';
+import type { AccessLifecycle, LifecycleRefusal } from '../lifecycle/access-lifecycle.js';
 
 export interface AdmissionRequest {
   readonly identity: Identity;
@@ -15,6 +16,11 @@ export interface AdmissionRequest {
   readonly now?: () => number;
   /** A session approval was granted and its window is open (policy sees `approval.granted`). */
   readonly approvalGranted?: boolean;
+  /**
+   * Revocations: asked before policy. A revoked identity, or any identity
+   * while the revocation set is not known, is refused (fail closed).
+   */
+  readonly access?: Pick<AccessLifecycle, 'admissionRefusal'>;
 }
 
 export type Admission =
@@ -40,6 +46,13 @@ export type Admission =
       readonly approvalId: string;
       /** Safe to show the client: the approval id and where to decide it. */
       readonly clientMessage: string;
+    }
+  /** Revoked, or revocations not known yet: policy was not asked. `detail` is for the audit trail only. */
+  | {
+      readonly admitted: false;
+      readonly reason: LifecycleRefusal['reason'];
+      readonly detail: string;
+      readonly decision?: undefined;
     };
 
 /**
@@ -49,6 +62,9 @@ export type Admission =
  * is refused until session approvals exist.
  */
 export function admitSession(policy: PolicyEngine, request: AdmissionRequest): Admission {
+  const now = request.now?.() ?? Date.now();
+  const refusal = request.access?.admissionRefusal(request.identity, new Date(now));
+  if (refusal) return { admitted: false, reason: refusal.reason, detail: refusal.detail };
   const decision = policy.decideSession({
     identity: request.identity,
     target: {
@@ -58,7 +74,7 @@ export function admitSession(policy: PolicyEngine, request: AdmissionRequest): A
     },
     session: { id: request.sessionId, client_ip: request.clientAddress },
     approval: { granted: request.approvalGranted === true },
-    now_ns: (request.now?.() ?? Date.now()) * 1_000_000,
+    now_ns: now * 1_000_000,
   });
   if (decision.allow && decision.deny.length === 0 && !decision.review.required)
     return { admitted: true, decision };
@@ -91,6 +107,7 @@ export async function admitSessionWithApprovals(
 ): Promise<Admission> {
   const first = admitSession(policy, request);
   const { decision } = first;
+  if (!decision) return first;
   const reviewOnly = !decision.error && decision.deny.length === 0 && decision.review.required;
   if (first.admitted || !approvals || !reviewOnly) return first;
   const access = approvals.sessionAccess(request.identity, request.target.name);

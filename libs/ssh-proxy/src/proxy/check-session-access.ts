@@ -1,6 +1,6 @@
 import type { Identity } from '@portcullis/identity';
 import type { PolicyDecision, PolicyEngine } from '@portcullis/policy';
-import { admitSession } from '@portcullis/session';
+import { admitSession, type AccessLifecycle } from '@portcullis/session';
 import type { SshTarget } from './proxy-options.js';
 import { SessionRefusal } from './session-refusal.js';
 
@@ -20,10 +20,19 @@ export const targetRef = (target: SshTarget) => ({
 
 /**
  * May this identity open a session to this host? The shared admission rule of
- * every protocol engine (libs/session), turned into this proxy's refusal.
+ * every protocol engine (libs/session, revocations first), turned into this
+ * proxy's refusal.
  */
-export function checkSessionAccess(policy: PolicyEngine, subject: SessionSubject): PolicyDecision {
-  const admission = admitSession(policy, { ...subject, target: targetRef(subject.target) });
+export function checkSessionAccess(
+  policy: PolicyEngine,
+  subject: SessionSubject,
+  lifecycle?: AccessLifecycle,
+): PolicyDecision {
+  const admission = admitSession(policy, {
+    ...subject,
+    target: targetRef(subject.target),
+    ...(lifecycle ? { access: lifecycle } : {}),
+  });
   if (!admission.admitted) throw new SessionRefusal(admission.reason, admission.detail, subject.identity);
   return admission.decision;
 }

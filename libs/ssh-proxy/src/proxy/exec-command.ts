@@ -139,8 +139,14 @@ async function relay(
   channel.pipe(upstream);
   upstream.pipe(channel, { end: false });
   upstream.stderr.pipe(channel.stderr, { end: false });
-  // The client went away mid-command: stop the command on the host too.
-  channel.once('close', () => upstream.close());
+  // The client went away mid-command: stop the command on the host too. The
+  // pipes to the closed channel are undone, which pauses the upstream channel:
+  // it must flow again or its end (and so its close, and CommandCompleted) never comes.
+  channel.once('close', () => {
+    upstream.close();
+    upstream.resume();
+    upstream.stderr.resume();
+  });
   const exit = await exited;
   await recording?.close();
   return exit;

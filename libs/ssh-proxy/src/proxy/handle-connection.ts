@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type ssh2 from 'ssh2';
-import { SessionRecorder } from '@portcullis/session';
+import { SessionRecorder, type HeldSession } from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
 import { authenticateClient } from './authenticate-client.js';
 import { checkSessionAccess } from './check-session-access.js';
@@ -15,7 +15,7 @@ import { sessionOpened, sessionRejected } from './session-audit.js';
 import { SessionRefusal } from './session-refusal.js';
 
 /** Why a session ended, as SessionClosed records it. */
-export type CloseReason = 'client_disconnected' | 'upstream_closed' | 'proxy_shutdown';
+export type CloseReason = 'client_disconnected' | 'upstream_closed' | 'proxy_shutdown' | 'terminated';
 
 /** A live connection, as the server tracks it for shutdown. */
 export interface LiveConnection {
@@ -63,6 +63,8 @@ export function handleConnection(
   let closing: CloseReason | undefined;
   const bytes: ByteCounters = { fromClient: 0, toClient: 0 };
   const execs = new Set<Promise<void>>();
+  const channels = new Set<ssh2.ServerChannel>();
+  let held: HeldSession | undefined;
   const gone = new Promise<void>((resolve) => client.once('close', () => resolve()));
   client.on('error', (error) => logger.debug({ sessionId, err: error.message }, 'client connection error'));
 
@@ -80,6 +82,11 @@ export function handleConnection(
         clearTimeout(startupDeadline);
         deps.authenticated?.();
         ctx.accept();
+        held = options.lifecycle?.hold({
+          sessionId,
+          identity: opened.identity,
+          end: (message) => terminate(message),
+        });
         logger.info(
           { sessionId, subject: opened.identity.subject, target: opened.target.name },
           'session opened',
@@ -149,6 +156,10 @@ export function handleConnection(
           execs.add(run);
           void run.finally(() => execs.delete(run));
         },
+        opened: (channel) => {
+          channels.add(channel);
+          channel.once('close', () => channels.delete(channel));
+        },
       });
     });
     refuseOtherRequests(client, refuse);
@@ -160,18 +171,28 @@ export function handleConnection(
     client.end();
   };
 
+  /** An operator ended the session (libs/session LiveSessions): say why on every open channel, then close. */
+  const terminate = (message: string) => {
+    for (const channel of channels) {
+      channel.stderr.write(`\r\n${message}\r\n`);
+      channel.close();
+    }
+    stop('terminated');
+  };
+
   const untrack = deps.track({ stop });
   const startedAt = process.hrtime.bigint();
   return gone.then(async () => {
     clearTimeout(startupDeadline);
     untrack();
+    held?.release();
     if (!session) return;
     session.upstream.end();
     // Let running commands record CommandCompleted before SessionClosed.
     await Promise.allSettled([...execs]);
     await session.recorder
       .close({
-        reason: closing ?? 'client_disconnected',
+        ...(held?.closing(closing ?? 'client_disconnected') ?? { reason: closing ?? 'client_disconnected' }),
         bytesFromClient: bytes.fromClient,
         bytesToClient: bytes.toClient,
         durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
@@ -196,7 +217,7 @@ async function openSession(
   if (!target)
     throw new SessionRefusal('unknown_target', `no target named ${JSON.stringify(username)}`, identity);
   const subject = { identity, target, sessionId, clientAddress };
-  const access = checkSessionAccess(options.policy, subject);
+  const access = checkSessionAccess(options.policy, subject, options.lifecycle);
   const upstream = await connectUpstream(target.upstream, identity);
   try {
     const recorder = await SessionRecorder.open(

@@ -1,4 +1,4 @@
-import type { ApprovalGate, AuditOptions, ShadowPolicy } from '@portcullis/session';
+import type { AccessLifecycle, ApprovalGate, AuditOptions, ShadowPolicy } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
@@ -70,6 +70,13 @@ export interface SshProxyOptions {
    * (libs/session StoreApprovalGate). Without it, review means deny.
    */
   readonly approvals?: ApprovalGate;
+  /**
+   * Operators taking access away (libs/session StoreAccessLifecycle): revoked
+   * identities fail authentication, and every opened session is held there so
+   * a termination or revocation from any instance ends it (a message on each
+   * open channel's stderr, then the connection closes).
+   */
+  readonly lifecycle?: AccessLifecycle;
   /** Batching of terminal recordings (default: 32 KiB or 100 ms per batch, 1 MiB not yet durable). */
   readonly recording?: Partial<RecordingLimits>;
 }

@@ -30,6 +30,8 @@ export interface SessionChannelDeps extends Omit<ExecDeps, 'setup'> {
   readonly refuse: (what: string, detail: string) => void;
   /** Tracks a running exec or shell, so the session waits for its records before closing. */
   readonly track: (run: Promise<void>) => void;
+  /** Every accepted channel, while it is open: where an operator's termination is said. */
+  readonly opened?: (channel: ssh2.ServerChannel) => void;
 }
 
 /**
@@ -99,6 +101,7 @@ export function serveSessionChannel(session: ssh2.Session, deps: SessionChannelD
       return reject?.();
     }
     const channel = accept();
+    deps.opened?.(channel);
     const shellSetup = { ...setup(), terminal };
     start(
       () => runShell(channel, { ...deps, setup: shellSetup }),
@@ -108,6 +111,7 @@ export function serveSessionChannel(session: ssh2.Session, deps: SessionChannelD
   session.on('exec', (accept, reject, info) => {
     if (started) return reject?.();
     const channel = accept();
+    deps.opened?.(channel);
     start(
       () => runExec(channel, info.command, { ...deps, setup: setup() }),
       () => channel.close(),
@@ -120,6 +124,7 @@ export function serveSessionChannel(session: ssh2.Session, deps: SessionChannelD
       return reject?.();
     }
     const channel = accept();
+    deps.opened?.(channel);
     start(
       () => runSftp(channel, { ...deps, setup: setup() }),
       () => channel.close(),

@@ -12,6 +12,17 @@ export interface VerifiedCaller {
   readonly expiresAtMs: number | undefined;
 }
 
+/** A role of API callers granted by token groups from the config (`api.auditorGroups`, `api.adminGroups`). */
+export interface CallerRole {
+  /** `auditor`, `admin`: the refusal reasons are `no_<name>_groups` and `not_an_<name>`. */
+  readonly name: 'auditor' | 'admin';
+  /** The config key that lists the groups, for the caller's error message. */
+  readonly configKey: string;
+  /** What is closed when no group is configured, e.g. `the event stream`. */
+  readonly what: string;
+  readonly groups: readonly string[];
+}
+
 /**
  * Callers of the REST API (approvers, auditors) authenticate with an OIDC
  * access token (`Authorization: Bearer …`), verified exactly as the proxies
@@ -31,32 +42,40 @@ export class ApiCallerAuth {
     return (await this.verify(authorization)).caller;
   }
 
+  /** A verified caller in `api.auditorGroups` (the event stream, the compliance read models); `what` names the resource. */
+  verifyAuditor(authorization: string | undefined, what: string): Promise<VerifiedCaller> {
+    return this.verifyMember(authorization, {
+      name: 'auditor',
+      configKey: 'api.auditorGroups',
+      what,
+      groups: this.config.api.auditorGroups,
+    });
+  }
+
   /**
-   * A verified caller who is an auditor: one of the token's groups is in
-   * `api.auditorGroups` (the event stream, the compliance read models).
-   * 401 without a valid token; 403 with `reason` no_auditor_groups or
-   * not_an_auditor otherwise. `what` names the resource in the refusal.
+   * A verified caller whose token's groups include one of `role.groups`.
+   * No group configured: 403 `no_<role>_groups` (nobody has the role); a
+   * caller outside them: 403 `not_an_<role>`, logged with who it was.
    */
-  async verifyAuditor(authorization: string | undefined, what: string): Promise<VerifiedCaller> {
+  async verifyMember(authorization: string | undefined, role: CallerRole): Promise<VerifiedCaller> {
     const verified = await this.verify(authorization);
-    const auditorGroups = this.config.api.auditorGroups;
-    if (auditorGroups.length === 0) {
+    const { caller } = verified;
+    if (role.groups.length === 0) {
       throw new PortcullisError(
         ErrorCode.Forbidden,
-        `${what} is closed: no auditor group is configured (api.auditorGroups)`,
-        { details: { reason: 'no_auditor_groups' } },
+        `${role.what} is closed: no ${role.name} group is configured (${role.configKey})`,
+        { details: { reason: `no_${role.name}_groups` } },
       );
     }
-    const { caller } = verified;
-    if (!caller.groups.some((g) => auditorGroups.includes(g))) {
+    if (!caller.groups.some((g) => role.groups.includes(g))) {
       this.log.warn(
-        { subject: caller.subject, issuer: caller.issuer, what },
-        'API: caller is not an auditor',
+        { subject: caller.subject, issuer: caller.issuer, role: role.name },
+        'API: caller lacks the role',
       );
       throw new PortcullisError(
         ErrorCode.Forbidden,
-        "not an auditor: none of the token's groups is in api.auditorGroups",
-        { details: { reason: 'not_an_auditor' } },
+        `not an ${role.name}: none of the token's groups is in ${role.configKey}`,
+        { details: { reason: `not_an_${role.name}` } },
       );
     }
     return verified;

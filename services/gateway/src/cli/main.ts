@@ -4,6 +4,14 @@ import { reportError, type CliIo, type StoreOptions } from './common.js';
 import type { ReplayOptions } from './replay.command.js';
 import type { EventsTailOptions } from './events-tail.command.js';
 import { approvalsDecide, approvalsList, type ApprovalsOptions } from './approvals.command.js';
+import {
+  identitiesList,
+  identitiesRevoke,
+  identitiesUnrevoke,
+  sessionsTerminate,
+  type RevokeOptions,
+} from './access.command.js';
+import type { ApiClientOptions } from './api-client.js';
 
 /**
  * Commands load their modules when they run: `serve` pulls in NestJS and
@@ -209,6 +217,15 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     .option('--json', 'print the report as JSON')
     .action(run<import('./policy.command.js').PolicyReplayOptions>(policyReplay));
 
+  const withArgument =
+    <T>(action: (argument: string, options: T, io: CliIo) => Promise<number>) =>
+    async (argument: string, options: T) => {
+      try {
+        status = await action(argument, options, io);
+      } catch (error) {
+        status = reportError(error, io);
+      }
+    };
   const approvals = program
     .command('approvals')
     .description('list, grant and deny just-in-time approvals (through the gateway API)');
@@ -223,14 +240,46 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   for (const kind of ['grant', 'deny'] as const) {
     apiOptions(approvals.command(`${kind} <approvalId>`).description(`${kind} an approval`))
       .option('--comment <text>', 'why (recorded with the decision)')
-      .action(async (approvalId: string, options: ApprovalsOptions & { comment?: string }) => {
-        try {
-          status = await approvalsDecide(kind, approvalId, options, io);
-        } catch (error) {
-          status = reportError(error, io);
-        }
-      });
+      .action(
+        withArgument<ApprovalsOptions & { comment?: string }>((approvalId, options, io) =>
+          approvalsDecide(kind, approvalId, options, io),
+        ),
+      );
   }
+
+  const sessions = program
+    .command('sessions')
+    .description('live sessions (through the gateway API; an admin token, api.adminGroups)');
+  apiOptions(
+    sessions
+      .command('terminate <sessionId>')
+      .description(
+        'end a live session on whichever instance holds it (PostgreSQL 57P01, SSH message then close)',
+      ),
+  )
+    .option('--reason <text>', 'why (told to the client, recorded in SessionClosed)')
+    .action(withArgument<ApiClientOptions & { reason?: string }>(sessionsTerminate));
+
+  const identities = program
+    .command('identities')
+    .description('revoke identities on every instance (through the gateway API; an admin token)');
+  apiOptions(
+    identities
+      .command('revoke')
+      .description('refuse new sessions of an identity and end its live ones, until lifted or --expires'),
+  )
+    .option('--issuer <url>', 'token issuer (with --subject)')
+    .option('--subject <sub>', 'token subject (with --issuer)')
+    .option('--app-id <id>', 'or: an application (client) id, whatever the issuer')
+    .option('--reason <text>', 'why (recorded; never told to the client)')
+    .option('--expires <when>', 'ISO 8601 date-time, or a duration from now: 30m, 12h, 7d')
+    .action(run<RevokeOptions>(identitiesRevoke));
+  apiOptions(identities.command('unrevoke <revocationId>').description('lift a revocation'))
+    .option('--reason <text>', 'why (recorded)')
+    .action(withArgument<ApiClientOptions & { reason?: string }>(identitiesUnrevoke));
+  apiOptions(identities.command('list').description('the revocations in force')).action(
+    run<ApiClientOptions>(identitiesList),
+  );
 
   const events = program.command('events').description('the event catalog and the event stream');
   storeOptions(

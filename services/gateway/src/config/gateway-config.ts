@@ -212,6 +212,12 @@ export const GatewayConfigSchema = Type.Object(
                 'Token groups allowed to read the event stream (GET /api/events). Default: none, and the stream answers 403',
             }),
           ),
+          adminGroups: Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), {
+              description:
+                'Token groups allowed to terminate live sessions and revoke identities (POST /api/sessions/:id/terminate, /api/identities/…). Default: none, and those routes answer 403. Approver groups are not admins unless listed here',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -373,8 +379,11 @@ export type CompletedSshTargetConfig = SshTargetConfig & ListenerLimits;
 /** The configuration with every default filled in. */
 export interface GatewayConfig {
   instance: string;
-  /** `auditorGroups`: the token groups that may read `GET /api/events`; empty means nobody. */
-  api: { host: string; port: number; auditorGroups: string[] };
+  /**
+   * `auditorGroups`: the token groups that may read `GET /api/events`;
+   * `adminGroups`: those that may terminate sessions and revoke identities. Empty means nobody.
+   */
+  api: { host: string; port: number; auditorGroups: string[]; adminGroups: string[] };
   store: StoreConfig;
   audit: {
     mode: 'strict' | 'async';

@@ -93,7 +93,11 @@ export function completeConfig(
     // Unique per running gateway on a host (no two share an API port), and stable
     // across its restarts: crash recovery closes the open sessions recorded under it.
     instance: file.instance ?? `${hostname()}:${api.port}`,
-    api: { ...api, auditorGroups: file.api?.auditorGroups ?? [] },
+    api: {
+      ...api,
+      auditorGroups: file.api?.auditorGroups ?? [],
+      adminGroups: file.api?.adminGroups ?? [],
+    },
     store,
     audit: {
       mode: file.audit?.mode ?? 'strict',

@@ -17,7 +17,7 @@ test('no config means the embedded defaults', () => {
   const config = defaultConfig();
   assert.equal(config.store.kind, 'pglite');
   assert.equal(config.store.kind === 'pglite' && config.store.dataDir, `${process.cwd()}/data`);
-  assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080, auditorGroups: [] });
+  assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080, auditorGroups: [], adminGroups: [] });
   assert.equal(config.audit.mode, 'strict');
   assert.equal(config.audit.appendTimeoutMs, 2_000);
   assert.equal(config.audit.backlogEvents, 10_000);
@@ -28,6 +28,14 @@ test('an unknown key is named with its path', () => {
     '/api/lisen must not have additional properties',
   ]);
   assert.ok(problems({ stroe: {} }).includes('/stroe must not have additional properties'));
+});
+
+test('api.adminGroups: the groups that may terminate sessions and revoke identities, none by default', () => {
+  assert.deepEqual(completeConfig({}, 'x', '/').api.adminGroups, []);
+  const config = completeConfig({ api: { adminGroups: ['platform-admins'] } }, 'x', '/');
+  assert.deepEqual(config.api.adminGroups, ['platform-admins']);
+  assert.ok(problems({ api: { adminGroups: [''] } }).some((p) => p.startsWith('/api/adminGroups/0')));
+  assert.ok(problems({ api: { adminGroups: 'ops' } }).some((p) => p.startsWith('/api/adminGroups')));
 });
 
 test('api.auditorGroups: the groups that may read the event stream, none by default', () => {
@@ -48,7 +56,7 @@ test('relative paths resolve against the config file, overrides win', () => {
     apiListen: '0.0.0.0:9',
   });
   assert.equal(config.store.kind === 'pglite' && config.store.dataDir, '/etc/portcullis/state');
-  assert.deepEqual(config.api, { host: '0.0.0.0', port: 9, auditorGroups: [] });
+  assert.deepEqual(config.api, { host: '0.0.0.0', port: 9, auditorGroups: [], adminGroups: [] });
   assert.throws(
     () => completeConfig({ store: { kind: 'postgres', url: 'postgres://h/db' } }, 'x', '/', { dataDir: 'd' }),
     /--data-dir applies to the pglite store/,

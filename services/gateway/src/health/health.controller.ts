@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { PolicyEngine } from '@portcullis/policy';
-import { POLICY_ENGINE } from '../tokens.js';
+import type { StoreAccessLifecycle } from '@portcullis/session';
+import { ACCESS_LIFECYCLE, POLICY_ENGINE } from '../tokens.js';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { EventStoreHealth } from './event-store.health.js';
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly projections: ProjectionsService,
     @Inject(POLICY_ENGINE) private readonly policy: PolicyEngine,
     private readonly policyData: PolicyDataWatcher,
+    @Inject(ACCESS_LIFECYCLE) private readonly lifecycle: StoreAccessLifecycle,
   ) {}
 
   @Get()
@@ -33,6 +35,15 @@ export class HealthController {
         // A refused edit of the policy data: the last good revision decides, the operator must look.
         const rejected = this.policyData.rejected;
         return rejected ? indicator.degraded({ ...details, rejected }) : indicator.up(details);
+      },
+      () => {
+        const indicator = this.indicators.check('revocations');
+        // Not known: admission refuses every session (fail closed), so the data path is down.
+        return this.lifecycle.ready
+          ? indicator.up({ active: this.lifecycle.activeRevocations().length })
+          : indicator.down({
+              reason: 'the revocation set has not been read from the store: every session is refused',
+            });
       },
       () => {
         const statuses = this.projections.statuses();

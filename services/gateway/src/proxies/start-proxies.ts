@@ -46,6 +46,7 @@ export async function startProxies(runtime: GatewayRuntime): Promise<RunningProx
         logger: runtime.log,
         approvals: runtime.approvals,
         audit: runtime.audit,
+        lifecycle: runtime.lifecycle,
         sessionWindowSeconds: config.approvals.sessionWindowSeconds,
       });
       started.push({ target: target.name, proxy });

@@ -42,6 +42,7 @@ export async function startSshProxies(
       logger: runtime.log,
       recordInput: config.ssh.recordInput,
       approvals: runtime.approvals,
+      lifecycle: runtime.lifecycle,
     });
     onStarted({ target: target.name, proxy });
     runtime.log.info({ target: target.name, address: proxy.address }, 'ssh proxy listening');

@@ -10,6 +10,7 @@ import {
   AuditBacklog,
   AuditBuffer,
   ShadowPolicy,
+  StoreAccessLifecycle,
   StoreApprovalGate,
   type AuditOptions,
 } from '@portcullis/session';
@@ -32,6 +33,11 @@ export interface GatewayRuntime {
   readonly tokens: TokenVerifier | null;
   /** Where the proxies pause statements and sessions for approval; follows every approval stream. */
   readonly approvals: StoreApprovalGate;
+  /**
+   * Terminations and identity revocations, followed through the store: the
+   * proxies ask it at admission and hold every live session in it.
+   */
+  readonly lifecycle: StoreAccessLifecycle;
   /** How every session of every target is recorded: mode, append timeout, the outage backlog. */
   readonly audit: AuditOptions;
   readonly log: Logger;
@@ -48,6 +54,25 @@ function startApprovals(config: GatewayConfig, store: EventStore): Promise<Store
     whereToDecide: (id) =>
       `${config.approvals.publicUrl}/api/approvals/${id} (or: portcullis approvals grant ${id})`,
   });
+}
+
+/**
+ * Starts following terminations and revocations. Admission refuses every
+ * identity until the revocation set is known (libs/session access-lifecycle.ts).
+ */
+async function startLifecycle(
+  store: EventStore,
+  log: Logger,
+  approvals: StoreApprovalGate,
+): Promise<StoreAccessLifecycle> {
+  try {
+    const lifecycle = await StoreAccessLifecycle.start({ store, logger: log });
+    if (!lifecycle.ready) log.warn('revocations not read yet: every session is refused until they are');
+    return lifecycle;
+  } catch (error) {
+    await approvals.close();
+    throw error;
+  }
 }
 
 /** One backlog and (in async mode) one buffer for every session of every target. */
@@ -111,6 +136,7 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
     }
     log.info({ store: events.description, readModels: readModels.db.description }, 'event store open');
     const approvals = await startApprovals(config, events);
+    const lifecycle = await startLifecycle(events, log, approvals);
     return {
       config,
       store: events,
@@ -119,9 +145,11 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
       ...(shadowPolicy ? { shadowPolicy } : {}),
       tokens,
       approvals,
+      lifecycle,
       audit: auditOptions(config),
       log,
       close: async () => {
+        await lifecycle.close();
         await approvals.close();
         await events.close();
         await readModels.store.close();
@@ -137,6 +165,10 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
     await opened.store.close();
     throw error;
   });
+  const lifecycle = await startLifecycle(opened.store, log, approvals).catch(async (error: unknown) => {
+    await opened.store.close();
+    throw error;
+  });
   return {
     config,
     store: opened.store,
@@ -144,9 +176,11 @@ export async function openRuntime(config: GatewayConfig, log: Logger): Promise<G
     policy,
     tokens,
     approvals,
+    lifecycle,
     audit: auditOptions(config),
     log,
     close: async () => {
+      await lifecycle.close();
       await approvals.close();
       await opened.store.close();
     },

@@ -1,7 +1,33 @@
-import { Controller, Get, Query as QueryParam } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query as QueryParam,
+} from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ValidationError } from '@portcullis/events';
+import { adminRole, operatorOf, parseBody } from '../access/admin-request.js';
+import { TerminateBody, TerminationView } from '../access/access.views.js';
+import { TerminateSessionCommand } from '../access/commands/access-commands.js';
+import { ApiCallerAuth } from '../auth/api-caller-auth.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { GATEWAY_CONFIG } from '../tokens.js';
 import { ListSessionsQuery } from './queries/list-sessions.query.js';
 import { SessionPage } from './queries/session.view.js';
 
@@ -10,7 +36,39 @@ const STATUSES = ['open', 'closed', 'rejected'] as const;
 @ApiTags('sessions')
 @Controller('api/sessions')
 export class SessionsController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly commands: CommandBus,
+    private readonly auth: ApiCallerAuth,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /**
+   * Ends a live session, whichever gateway instance on this store holds it
+   * (within a second: PostgreSQL FATAL 57P01, SSH a message then close).
+   * For callers in `api.adminGroups`. 202: recorded; SessionClosed follows.
+   */
+  @Post(':id/terminate')
+  @HttpCode(202)
+  @ApiBearerAuth()
+  @ApiBody({ type: TerminateBody, required: false })
+  @ApiAcceptedResponse({ type: TerminationView })
+  @ApiForbiddenResponse({ description: 'Not in api.adminGroups (reason not_an_admin / no_admin_groups).' })
+  @ApiNotFoundResponse({ description: 'No such session (reason unknown_session).' })
+  @ApiConflictResponse({
+    description: 'Already closed, or rejected (reason session_closed / session_rejected).',
+  })
+  async terminate(
+    @Param('id') id: string,
+    @Headers('authorization') authorization?: string,
+    @Body() body?: unknown,
+  ): Promise<TerminationView> {
+    const { caller } = await this.auth.verifyMember(authorization, adminRole(this.config));
+    const { reason } = parseBody(body, { reason: 'string' });
+    return this.commands.execute(
+      new TerminateSessionCommand(id, operatorOf(caller), reason ?? 'terminated by an operator'),
+    );
+  }
 
   @Get()
   @ApiOkResponse({ type: SessionPage })

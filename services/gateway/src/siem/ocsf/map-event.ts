@@ -8,7 +8,9 @@ import {
   type Identity,
   type Recorded,
   type RecordedEvent,
+  type RevocationEvent,
   type SessionEvent,
+  type TerminationEvent,
 } from '@portcullis/events';
 import {
   Action,
@@ -58,7 +60,9 @@ export interface OcsfEvent {
  * record-integrity profile.
  */
 export function toOcsf(event: RecordedEvent, context: OcsfContext = {}): OcsfEvent | undefined {
-  const e = event as Recorded<SessionEvent | ApprovalEvent | GatewayEvent>;
+  const e = event as Recorded<
+    SessionEvent | ApprovalEvent | GatewayEvent | TerminationEvent | RevocationEvent
+  >;
   const session = context.session;
   switch (e.type) {
     case 'SessionOpened':
@@ -81,7 +85,11 @@ export function toOcsf(event: RecordedEvent, context: OcsfContext = {}): OcsfEve
         ...statusOf(Status.Success),
         status_detail: e.data.reason,
         duration: e.data.durationMs,
-        message: `session closed: ${e.data.reason} (${e.data.commands} commands)`,
+        message: `session closed: ${e.data.reason}${
+          e.data.terminatedBy
+            ? ` by ${e.data.terminatedBy.subject}${e.data.terminationReason ? ` (${e.data.terminationReason})` : ''}`
+            : ''
+        } (${e.data.commands} commands)`,
       };
       if (session?.protocol === 'ssh') {
         return build(SshActivity, 2, e, {
@@ -228,6 +236,47 @@ export function toOcsf(event: RecordedEvent, context: OcsfContext = {}): OcsfEve
         severity: Severity.Medium,
         actorUser: approverUser(e.data.by),
         targetName: context.approval?.targetName,
+      });
+    // An operator taking access away: findings a SOC wants next to the sessions they end.
+    case 'SessionTerminationRequested':
+      return finding(e, context, {
+        activity: 1,
+        uid: e.data.sessionId,
+        title: 'Session termination requested',
+        desc: e.data.reason,
+        disposition: Disposition.Blocked,
+        action: Action.Denied,
+        status: FindingStatus.InProgress,
+        severity: Severity.Medium,
+        actorUser: approverUser(e.data.requestedBy),
+      });
+    case 'IdentityRevoked':
+      return finding(e, context, {
+        activity: 1,
+        uid: e.data.revocationId,
+        title: `Identity revoked: ${
+          'appId' in e.data.identity
+            ? `app ${e.data.identity.appId}`
+            : `${e.data.identity.subject} of ${e.data.identity.issuer}`
+        }`,
+        desc: e.data.reason,
+        disposition: Disposition.Blocked,
+        action: Action.Denied,
+        status: FindingStatus.New,
+        severity: Severity.High,
+        actorUser: approverUser(e.data.revokedBy),
+      });
+    case 'IdentityRevocationLifted':
+      return finding(e, context, {
+        activity: 3,
+        uid: e.data.revocationId,
+        title: 'Identity revocation lifted',
+        desc: e.data.reason ?? 'lifted',
+        disposition: Disposition.Allowed,
+        action: Action.Allowed,
+        status: FindingStatus.Resolved,
+        severity: Severity.Low,
+        actorUser: approverUser(e.data.liftedBy),
       });
     // ShadowDecisionDiffered: a candidate policy's opinion, for policy authors; nothing a SIEM must know of.
     case 'OutputRecorded':

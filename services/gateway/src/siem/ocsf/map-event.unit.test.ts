@@ -259,6 +259,43 @@ const unrecorded = recorded('gateway-gw-1', 'SessionsUnrecorded', {
   reasons: { store_unavailable: 3 },
 });
 
+const admin = { subject: 'oncall-admin', issuer: agent.issuer };
+const accessEvents = [
+  recorded('termination-s-pg', 'SessionTerminationRequested', {
+    sessionId: 's-pg',
+    requestedBy: admin,
+    reason: 'incident 42',
+  }),
+  recorded('revocation-rv-1', 'IdentityRevoked', {
+    revocationId: 'rv-1',
+    identity: { issuer: agent.issuer, subject: agent.subject },
+    reason: 'credential leaked',
+    revokedBy: admin,
+    expiresAt: '2026-12-02T10:00:00.000Z',
+  }),
+  recorded('revocation-rv-2', 'IdentityRevoked', {
+    revocationId: 'rv-2',
+    identity: { appId: 'app-1234' },
+    reason: 'app retired',
+    revokedBy: admin,
+  }),
+  recorded('revocation-rv-1', 'IdentityRevocationLifted', {
+    revocationId: 'rv-1',
+    liftedBy: admin,
+    reason: 'rotated',
+  }),
+];
+const terminatedClose = recorded('session-s-pg', 'SessionClosed', {
+  sessionId: 's-pg',
+  reason: 'terminated',
+  terminatedBy: admin,
+  terminationReason: 'incident 42',
+  bytesFromClient: 1,
+  bytesToClient: 2,
+  durationMs: 3,
+  commands: 0,
+});
+
 /** Maps a stream in order, the way the feed does: each session's and approval's first event gives the context. */
 function mapAll(events: RecordedEvent[], seed: OcsfContext = {}) {
   let context = seed;
@@ -278,7 +315,10 @@ describe('OCSF mapping', () => {
     session: sessionFactsOf(sessionEvents('s-pg', 'postgres')[0]!),
   });
   const others = mapAll([rejected, unrecorded]);
-  const all = [...pg, ...ssh, ...approvals, ...others];
+  const access = mapAll([...accessEvents, terminatedClose], {
+    session: sessionFactsOf(sessionEvents('s-pg', 'postgres')[0]!),
+  });
+  const all = [...pg, ...ssh, ...approvals, ...others, ...access];
 
   it(`takes OCSF ${OCSF_VERSION}, the release the required-attribute list was generated from`, () => {
     assert.equal(OCSF_VERSION, schema.version);
@@ -357,6 +397,21 @@ describe('OCSF mapping', () => {
     const granted = approvals.find((m) => m.event.type === 'ApprovalGranted')!.ocsf!;
     assert.equal(granted.disposition_id, 8);
     assert.equal((granted.finding_info as { uid: string }).uid, 'ap-1');
+  });
+
+  it('maps terminations and revocations to findings naming the operator, and a terminated close says by whom', () => {
+    const [termination, revoked, revokedApp, lifted, closed] = access.map((m) => m.ocsf!);
+    for (const f of [termination, revoked, revokedApp, lifted]) {
+      assert.equal(f!.class_uid, 2004);
+      const evidence = (f!.evidences as { actor: { user: { uid: string } } }[])[0]!;
+      assert.equal(evidence.actor.user.uid, 'oncall-admin');
+    }
+    assert.equal((termination!.finding_info as { desc: string }).desc, 'incident 42');
+    assert.match((revoked!.finding_info as { title: string }).title, /Identity revoked: sp-object-id of/);
+    assert.match((revokedApp!.finding_info as { title: string }).title, /app app-1234/);
+    assert.equal(lifted!.status_id, 4);
+    assert.equal(closed!.class_uid, 3002);
+    assert.match(String(closed!.message), /terminated by oncall-admin \(incident 42\)/);
   });
 
   it('decides for every catalog type: mapped, or left to the JSON format on purpose', () => {
