@@ -30,6 +30,11 @@ import { EventStoreHealth } from './health/event-store.health.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { EventsController } from './siem/events.controller.js';
+import { ConsoleController } from './console/console.controller.js';
+import { ConsoleSessionStore } from './console/auth/console-session-store.js';
+import { ConsoleSignIn } from './console/auth/console-sign-in.js';
+import { ConsoleReads } from './console/console-reads.js';
+import { ApprovalChanges } from './console/live/approval-changes.js';
 
 @Module({})
 export class GatewayModule {
@@ -43,6 +48,7 @@ export class GatewayModule {
         EventsController,
         HealthController,
         MetricsController,
+        ConsoleController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
       ],
       providers: [
@@ -67,6 +73,10 @@ export class GatewayModule {
         StoreEventBridge,
         EventStoreHealth,
         GatewayMetrics,
+        ConsoleSessionStore,
+        ConsoleSignIn,
+        ConsoleReads,
+        ApprovalChanges,
       ],
     };
   }

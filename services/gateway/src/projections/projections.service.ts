@@ -5,7 +5,7 @@ import { EVENT_STORE, LOGGER, READ_MODEL_DB } from '../tokens.js';
 import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
 import { sessionsProjection } from '../sessions/projections/sessions.projection.js';
 import { approvalsProjection } from '../approvals/projections/approvals.projection.js';
-import { ErrorCode, PortcullisError } from '@portcullis/events';
+import { ErrorCode, PortcullisError, type Position } from '@portcullis/events';
 
 /** Every projection the gateway keeps. */
 export const projections = [sessionsProjection, approvalsProjection];
@@ -38,6 +38,13 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
     const runner = this.runners.find((r) => r.name === name);
     if (!runner) throw new PortcullisError(ErrorCode.NotFound, `no projection named ${name}`);
     await runner.rebuild();
+  }
+
+  /** Resolves true once the named projection has taken in the event at `position` (false after the timeout). */
+  waitFor(name: string, position: Position, timeoutMs = 5_000): Promise<boolean> {
+    const runner = this.runners.find((r) => r.name === name);
+    if (!runner) throw new PortcullisError(ErrorCode.NotFound, `no projection named ${name}`);
+    return runner.waitFor(position, timeoutMs);
   }
 
   /** Resolves once every projection has caught up with the events visible now (for tests and the CLI). */
