@@ -13,11 +13,7 @@ describe('html', () => {
 
   it('nests markup and lists without escaping them twice, and drops empty values', () => {
     const items = ['a<b', 'c'].map((x) => html`<li>${x}</li>`);
-    assert.equal(
-      html`<ul>
-        ${items}${null}${false}${undefined}
-      </ul>`.text,
-      '<ul><li>a&lt;b</li><li>c</li></ul>',
-    );
+    // prettier-ignore
+    assert.equal(html`<ul>${items}${null}${false}${undefined}</ul>`.text, '<ul><li>a&lt;b</li><li>c</li></ul>');
   });
 });

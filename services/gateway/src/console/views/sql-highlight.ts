@@ -1,4 +1,4 @@
-import { html, type Html } from './html.js';
+import { escapeHtml, Html } from './html.js';
 
 /**
  * Token classes for showing a statement to an approver: keywords, strings,
@@ -56,9 +56,9 @@ export function sqlTokens(sql: string): SqlToken[] {
 
 /** The statement as `<code>` with one `<span class="sql-…">` per highlighted token. */
 export function highlightSql(sql: string): Html {
-  return html`<code class="sql"
-    >${sqlTokens(sql).map((t) =>
-      t.kind === 'text' ? t.text : html`<span class="sql-${t.kind}">${t.text}</span>`,
-    )}</code
-  >`;
+  // Joined by hand, not laid out in a template: inside <pre> every character shows.
+  const spans = sqlTokens(sql).map((t) =>
+    t.kind === 'text' ? escapeHtml(t.text) : `<span class="sql-${t.kind}">${escapeHtml(t.text)}</span>`,
+  );
+  return new Html(`<code class="sql">${spans.join('')}</code>`);
 }

@@ -36,7 +36,7 @@ describe('sqlTokens', () => {
   it('escapes what it highlights', () => {
     assert.equal(
       highlightSql(`select '<b>'`).text,
-      `<code class="sql"><span class="sql-keyword">select</span> <span class="sql-string">'&lt;b&gt;'</span></code>`,
+      `<code class="sql"><span class="sql-keyword">select</span> <span class="sql-string">&#39;&lt;b&gt;&#39;</span></code>`,
     );
   });
 });
