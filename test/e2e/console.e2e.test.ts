@@ -230,8 +230,12 @@ describe('the web console in headless chromium', () => {
     assert.match(shown, /in \d+:\d\d/, 'the expiry countdown');
     assert.equal(await card.locator('.sql-keyword').first().innerText(), 'CREATE');
     await shoot('04-inbox-pending');
-    await card.getByLabel(/Comment/).fill('fine, a new table');
-    await card.getByRole('button', { name: 'Grant' }).click();
+    // With the keyboard only: type the comment, Tab to Grant, Enter.
+    await card.getByLabel(/Comment/).focus();
+    await page.keyboard.type('fine, a new table');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').innerText(), 'Grant');
+    await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Granted' }).waitFor();
     const result = await running;
     assert.equal(result.code, 0, result.stderr);
@@ -264,6 +268,9 @@ describe('the web console in headless chromium', () => {
       body: new URLSearchParams({ decision: 'grant', csrf: token ?? '' }),
     });
     assert.equal(foreign.status, 403);
+    // A callback nobody started here is refused (the state is bound to a cookie of this browser).
+    const stray = await fetch(`${api}/console/callback?code=x&state=y`, { headers: { cookie } });
+    assert.equal(stray.status, 400);
     await page.reload();
     await pendingCard(text).waitFor();
     assert.equal(upstream("SELECT to_regclass('public.csrf_probe') IS NULL"), 't', 'still paused');
@@ -310,6 +317,8 @@ describe('the web console in headless chromium', () => {
       if (!opened) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(opened, 'the newest closed session of the agent is the SELECT');
+    await page.goto(`${api}/console/sessions?identity=someone-else`);
+    assert.equal(await page.locator('tr[data-session-id]').count(), 0, 'the identity filter filters');
     await page.goto(`${api}/console/sessions?identity=${AGENT}`);
     await shoot('07-sessions');
     await page
@@ -325,6 +334,17 @@ describe('the web console in headless chromium', () => {
     assert.match(body, /allowed/);
     assert.doesNotMatch(body, /ada@example\.org|bob@example\.org/);
     await shoot('08-session-detail');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const background = await page.evaluate(() => {
+      const browser = globalThis as unknown as {
+        document: { body: unknown };
+        getComputedStyle(element: unknown): { backgroundColor: string };
+      };
+      return browser.getComputedStyle(browser.document.body).backgroundColor;
+    });
+    assert.equal(background, 'rgb(20, 22, 27)', 'the dark theme follows the system setting');
+    await shoot('09-session-detail-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('no page loaded anything from outside the gateway', () => {

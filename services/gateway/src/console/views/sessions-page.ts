@@ -120,7 +120,7 @@ export function sessionDetailBody(
           : ''
       }
     </dl>
-    ${sessionActions(live, session, features)}
+    ${sessionActions(sessionId, live, session, features)}
     <section aria-labelledby="timeline-heading">
       <h2 id="timeline-heading">Statements <span class="count">${timeline.commands.length}</span></h2>
       ${
@@ -134,12 +134,23 @@ export function sessionDetailBody(
 }
 
 /**
- * Where a live session's actions go. Terminate (admins only) appears once
- * the session termination API exists (CONSOLE_FEATURES.terminateSessions).
+ * Where a live session's actions go. "Terminate session" (admins only)
+ * shows once the session termination API exists and
+ * CONSOLE_FEATURES.terminateSessions is on; the console's route for it
+ * (`POST /console/sessions/:id/terminate`, CSRF-checked like every form)
+ * must send the same command as `POST /api/sessions/:id/terminate`.
  */
-function sessionActions(live: boolean, session: ConsoleSession, features: ConsoleFeatures): Html {
+function sessionActions(
+  sessionId: string,
+  live: boolean,
+  session: ConsoleSession,
+  features: ConsoleFeatures,
+): Html {
   if (!live || !features.terminateSessions || !session.user.admin) return html``;
-  return html`<div class="actions" id="session-actions"></div>`;
+  return html`<form class="actions" method="post" action="/console/sessions/${sessionId}/terminate">
+    <input type="hidden" name="csrf" value="${session.csrfToken}" />
+    <button type="submit" class="deny">Terminate session</button>
+  </form>`;
 }
 
 function commandEntry(c: TimelineCommand): Html {
