@@ -1,9 +1,10 @@
 /**
  * The web console in a real browser: headless Debian chromium driven by
- * playwright-core, against `portcullis serve` with a real `oidc-provider`
- * (its login page), real PostgreSQL and real `psql`. An approver signs in,
- * a statement pauses and shows up in the inbox by itself, a grant in the
- * page releases it; the requester cannot approve their own request; a
+ * playwright-core, against two `portcullis serve` instances on one
+ * PostgreSQL store, with a real `oidc-provider` (its login page), real
+ * PostgreSQL and real `psql`. An approver signs in to instance B's console,
+ * a statement pauses on instance A and shows up in the inbox by itself, a
+ * grant in the page releases it; the requester cannot approve their own request; a
  * session's detail shows its statements and masks; a request without the
  * CSRF token is refused; and nothing is loaded from outside the gateway.
  * Screenshots of each page go to PORTCULLIS_ARTIFACTS_DIR (default: a temp
@@ -50,7 +51,7 @@ describe('the web console in headless chromium', () => {
   let dir: TempDir;
   let pg: PostgresServer;
   let oidc: OidcProvider;
-  let serve: ServeProcess;
+  const serves: ServeProcess[] = [];
   let browser: Chromium;
   let page: Page;
   let api: string;
@@ -63,7 +64,7 @@ describe('the web console in headless chromium', () => {
       .toString()
       .trim();
 
-  /** psql through the proxy as the agent, until the statement completes or is refused. */
+  /** psql through instance A's proxy as the agent, until the statement completes or is refused. */
   async function agent(statement: string) {
     const env = { ...process.env, PGPASSWORD: await oidc.issueToken(AGENT) };
     const conn = `host=127.0.0.1 port=${proxyPort} dbname=prod-db user=agent sslmode=disable`;
@@ -136,25 +137,35 @@ describe('the web console in headless chromium', () => {
       targetLabels: [{ env: ['production'], kind: ['database'] }],
       reviewTtlSeconds: 120,
     });
-    const config = join(dir.path, 'portcullis.yaml');
-    await writeFile(
-      config,
-      serveConfigYaml({
-        instance: 'gw-console',
-        apiPort,
-        store: `{ kind: pglite, dataDir: ${join(dir.path, 'data')} }`,
-        policy: `{ bundle: ${bundle} }`,
-        issuer: oidc,
-        target: { listenPort: proxyPort, upstreamPort: pg.port },
-        extra: [
-          'console:',
-          '  issuers:',
-          `    - { issuer: "${oidc.issuer}", name: Test provider, clientId: ${CONSOLE_CLIENT}, clientSecret: secret-${CONSOLE_CLIENT}, scope: "openid connect", resource: "${oidc.audience}" }`,
-          '  adminGroups: [dba-admins]',
-        ],
-      }),
-    );
-    serve = await startServe(config);
+    // Two instances on one PostgreSQL store: psql goes through instance A, the browser uses B's console.
+    upstream('CREATE DATABASE portcullis');
+    const configs: string[] = [];
+    for (const [name, port, listenPort] of [
+      ['a', await freePort(), proxyPort],
+      ['b', apiPort, await freePort()],
+    ] as const) {
+      const config = join(dir.path, `portcullis-${name}.yaml`);
+      await writeFile(
+        config,
+        serveConfigYaml({
+          instance: `gw-${name}`,
+          apiPort: port,
+          store: `{ kind: postgres, url: "${pg.url('portcullis')}" }`,
+          policy: `{ bundle: ${bundle} }`,
+          issuer: oidc,
+          target: { listenPort, upstreamPort: pg.port },
+          extra: [
+            'console:',
+            '  issuers:',
+            `    - { issuer: "${oidc.issuer}", name: Test provider, clientId: ${CONSOLE_CLIENT}, clientSecret: secret-${CONSOLE_CLIENT}, scope: "openid connect", resource: "${oidc.audience}" }`,
+            '  adminGroups: [dba-admins]',
+          ],
+        }),
+      );
+      configs.push(config);
+    }
+    // One after the other: both migrate the same database.
+    for (const config of configs) serves.push(await startServe(config));
     browser = await launchChromium();
     browser.context.setDefaultTimeout(15_000);
     browser.context.on('request', (request) => {
@@ -176,7 +187,7 @@ describe('the web console in headless chromium', () => {
 
   after(async () => {
     await browser?.close();
-    await serve?.stop('SIGKILL');
+    for (const serve of serves) await serve.stop('SIGKILL');
     await oidc?.stop();
     await pg?.stop();
     await dir?.remove();
@@ -207,7 +218,7 @@ describe('the web console in headless chromium', () => {
     await shoot('03-inbox-empty');
   });
 
-  it('a paused statement appears without a reload, and a grant in the page lets psql complete', async () => {
+  it('a statement paused on another instance appears without a reload, and a grant in the page lets psql complete', async () => {
     await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
     await page.locator('body[data-live="connected"]').waitFor();
     const text = 'CREATE TABLE public.granted_in_console (id int)';
