@@ -249,19 +249,23 @@ export class ConsoleController implements OnModuleDestroy {
     });
     res.write('retry: 2000\n\n');
     let ended = false;
+    // One change after the other, so this stream never sends an older state after a newer one.
+    let sending = Promise.resolve();
     const subscription = this.changes.changes$.subscribe((change) => {
-      void (async () => {
-        const card = await this.reads.card(change.approvalId);
-        if (!card || ended) return;
-        const { view } = card;
-        const message = {
-          approvalId: view.approvalId,
-          status: view.status,
-          html: approvalCard(card, session).text,
-          summary: `${view.requesterSubject} on ${view.targetName}: ${view.text.slice(0, 120)}`,
-        };
-        res.write(`event: approval\ndata: ${JSON.stringify(message)}\n\n`);
-      })().catch((error: unknown) => this.log.error({ err: error }, 'console: live update failed'));
+      sending = sending
+        .then(async () => {
+          const card = await this.reads.card(change.approvalId);
+          if (!card || ended) return;
+          const { view } = card;
+          const message = {
+            approvalId: view.approvalId,
+            status: view.status,
+            html: approvalCard(card, session).text,
+            summary: `${view.requesterSubject} on ${view.targetName}: ${view.text.slice(0, 120)}`,
+          };
+          res.write(`event: approval\ndata: ${JSON.stringify(message)}\n\n`);
+        })
+        .catch((error: unknown) => this.log.error({ err: error }, 'console: live update failed'));
     });
     const keepalive = setInterval(() => {
       if (this.sessions.get(session.id)) res.write(': keepalive\n\n');

@@ -48,8 +48,13 @@ function applyApproval(message: ApprovalMessage): void {
   // Keep focus where it was when the card someone is typing in is replaced.
   const focused = existing?.contains(document.activeElement) ? document.activeElement?.id : undefined;
   if (message.status === 'pending') {
-    if (existing) existing.replaceWith(card);
-    else {
+    if (existing) {
+      // Whatever the person was typing survives the update of the card.
+      const typed = existing.querySelector('textarea')?.value;
+      const textarea = card.querySelector('textarea');
+      if (typed && textarea) textarea.value = typed;
+      existing.replaceWith(card);
+    } else {
       pendingList?.prepend(card);
       announce(`New approval request: ${message.summary}`);
     }
