@@ -165,7 +165,20 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
       jwks: { keys },
       adapter: memoryAdapter(),
       cookies: { keys: [randomBytes(16).toString('hex')] },
-      ttl: { ClientCredentials: options.accessTokenTtlSeconds ?? 600 },
+      ttl: {
+        ClientCredentials: options.accessTokenTtlSeconds ?? 600,
+        // Set rather than defaulted: the provider warns about each default it computes.
+        AccessToken: options.accessTokenTtlSeconds ?? 600,
+        IdToken: 600,
+        Interaction: 600,
+        Session: 3600,
+        Grant: 3600,
+        AuthorizationCode: 60,
+      },
+      findAccount: (_ctx: unknown, accountId: string) => ({
+        accountId,
+        claims: () => ({ sub: accountId }),
+      }),
       features: {
         devInteractions: { enabled: webClients.length > 0 },
         clientCredentials: { enabled: true },
