@@ -379,4 +379,11 @@ describe('the web console in headless chromium', () => {
       [],
     );
   });
+
+  it('a gateway with a live inbox open shuts down cleanly on SIGTERM', async () => {
+    await page.goto(`${api}/console/approvals`);
+    await page.locator('body[data-live="connected"]').waitFor();
+    assert.equal(await serves[1]!.stop('SIGTERM'), 0, serves[1]!.output());
+    await page.locator('body[data-live="reconnecting"]').waitFor();
+  });
 });
