@@ -15,5 +15,6 @@ export {
 } from './config/identity-config-schema.js';
 export { ASYMMETRIC_ALGORITHMS, DEFAULT_ALGORITHMS, type AsymmetricAlgorithm } from './config/algorithms.js';
 export { validateIdentityConfig } from './config/resolve-identity-config.js';
+export { endpointUrlProblem } from './config/endpoint-url.js';
 export { IdentityConfigError, TokenRejectedError, JwksUnavailableError } from './errors.js';
 export type { FetchJson } from './jwks/fetch-json.js';

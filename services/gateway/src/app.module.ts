@@ -36,6 +36,11 @@ import { complianceQueryHandlers } from './compliance/queries/compliance.handler
 import { IdentitiesController } from './access/identities.controller.js';
 import { accessCommandHandlers } from './access/commands/access-command.handlers.js';
 import { ListRevocationsHandler } from './access/queries/list-revocations.handler.js';
+import { ConsoleController } from './console/console.controller.js';
+import { ConsoleSessionStore } from './console/auth/console-session-store.js';
+import { ConsoleSignIn } from './console/auth/console-sign-in.js';
+import { ConsoleReads } from './console/console-reads.js';
+import { ApprovalChanges } from './console/live/approval-changes.js';
 
 @Module({})
 export class GatewayModule {
@@ -51,6 +56,7 @@ export class GatewayModule {
         IdentitiesController,
         HealthController,
         MetricsController,
+        ConsoleController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
       ],
       providers: [
@@ -79,6 +85,10 @@ export class GatewayModule {
         StoreEventBridge,
         EventStoreHealth,
         GatewayMetrics,
+        ConsoleSessionStore,
+        ConsoleSignIn,
+        ConsoleReads,
+        ApprovalChanges,
       ],
     };
   }

@@ -12,7 +12,10 @@ export {
   type OidcProviderOptions,
   type OidcServicePrincipal,
   type OidcSigningAlgorithm,
+  type OidcUser,
+  type OidcWebClient,
 } from './oidc-provider.js';
+export { launchChromium, CHROMIUM_BIN, type Chromium } from './chromium.js';
 export { grantingPolicyBundle, type PolicyGrant } from './granting-policy-bundle.js';
 export { startSshd, OPENSSH_TOKEN_OPTIONS, type SshdServer, type SshdServerOptions } from './sshd-server.js';
 export { startServe, PORTCULLIS_BIN, type ServeProcess } from './serve-process.js';

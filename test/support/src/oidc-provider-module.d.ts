@@ -6,6 +6,7 @@ declare module 'oidc-provider' {
 
   export interface ProviderClaimsToken {
     readonly clientId?: string;
+    readonly accountId?: string;
   }
 
   export default class Provider {

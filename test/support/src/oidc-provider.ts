@@ -14,8 +14,28 @@ export interface OidcServicePrincipal {
 
 export type OidcSigningAlgorithm = 'RS256' | 'ES256';
 
+/** A person who signs in on the provider's login page (dev interactions: any password), e.g. an approver. */
+export interface OidcUser {
+  /** The login name typed on the page; becomes `sub`. */
+  accountId: string;
+  groups?: string[];
+  /** Further claims copied into this person's access tokens (e.g. `tid`). */
+  claims?: Record<string, unknown>;
+}
+
+/** A web application that signs people in with the authorization code flow and PKCE (the console). */
+export interface OidcWebClient {
+  clientId: string;
+  /** Default: `secret-<clientId>`; `null` for a public client (no secret, PKCE only). */
+  clientSecret?: string | null;
+  redirectUris: string[];
+}
+
 export interface OidcProviderOptions {
   clients: OidcServicePrincipal[];
+  /** People who can sign in on the login page (enables the provider's development login UI). */
+  users?: OidcUser[];
+  webClients?: OidcWebClient[];
   /** The resource indicator, which becomes the tokens' `aud`. */
   audience?: string;
   signingAlgorithm?: OidcSigningAlgorithm;
@@ -47,6 +67,25 @@ export interface OidcProvider extends AsyncDisposable {
 
 type PrivateJwk = Record<string, unknown> & { kid: string };
 
+/** The little of oidc-provider's request context that loadExistingGrant reads. */
+interface GrantContext {
+  oidc: {
+    result?: { consent?: { grantId?: string } };
+    session: { accountId: string; grantIdFor(clientId: string): string | undefined };
+    client: { clientId: string };
+    provider: {
+      Grant: {
+        new (init: { clientId: string; accountId: string }): {
+          addOIDCScope(scope: string): void;
+          addResourceScope(resource: string, scope: string): void;
+          save(): Promise<string>;
+        };
+        find(id: string): Promise<unknown>;
+      };
+    };
+  };
+}
+
 /**
  * Starts a real `oidc-provider` on 127.0.0.1 that issues client-credentials
  * access tokens in JWT format (RFC 9068, via resource indicators), with
@@ -63,6 +102,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     clientSecret: c.clientSecret ?? `secret-${c.clientId}`,
   }));
   const byId = new Map(clients.map((c) => [c.clientId, c]));
+  const users = new Map((options.users ?? []).map((u) => [u.accountId, u]));
+  const webClients = options.webClients ?? [];
   let keys: PrivateJwk[] = [signingKey(alg)];
   let jwksRequests = 0;
 
@@ -82,22 +123,64 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
 
   function buildProvider(): (req: IncomingMessage, res: ServerResponse) => void {
     const provider = new Provider(issuer, {
-      clients: clients.map((c) => ({
-        client_id: c.clientId,
-        client_secret: c.clientSecret,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-        // The default (RS256) needs an RSA key even for clients that never get an ID token.
-        id_token_signed_response_alg: alg,
-      })),
+      clients: [
+        ...clients.map((c) => ({
+          client_id: c.clientId,
+          client_secret: c.clientSecret,
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'client_secret_basic',
+          // The default (RS256) needs an RSA key even for clients that never get an ID token.
+          id_token_signed_response_alg: alg,
+        })),
+        ...webClients.map((c) => ({
+          client_id: c.clientId,
+          ...(c.clientSecret === null
+            ? { token_endpoint_auth_method: 'none' }
+            : {
+                client_secret: c.clientSecret ?? `secret-${c.clientId}`,
+                token_endpoint_auth_method: 'client_secret_basic',
+              }),
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          redirect_uris: c.redirectUris,
+          id_token_signed_response_alg: alg,
+        })),
+      ],
+      // Web clients here are first-party: a grant of what they ask is made at once (no consent page).
+      loadExistingGrant: async (ctx: GrantContext) => {
+        const grantId =
+          ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+        if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+        const grant = new ctx.oidc.provider.Grant({
+          clientId: ctx.oidc.client.clientId,
+          accountId: ctx.oidc.session.accountId,
+        });
+        grant.addOIDCScope('openid profile email');
+        grant.addResourceScope(audience, 'connect');
+        await grant.save();
+        return grant;
+      },
       jwks: { keys },
       adapter: memoryAdapter(),
       cookies: { keys: [randomBytes(16).toString('hex')] },
-      ttl: { ClientCredentials: options.accessTokenTtlSeconds ?? 600 },
+      ttl: {
+        ClientCredentials: options.accessTokenTtlSeconds ?? 600,
+        // Set rather than defaulted: the provider warns about each default it computes.
+        AccessToken: options.accessTokenTtlSeconds ?? 600,
+        IdToken: 600,
+        Interaction: 600,
+        Session: 3600,
+        Grant: 3600,
+        AuthorizationCode: 60,
+      },
+      findAccount: (_ctx: unknown, accountId: string) => ({
+        accountId,
+        claims: () => ({ sub: accountId }),
+      }),
       features: {
-        devInteractions: { enabled: false },
+        devInteractions: { enabled: webClients.length > 0 },
         clientCredentials: { enabled: true },
         resourceIndicators: {
           enabled: true,
@@ -113,6 +196,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
         },
       },
       extraTokenClaims: (_ctx: unknown, token: ProviderClaimsToken) => {
+        const user = token.accountId === undefined ? undefined : users.get(token.accountId);
+        if (user !== undefined) return { groups: user.groups ?? [], roles: [], ...user.claims };
         const client = token.clientId === undefined ? undefined : byId.get(token.clientId);
         if (client === undefined) return undefined;
         return { groups: client.groups ?? [], roles: client.roles ?? [], ...client.claims };

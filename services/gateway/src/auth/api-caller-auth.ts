@@ -10,6 +10,8 @@ import { GATEWAY_CONFIG, LOGGER, TOKEN_VERIFIER } from '../tokens.js';
 export interface VerifiedCaller {
   readonly caller: Decider;
   readonly expiresAtMs: number | undefined;
+  /** The token's tenant, when its issuer has one (Entra `tid`). */
+  readonly tenantId?: string;
 }
 
 /** A role of API callers granted by token groups from the config (`api.auditorGroups`, `api.adminGroups`). */
@@ -100,6 +102,7 @@ export class ApiCallerAuth {
         ...(identity.app_id ? { app_id: identity.app_id } : {}),
       },
       expiresAtMs: typeof exp === 'number' ? exp * 1000 : undefined,
+      ...(identity.tenant_id ? { tenantId: identity.tenant_id } : {}),
     };
   }
 }

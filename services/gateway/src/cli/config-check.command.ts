@@ -1,4 +1,5 @@
-import { isPortcullisError, ErrorCode } from '@portcullis/events';
+import { readFile } from 'node:fs/promises';
+import { isPortcullisError, ErrorCode, ValidationError } from '@portcullis/events';
 import { openDatabase } from '@portcullis/eventstore';
 import { createTokenVerifier } from '@portcullis/identity';
 import { connectPostgresUpstream } from '@portcullis/pg-proxy';
@@ -90,6 +91,20 @@ function checksOf(config: GatewayConfig): Check[] {
       run: async () => {
         await createTokenVerifier([issuer]).warm();
         return 'discovery and JWKS reached';
+      },
+    });
+  }
+  for (const issuer of config.console?.issuers ?? []) {
+    const file = issuer.clientSecretFile;
+    if (!file) continue;
+    checks.push({
+      item: `console sign-in ${issuer.name} client secret`,
+      run: async () => {
+        const secret = await readFile(file, 'utf8').catch((error: unknown) => {
+          throw new ValidationError(`cannot read ${file}: ${(error as Error).message}`);
+        });
+        if (!secret.trim()) throw new ValidationError(`${file} is empty`);
+        return `${file} read`;
       },
     });
   }

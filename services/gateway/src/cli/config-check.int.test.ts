@@ -99,6 +99,18 @@ describe('portcullis config check', () => {
     );
   });
 
+  it('a console client secret file that cannot be read is invalid: exit 2, naming the path', async () => {
+    const missing = join(dir.path, 'no-such-secret');
+    const { status, out } = await check('console-secret', [
+      ...base(),
+      ...target(postgres.port),
+      'console:',
+      `  issuers: [{ issuer: "${oidc.issuer}", name: Test, clientId: console, clientSecretFile: ${missing} }]`,
+    ]);
+    assert.equal(status, 2, out);
+    assert.match(out, new RegExp(`invalid +console sign-in Test client secret: cannot read ${missing}`));
+  });
+
   it('an unknown key makes the file invalid: exit 2, naming the key', async () => {
     const { status, out } = await check('unknown-key', ['colour: blue', ...base()]);
     assert.equal(status, 2, out);

@@ -193,6 +193,43 @@ const SshTarget = Type.Object(
   { additionalProperties: false },
 );
 
+/** One OIDC provider people sign in to the console with. */
+const ConsoleIssuer = Type.Object(
+  {
+    issuer: Type.String({ minLength: 1, description: 'Exactly as in `issuers[].issuer`.' }),
+    name: Type.Optional(
+      Type.String({ minLength: 1, description: 'Shown on the sign-in button. Default: the issuer' }),
+    ),
+    clientId: Type.String({ minLength: 1 }),
+    clientSecret: Type.Optional(
+      Type.String({ minLength: 1, description: 'Confidential clients: use ${ENV}, or clientSecretFile.' }),
+    ),
+    clientSecretFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'A file holding the client secret (relative to this file).' }),
+    ),
+    scope: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Scopes asked for; must get an access token for one of the issuer's `audiences` (Entra: `openid api://portcullis/.default`). Default: openid",
+      }),
+    ),
+    resource: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'RFC 8707 resource indicator sent with the request, when needed.',
+      }),
+    ),
+    redirectUri: Type.Optional(
+      Type.String({
+        pattern: '^https?://[^\\s]+$',
+        description: 'Registered with the provider. Default: <approvals.publicUrl>/console/callback',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const GatewayConfigSchema = Type.Object(
   {
     instance: Type.Optional(
@@ -324,6 +361,41 @@ export const GatewayConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    console: Type.Optional(
+      Type.Object(
+        {
+          issuers: Type.Array(ConsoleIssuer, {
+            minItems: 1,
+            description:
+              'Where people sign in to /console (authorization code with PKCE). Each issuer must also be one of `issuers`: the access token got at sign-in is verified exactly as API tokens are.',
+          }),
+          adminGroups: Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), {
+              description:
+                'Token groups that administer the console (e.g. terminate sessions). Default: api.adminGroups',
+            }),
+          ),
+          auditorGroups: Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), {
+              description: 'Token groups that see the compliance pages. Default: api.auditorGroups',
+            }),
+          ),
+          sessionTtlSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 60,
+              maximum: 86_400,
+              description:
+                "How long a console sign-in lasts at most (never past the access token's expiry). Default 28800",
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'The web console at /console. Without this section it only says how to configure sign-in.',
+        },
+      ),
+    ),
     issuers: Type.Optional(
       Type.Array(IssuerConfigSchema, {
         description: 'OIDC issuers whose access tokens the proxies accept (libs/identity)',
@@ -403,6 +475,8 @@ export interface GatewayConfig {
     webhook: { url: string; secret: string; timeoutMs: number } | undefined;
   };
   issuers: IssuerConfig[];
+  /** The web console's sign-in and roles; undefined when no `console` section is configured. */
+  console: ConsoleConfig | undefined;
   /** The SSH proxy's host key (absolute) and whether typed input is recorded. */
   ssh: { hostKeyFile: string; recordInput: boolean };
   /** PostgreSQL targets. */
@@ -411,4 +485,23 @@ export interface GatewayConfig {
   sshTargets: CompletedSshTargetConfig[];
   /** Where the configuration came from, for messages. */
   source: string;
+}
+
+/** One console sign-in issuer with its defaults filled in (secret file path absolute, redirect URI set). */
+export interface ConsoleIssuerConfig {
+  issuer: string;
+  name: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  clientSecretFile: string | undefined;
+  scope: string;
+  resource: string | undefined;
+  redirectUri: string;
+}
+
+export interface ConsoleConfig {
+  issuers: ConsoleIssuerConfig[];
+  adminGroups: string[];
+  auditorGroups: string[];
+  sessionTtlSeconds: number;
 }

@@ -5,7 +5,7 @@ import { resolve, dirname, isAbsolute, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { Compile } from 'typebox/compile';
 import { ValidationError } from '@portcullis/events';
-import { validateIdentityConfig } from '@portcullis/identity';
+import { endpointUrlProblem, validateIdentityConfig } from '@portcullis/identity';
 import {
   DEFAULT_IDLE_TIMEOUT_SECONDS,
   DEFAULT_STARTUP_TIMEOUT_MS as PG_STARTUP_TIMEOUT_MS,
@@ -15,6 +15,7 @@ import { DEFAULT_STARTUP_TIMEOUT_MS as SSH_STARTUP_TIMEOUT_MS } from '@portculli
 import {
   GatewayConfigSchema,
   type GatewayConfig,
+  type ConsoleConfig,
   type GatewayConfigFile,
   type ListenerLimits,
   type TargetConfig,
@@ -89,6 +90,7 @@ export function completeConfig(
   if (store.kind === 'pglite') store = { ...store, dataDir: absolute(baseDir, store.dataDir) };
   const api = parseHostPort(listen, overrides.apiListen ? '--api-listen' : '/api/listen');
   const webhook = file.approvals?.webhook;
+  const publicUrl = (file.approvals?.publicUrl ?? `http://${listen}`).replace(/\/+$/, '');
   return {
     // Unique per running gateway on a host (no two share an API port), and stable
     // across its restarts: crash recovery closes the open sessions recorded under it.
@@ -117,11 +119,12 @@ export function completeConfig(
         : undefined,
     },
     approvals: {
-      publicUrl: (file.approvals?.publicUrl ?? `http://${listen}`).replace(/\/+$/, ''),
+      publicUrl,
       sessionWindowSeconds: file.approvals?.sessionWindowSeconds ?? 3600,
       webhook: webhook && { url: webhook.url, secret: webhook.secret, timeoutMs: webhook.timeoutMs ?? 5_000 },
     },
     issuers: file.issuers ?? [],
+    console: consoleConfig(file, source, baseDir, publicUrl),
     ssh: {
       hostKeyFile: file.ssh?.hostKeyFile
         ? absolute(baseDir, file.ssh.hostKeyFile)
@@ -142,6 +145,55 @@ export function completeConfig(
         ...listenerLimits(target, SSH_STARTUP_TIMEOUT_MS),
       })),
     source,
+  };
+}
+
+/**
+ * The console section completed. Each sign-in issuer must be a trusted issuer too: the console
+ * verifies the access token it gets at sign-in with the same verifier as the API, so a console
+ * user is the same identity (subject, groups, app id) the approval rules see on every other path.
+ */
+function consoleConfig(
+  file: GatewayConfigFile,
+  source: string,
+  baseDir: string,
+  publicUrl: string,
+): ConsoleConfig | undefined {
+  const section = file.console;
+  if (!section) return undefined;
+  const trusted = new Set((file.issuers ?? []).map((i) => i.issuer));
+  const problems: { path: string; message: string }[] = [];
+  section.issuers.forEach((issuer, i) => {
+    if (!trusted.has(issuer.issuer)) {
+      problems.push({
+        path: `/console/issuers/${i}/issuer`,
+        message: `must also be listed in issuers (issuers[].issuer): the console verifies sign-in tokens as the API does`,
+      });
+    }
+    const urlProblem = endpointUrlProblem(issuer.issuer);
+    if (urlProblem) problems.push({ path: `/console/issuers/${i}/issuer`, message: urlProblem });
+    if (issuer.clientSecret !== undefined && issuer.clientSecretFile !== undefined) {
+      problems.push({ path: `/console/issuers/${i}`, message: 'has both clientSecret and clientSecretFile' });
+    }
+    if (section.issuers.findIndex((other) => other.issuer === issuer.issuer) < i) {
+      problems.push({ path: `/console/issuers/${i}/issuer`, message: 'is listed twice' });
+    }
+  });
+  if (problems.length) throw new ValidationError(`config ${source} is invalid`, problems);
+  return {
+    issuers: section.issuers.map((issuer) => ({
+      issuer: issuer.issuer,
+      name: issuer.name ?? issuer.issuer,
+      clientId: issuer.clientId,
+      clientSecret: issuer.clientSecret,
+      clientSecretFile: issuer.clientSecretFile ? absolute(baseDir, issuer.clientSecretFile) : undefined,
+      scope: issuer.scope ?? 'openid',
+      resource: issuer.resource,
+      redirectUri: issuer.redirectUri ?? `${publicUrl}/console/callback`,
+    })),
+    adminGroups: section.adminGroups ?? file.api?.adminGroups ?? [],
+    auditorGroups: section.auditorGroups ?? file.api?.auditorGroups ?? [],
+    sessionTtlSeconds: section.sessionTtlSeconds ?? 28_800,
   };
 }
 

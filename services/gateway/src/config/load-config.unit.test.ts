@@ -157,3 +157,56 @@ test('policy data and the shadow policy resolve against the config file; the sha
   assert.equal(completeConfig({}, 'x', '/').policy.shadow, undefined);
   assert.ok(problems({ policy: { shadow: { rules: 'x' } } }).some((p) => p.startsWith('/policy/shadow')));
 });
+
+test('console: sign-in issuers must be trusted issuers; defaults for scope, redirect and roles', () => {
+  const issuer = { issuer: 'https://idp.example.org', audiences: ['api://portcullis'] };
+  const config = completeConfig(
+    {
+      api: { listen: '0.0.0.0:8443', auditorGroups: ['soc'] },
+      approvals: { publicUrl: 'https://gw.example.org/' },
+      issuers: [issuer],
+      console: {
+        issuers: [{ issuer: issuer.issuer, clientId: 'console', clientSecretFile: 'secrets/console' }],
+        adminGroups: ['ops'],
+      },
+    },
+    'x',
+    '/etc/portcullis',
+  );
+  assert.deepEqual(config.console, {
+    issuers: [
+      {
+        issuer: issuer.issuer,
+        name: issuer.issuer,
+        clientId: 'console',
+        clientSecret: undefined,
+        clientSecretFile: '/etc/portcullis/secrets/console',
+        scope: 'openid',
+        resource: undefined,
+        redirectUri: 'https://gw.example.org/console/callback',
+      },
+    ],
+    adminGroups: ['ops'],
+    auditorGroups: ['soc'],
+    sessionTtlSeconds: 28_800,
+  });
+  assert.equal(defaultConfig().console, undefined);
+  assert.deepEqual(
+    problems({
+      issuers: [issuer],
+      console: {
+        issuers: [
+          { issuer: 'https://other.example.org', clientId: 'c' },
+          { issuer: 'http://idp.example.org', clientId: 'c', clientSecret: 's', clientSecretFile: 'f' },
+        ],
+      },
+    }),
+    [
+      '/console/issuers/0/issuer must also be listed in issuers (issuers[].issuer): the console verifies sign-in tokens as the API does',
+      '/console/issuers/1/issuer must also be listed in issuers (issuers[].issuer): the console verifies sign-in tokens as the API does',
+      '/console/issuers/1/issuer must use https (plain http is allowed on loopback only)',
+      '/console/issuers/1 has both clientSecret and clientSecretFile',
+    ],
+  );
+  assert.ok(problems({ console: { issuers: [] } }).some((p) => p.startsWith('/console/issuers')));
+});

@@ -25,6 +25,8 @@ export function createLogger(
         '*.authorization',
         'req.headers.authorization',
         'config.store.url',
+        'clientSecret',
+        '*.clientSecret',
       ],
       censor: '[redacted]',
     },

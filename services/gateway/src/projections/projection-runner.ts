@@ -37,6 +37,9 @@ export class ProjectionRunner {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private readonly status: ProjectionStatus;
+  /** The last event this runner applied or saw applied (by any instance), and who waits to pass a position. */
+  private reached: Position | null = null;
+  private readonly waiters = new Set<{ position: Position; resolve: (reached: boolean) => void }>();
 
   constructor(
     private readonly projection: Projection,
@@ -131,6 +134,34 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Resolves true once this projection has taken in the event at `position` (or a later one), so a
+   * read of its tables sees it; false after `timeoutMs`. Only positions of events the projection
+   * follows are ever passed exactly; a later one passes too.
+   */
+  waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    if (this.reached && comparePositions(this.reached, position) >= 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: (ok: boolean) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(ok);
+        },
+      };
+      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private passed(position: Position): void {
+    this.reached = position;
+    for (const waiter of [...this.waiters]) {
+      if (comparePositions(position, waiter.position) >= 0) waiter.resolve(true);
+    }
+  }
+
   private stall(reason: string): void {
     this.status.state = 'stalled';
     this.status.lastError = reason;
@@ -150,6 +181,7 @@ export class ProjectionRunner {
         });
         this.status.eventsApplied += 1;
         this.status.position = `${event.position.commit}/${event.position.prepare}`;
+        this.passed(event.position);
         if (this.status.state === 'stalled') this.status.state = 'live';
         this.status.lastError = null;
         return;

@@ -8,7 +8,7 @@ import { approvalsProjection } from '../approvals/projections/approvals.projecti
 import { commandsProjection } from '../compliance/projections/commands.projection.js';
 import { identitiesProjection } from '../compliance/projections/identities.projection.js';
 import { sensitiveAccessProjection } from '../compliance/projections/sensitive-access.projection.js';
-import { ErrorCode, PortcullisError } from '@portcullis/events';
+import { ErrorCode, PortcullisError, type Position } from '@portcullis/events';
 
 /** Every projection the gateway keeps. */
 export const projections = [
@@ -47,6 +47,13 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
     const runner = this.runners.find((r) => r.name === name);
     if (!runner) throw new PortcullisError(ErrorCode.NotFound, `no projection named ${name}`);
     await runner.rebuild();
+  }
+
+  /** Resolves true once the named projection has taken in the event at `position` (false after the timeout). */
+  waitFor(name: string, position: Position, timeoutMs = 5_000): Promise<boolean> {
+    const runner = this.runners.find((r) => r.name === name);
+    if (!runner) throw new PortcullisError(ErrorCode.NotFound, `no projection named ${name}`);
+    return runner.waitFor(position, timeoutMs);
   }
 
   /** Resolves once every projection has caught up with the events visible now (for tests and the CLI). */

@@ -74,6 +74,12 @@ export class SessionsController {
   @ApiOkResponse({ type: SessionPage })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })
   @ApiQuery({ name: 'target', required: false, type: String })
+  @ApiQuery({
+    name: 'identity',
+    required: false,
+    type: String,
+    description: 'A subject or an application id: only that identity',
+  })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-500, default 50' })
   @ApiQuery({ name: 'before', required: false, type: String, description: 'Cursor from a previous page' })
   list(
@@ -81,6 +87,7 @@ export class SessionsController {
     @QueryParam('target') target?: string,
     @QueryParam('limit') limit?: string,
     @QueryParam('before') before?: string,
+    @QueryParam('identity') identity?: string,
   ): Promise<SessionPage> {
     if (status !== undefined && !STATUSES.includes(status as (typeof STATUSES)[number])) {
       throw new ValidationError('invalid query', [
@@ -97,6 +104,7 @@ export class SessionsController {
       new ListSessionsQuery({
         status: status as (typeof STATUSES)[number] | undefined,
         target,
+        identity,
         limit: size,
         before,
       }),

@@ -39,6 +39,10 @@ export class ListSessionsHandler implements IQueryHandler<ListSessionsQuery> {
     const where: string[] = [];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
     if (filter.target) where.push(`target_name = $${params.push(filter.target)}`);
+    if (filter.identity) {
+      const at = params.push(filter.identity);
+      where.push(`(subject = $${at} OR app_id = $${at})`);
+    }
     if (filter.before) {
       const [openedAt, sessionId] = decodeCursor(filter.before);
       where.push(

@@ -6,6 +6,8 @@ export class ListSessionsQuery extends Query<SessionPage> {
     readonly filter: {
       status?: 'open' | 'closed' | 'rejected';
       target?: string;
+      /** A subject or an application id: the sessions of that identity. */
+      identity?: string;
       limit: number;
       before?: string;
     },

@@ -1,0 +1,446 @@
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Controller, Get, Inject, Param, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { ErrorCode, isPortcullisError, type ApprovalRefusalReason } from '@portcullis/events';
+import type { Logger } from 'pino';
+import { DecideApprovalCommand } from '../approvals/commands/approval-commands.js';
+import { ApprovalRefusedError } from '../approvals/commands/approval-refused.error.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { GATEWAY_CONFIG, LOGGER } from '../tokens.js';
+import {
+  appendCookie,
+  cookie,
+  cookieNames,
+  csrfProblem,
+  isSecure,
+  readCookie,
+  setSecurityHeaders,
+} from './auth/console-http.js';
+import { ConsoleSessionStore } from './auth/console-session-store.js';
+import { ConsoleSignIn, SignInFailedError } from './auth/console-sign-in.js';
+import type { ConsoleSession } from './auth/console-user.js';
+import { CONSOLE_FEATURES } from './console-features.js';
+import { ConsoleReads } from './console-reads.js';
+import { ApprovalChanges } from './live/approval-changes.js';
+import { approvalCard, approvalsBody } from './views/approvals-page.js';
+import { CONSOLE_CSS } from './views/console-css.js';
+import type { Html } from './views/html.js';
+import { layout, type ConsolePage } from './views/layout.js';
+import { sessionDetailBody, sessionsBody, type SessionFilter } from './views/sessions-page.js';
+import { messageBody, signInBody } from './views/simple-pages.js';
+
+type Request = IncomingMessage & { url: string; body?: unknown };
+
+const KEEPALIVE_MS = 15_000;
+const SESSION_STATUSES = ['open', 'closed', 'rejected'] as const;
+
+/** What a refused decision tells the person, by the approval's own refusal reason. */
+const REFUSALS: Record<ApprovalRefusalReason, string> = {
+  self_approval:
+    'You cannot decide this request: you are its requester, and a requester never approves their own request.',
+  not_an_approver: 'You cannot decide this request: you are not one of its approvers.',
+  expired: 'Too late: this request expired before your decision.',
+  already_decided: 'This request has already been decided.',
+  unknown_approval: 'There is no such approval request.',
+};
+
+const CLIENT_SCRIPT = new URL('./client/console.js', import.meta.url);
+
+/**
+ * The web console at /console: server-rendered pages, one script for live
+ * updates, sign-in with the organisation's OIDC provider. Every decision
+ * goes through the same command handler as the REST API
+ * (DecideApprovalCommand), with the identity verified at sign-in, so the
+ * approval rules (approver groups, no self-approval, expiry) are the
+ * approval aggregate's, decided in one place.
+ */
+@ApiExcludeController()
+@Controller('console')
+export class ConsoleController implements OnModuleDestroy {
+  private readonly open = new Set<() => void>();
+  private script: Promise<string> | undefined;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly sessions: ConsoleSessionStore,
+    private readonly signIn: ConsoleSignIn,
+    private readonly reads: ConsoleReads,
+    private readonly commands: CommandBus,
+    private readonly changes: ApprovalChanges,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  @Get()
+  home(@Res() res: ServerResponse): void {
+    redirect(res, '/console/approvals');
+  }
+
+  @Get('assets/console.css')
+  css(@Res() res: ServerResponse): void {
+    send(res, 200, 'text/css; charset=utf-8', CONSOLE_CSS);
+  }
+
+  @Get('assets/console.js')
+  async js(@Res() res: ServerResponse): Promise<void> {
+    this.script ??= readFile(CLIENT_SCRIPT, 'utf8');
+    send(res, 200, 'text/javascript; charset=utf-8', await this.script);
+  }
+
+  @Get('sign-in')
+  signInPage(@Req() req: Request, @Res() res: ServerResponse): void {
+    const session = this.session(req);
+    if (session) return redirect(res, returnPath(req));
+    this.render(res, 200, 'sign-in', 'Sign in', undefined, signInBody(this.signIn.issuers, returnPath(req)));
+  }
+
+  @Get('sign-in/:index')
+  async startSignIn(
+    @Param('index') index: string,
+    @Req() req: Request,
+    @Res() res: ServerResponse,
+  ): Promise<void> {
+    await this.guard(res, undefined, async () => {
+      const { url, signInId } = await this.signIn.start(Number(index), returnPath(req));
+      const secure = isSecure(req, this.config.approvals.publicUrl);
+      appendCookie(res, cookie(cookieNames(secure).signIn, signInId, { secure, maxAgeSeconds: 600 }));
+      redirect(res, url.href, 302);
+    });
+  }
+
+  @Get('callback')
+  async callback(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
+    const secure = isSecure(req, this.config.approvals.publicUrl);
+    const names = cookieNames(secure);
+    const pending = this.sessions.takeSignIn(readCookie(req, names.signIn));
+    appendCookie(res, cookie(names.signIn, '', { secure, maxAgeSeconds: 0 }));
+    const again = { href: '/console/sign-in', label: 'Sign in again' };
+    if (!pending) {
+      return this.render(
+        res,
+        400,
+        'error',
+        'Sign-in failed',
+        undefined,
+        messageBody('This sign-in expired or was not started here.', again),
+      );
+    }
+    try {
+      const session = await this.signIn.finish(pending, req.url);
+      appendCookie(
+        res,
+        cookie(names.session, session.id, {
+          secure,
+          maxAgeSeconds: (session.expiresAtMs - Date.now()) / 1000,
+        }),
+      );
+      redirect(res, pending.returnTo);
+    } catch (error) {
+      const why = error instanceof SignInFailedError ? error.why : (error as Error).message;
+      this.log.warn({ why }, 'console: sign-in failed');
+      this.render(
+        res,
+        401,
+        'error',
+        'Sign-in failed',
+        undefined,
+        messageBody('The sign-in could not be completed.', again),
+      );
+    }
+  }
+
+  @Post('sign-out')
+  signOut(@Req() req: Request, @Res() res: ServerResponse): void {
+    const session = this.session(req);
+    if (session && !this.refusedAsCsrf(req, res, session)) {
+      this.sessions.delete(session.id);
+      const secure = isSecure(req, this.config.approvals.publicUrl);
+      appendCookie(res, cookie(cookieNames(secure).session, '', { secure, maxAgeSeconds: 0 }));
+      this.render(
+        res,
+        200,
+        'sign-in',
+        'Signed out',
+        undefined,
+        messageBody('You are signed out of the console.', { href: '/console/sign-in', label: 'Sign in' }),
+      );
+    } else if (!session) redirect(res, '/console/sign-in');
+  }
+
+  @Get('approvals')
+  async approvals(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
+    const session = this.signedIn(req, res);
+    if (!session) return;
+    await this.guard(res, session, async () => {
+      const { pending, decided } = await this.reads.inbox();
+      const flash = session.flash;
+      session.flash = undefined;
+      this.render(
+        res,
+        200,
+        'approvals',
+        'Approvals',
+        session,
+        approvalsBody(pending, decided, session),
+        flash,
+      );
+    });
+  }
+
+  @Post('approvals/:id/decide')
+  async decide(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
+    const session = this.signedIn(req, res);
+    if (!session || this.refusedAsCsrf(req, res, session)) return;
+    const body = formOf(req.body);
+    const decision = body.decision;
+    const comment = body.comment?.trim() ? body.comment.trim() : undefined;
+    if ((decision !== 'grant' && decision !== 'deny') || (comment !== undefined && comment.length > 1000)) {
+      return this.render(
+        res,
+        400,
+        'error',
+        'Not understood',
+        session,
+        messageBody('A decision is grant or deny, with a comment of at most 1000 characters.', {
+          href: '/console/approvals',
+          label: 'Back to approvals',
+        }),
+      );
+    }
+    await this.guard(res, session, async () => {
+      try {
+        const result = await this.commands.execute(
+          new DecideApprovalCommand(id, decision, session.user.caller, comment),
+        );
+        session.flash = {
+          kind: 'ok',
+          approvalId: id,
+          text:
+            decision === 'deny'
+              ? 'Denied. The requester is told so.'
+              : result.status === 'granted'
+                ? 'Granted. The statement goes ahead.'
+                : `Your grant is recorded: ${result.grants} of ${result.minApprovals} approvals.`,
+        };
+      } catch (error) {
+        if (!(error instanceof ApprovalRefusedError)) throw error;
+        session.flash = {
+          kind: 'refused',
+          approvalId: id,
+          text: `${REFUSALS[error.reason]} (${error.message})`,
+        };
+      }
+      redirect(res, `/console/approvals#approval-${encodeURIComponent(id)}`);
+    });
+  }
+
+  /** Approval changes as Server-Sent Events: each carries the card rendered for this person. */
+  @Get('events')
+  events(@Req() req: Request, @Res() res: ServerResponse): void {
+    const session = this.session(req);
+    if (!session) return send(res, 401, 'text/plain; charset=utf-8', 'sign in first\n');
+    setSecurityHeaders(res);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    let ended = false;
+    // One change after the other, so this stream never sends an older state after a newer one.
+    let sending = Promise.resolve();
+    const subscription = this.changes.changes$.subscribe((change) => {
+      sending = sending
+        .then(async () => {
+          const card = await this.reads.card(change.approvalId);
+          if (!card || ended) return;
+          const { view } = card;
+          const message = {
+            approvalId: view.approvalId,
+            status: view.status,
+            html: approvalCard(card, session).text,
+            summary: `${view.requesterSubject} on ${view.targetName}: ${view.text.slice(0, 120)}`,
+          };
+          res.write(`event: approval\ndata: ${JSON.stringify(message)}\n\n`);
+        })
+        .catch((error: unknown) => this.log.error({ err: error }, 'console: live update failed'));
+    });
+    const keepalive = setInterval(() => {
+      if (this.sessions.get(session.id)) res.write(': keepalive\n\n');
+      else {
+        res.write('event: signed-out\ndata: {}\n\n');
+        end();
+      }
+    }, KEEPALIVE_MS);
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      subscription.unsubscribe();
+      clearInterval(keepalive);
+      this.open.delete(end);
+      res.end();
+    };
+    this.open.add(end);
+    res.once('close', end);
+  }
+
+  @Get('sessions')
+  async sessionsPage(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
+    const session = this.signedIn(req, res);
+    if (!session) return;
+    const query = new URL(req.url, 'http://console').searchParams;
+    const status = query.get('status') || undefined;
+    const filter: SessionFilter = {
+      identity: query.get('identity')?.trim() || undefined,
+      target: query.get('target')?.trim() || undefined,
+      status: SESSION_STATUSES.find((s) => s === status),
+    };
+    await this.guard(res, session, async () => {
+      const page = await this.reads.sessions({ ...filter, before: query.get('before') || undefined });
+      this.render(res, 200, 'sessions', 'Sessions', session, sessionsBody(page, filter));
+    });
+  }
+
+  @Get('sessions/:id')
+  async sessionPage(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
+    const session = this.signedIn(req, res);
+    if (!session) return;
+    await this.guard(res, session, async () => {
+      const timeline = await this.reads.session(id);
+      if (!timeline) {
+        return this.render(
+          res,
+          404,
+          'sessions',
+          'No such session',
+          session,
+          messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
+        );
+      }
+      this.render(
+        res,
+        200,
+        'sessions',
+        'Session',
+        session,
+        sessionDetailBody(id, timeline, session, CONSOLE_FEATURES),
+      );
+    });
+  }
+
+  /** Open streams end before the HTTP server closes, or it would wait for them. */
+  onModuleDestroy(): void {
+    for (const end of [...this.open]) end();
+  }
+
+  private session(req: Request): ConsoleSession | undefined {
+    const secure = isSecure(req, this.config.approvals.publicUrl);
+    return this.sessions.get(readCookie(req, cookieNames(secure).session));
+  }
+
+  /** The signed-in session, or a redirect to sign-in (and back here after). */
+  private signedIn(req: Request, res: ServerResponse): ConsoleSession | undefined {
+    const session = this.session(req);
+    if (!session) redirect(res, `/console/sign-in?next=${encodeURIComponent(req.url)}`);
+    return session;
+  }
+
+  private refusedAsCsrf(req: Request, res: ServerResponse, session: ConsoleSession): boolean {
+    const sent = formOf(req.body).csrf ?? req.headers['x-csrf-token'];
+    const problem = csrfProblem(req, session.csrfToken, sent, this.config.approvals.publicUrl);
+    if (!problem) return false;
+    this.log.warn(
+      { subject: session.user.caller.subject, path: req.url, problem },
+      'console: request refused (CSRF)',
+    );
+    this.render(
+      res,
+      403,
+      'error',
+      'Request refused',
+      session,
+      messageBody(
+        problem === 'origin'
+          ? 'This request came from another site, so it was refused.'
+          : 'This request did not carry the form token of your console session, so it was refused. Reload the page and try again.',
+        { href: '/console/approvals', label: 'Back to approvals' },
+      ),
+    );
+    return true;
+  }
+
+  /** Errors become an HTML page here (the API's problem filter answers JSON). */
+  private async guard(
+    res: ServerResponse,
+    session: ConsoleSession | undefined,
+    work: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      const status = !isPortcullisError(error)
+        ? 500
+        : error.code === ErrorCode.NotFound
+          ? 404
+          : error.code === ErrorCode.Unavailable
+            ? 503
+            : 500;
+      if (status === 500) this.log.error({ err: error }, 'console: page failed');
+      if (res.headersSent) return void res.end();
+      this.render(
+        res,
+        status,
+        'error',
+        'Something went wrong',
+        session,
+        messageBody(status === 500 ? 'The console could not answer this request.' : (error as Error).message),
+      );
+    }
+  }
+
+  private render(
+    res: ServerResponse,
+    status: number,
+    page: ConsolePage,
+    title: string,
+    session: ConsoleSession | undefined,
+    body: Html,
+    flash?: ConsoleSession['flash'],
+  ): void {
+    send(
+      res,
+      status,
+      'text/html; charset=utf-8',
+      layout({ title, page, session, features: CONSOLE_FEATURES, body, flash }).text,
+    );
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  setSecurityHeaders(res);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function redirect(res: ServerResponse, location: string, status = 303): void {
+  setSecurityHeaders(res);
+  res.writeHead(status, { location });
+  res.end();
+}
+
+/** Where to go after sign-in: only a console path (never another site: no open redirect). */
+function returnPath(req: Request): string {
+  const next = new URL(req.url, 'http://console').searchParams.get('next');
+  return next && /^\/console(\/[^\\]*)?$/.test(next) && !next.startsWith('//') ? next : '/console/approvals';
+}
+
+function formOf(body: unknown): { csrf?: string; decision?: string; comment?: string } {
+  if (typeof body !== 'object' || body === null) return {};
+  const pick = (key: string) => {
+    const value = (body as Record<string, unknown>)[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return { csrf: pick('csrf'), decision: pick('decision'), comment: pick('comment') };
+}

@@ -1,0 +1,389 @@
+/**
+ * The web console in a real browser: headless Debian chromium driven by
+ * playwright-core, against two `portcullis serve` instances on one
+ * PostgreSQL store, with a real `oidc-provider` (its login page), real
+ * PostgreSQL and real `psql`. An approver signs in to instance B's console,
+ * a statement pauses on instance A and shows up in the inbox by itself, a
+ * grant in the page releases it; the requester cannot approve their own request; a
+ * session's detail shows its statements and masks; a request without the
+ * CSRF token is refused; and nothing is loaded from outside the gateway.
+ * Screenshots of each page go to PORTCULLIS_ARTIFACTS_DIR (default: a temp
+ * dir); their paths are printed.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import {
+  freePort,
+  grantingPolicyBundle,
+  launchChromium,
+  postgresBinDir,
+  serveConfigYaml,
+  startOidcProvider,
+  startPostgres,
+  startServe,
+  tempDir,
+  type Chromium,
+  type OidcProvider,
+  type PostgresServer,
+  type ServeProcess,
+  type TempDir,
+} from '@portcullis/test-support';
+
+const psqlBin = join(postgresBinDir(), 'psql');
+const AGENT = 'ci-deployer';
+const APPROVER = 'alice';
+const CONSOLE_CLIENT = 'portcullis-console';
+const ARTIFACTS = process.env.PORTCULLIS_ARTIFACTS_DIR ?? join(tmpdir(), 'portcullis-console-screenshots');
+
+interface SeenRequest {
+  readonly url: string;
+  readonly navigation: boolean;
+  readonly frameUrl: string;
+}
+
+describe('the web console in headless chromium', () => {
+  let dir: TempDir;
+  let pg: PostgresServer;
+  let oidc: OidcProvider;
+  const serves: ServeProcess[] = [];
+  let browser: Chromium;
+  let page: Page;
+  let api: string;
+  let proxyPort: number;
+  const requests: SeenRequest[] = [];
+  const screenshots: string[] = [];
+
+  const upstream = (statement: string) =>
+    execFileSync(psqlBin, [pg.url('postgres'), '-Atc', statement])
+      .toString()
+      .trim();
+
+  /** psql through instance A's proxy as the agent, until the statement completes or is refused. */
+  async function agent(statement: string) {
+    const env = { ...process.env, PGPASSWORD: await oidc.issueToken(AGENT) };
+    const conn = `host=127.0.0.1 port=${proxyPort} dbname=prod-db user=agent sslmode=disable`;
+    return promisify(execFile)(psqlBin, [conn, '-Atc', statement], { env }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({
+        code: e.code,
+        stdout: e.stdout,
+        stderr: e.stderr,
+      }),
+    );
+  }
+
+  async function shoot(name: string): Promise<void> {
+    const path = join(ARTIFACTS, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    screenshots.push(path);
+  }
+
+  async function signIn(login: string): Promise<void> {
+    await page.goto(`${api}/console`);
+    await page.getByRole('link', { name: 'Sign in with Test provider' }).click();
+    // The provider's own (development) login page.
+    await page.waitForURL((url) => url.origin === oidc.issuer);
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('any password');
+    await page.locator('button[type="submit"]').click();
+    await page.waitForURL(`${api}/console/approvals`);
+    await page.getByText(`Signed in as ${login}`).waitFor();
+  }
+
+  /** Signs out of the console, and forgets the provider's own session too, as another person's browser would. */
+  async function signOut(): Promise<void> {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    assert.equal(
+      (await browser.context.cookies(api)).filter((c) => c.name === 'portcullis-console').length,
+      0,
+    );
+    await browser.context.clearCookies();
+  }
+
+  const pendingCard = (text: string) =>
+    page.locator('article.approval[data-status="pending"]', { hasText: text });
+
+  before(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    dir = await tempDir('portcullis-console-e2e-');
+    const apiPort = await freePort();
+    proxyPort = await freePort();
+    api = `http://127.0.0.1:${apiPort}`;
+    [pg, oidc] = await Promise.all([
+      startPostgres(),
+      startOidcProvider({
+        clients: [{ clientId: AGENT }],
+        users: [
+          { accountId: APPROVER, groups: ['dba-oncall'] },
+          // The agent's own subject, in the approver group too: only the self-approval rule stops it.
+          { accountId: AGENT, groups: ['dba-oncall'] },
+        ],
+        webClients: [{ clientId: CONSOLE_CLIENT, redirectUris: [`${api}/console/callback`] }],
+      }),
+    ]);
+    upstream(
+      "CREATE TABLE public.users (id int, email text); INSERT INTO public.users VALUES (1, 'ada@example.org'), (2, 'bob@example.org')",
+    );
+    const bundle = await grantingPolicyBundle(dir.path, {
+      issuer: oidc.issuer,
+      appIds: [AGENT],
+      targetLabels: [{ env: ['production'], kind: ['database'] }],
+      reviewTtlSeconds: 120,
+    });
+    // Two instances on one PostgreSQL store: psql goes through instance A, the browser uses B's console.
+    upstream('CREATE DATABASE portcullis');
+    const configs: string[] = [];
+    for (const [name, port, listenPort] of [
+      ['a', await freePort(), proxyPort],
+      ['b', apiPort, await freePort()],
+    ] as const) {
+      const config = join(dir.path, `portcullis-${name}.yaml`);
+      await writeFile(
+        config,
+        serveConfigYaml({
+          instance: `gw-${name}`,
+          apiPort: port,
+          store: `{ kind: postgres, url: "${pg.url('portcullis')}" }`,
+          policy: `{ bundle: ${bundle} }`,
+          issuer: oidc,
+          target: { listenPort, upstreamPort: pg.port },
+          extra: [
+            'console:',
+            '  issuers:',
+            `    - { issuer: "${oidc.issuer}", name: Test provider, clientId: ${CONSOLE_CLIENT}, clientSecret: secret-${CONSOLE_CLIENT}, scope: "openid connect", resource: "${oidc.audience}" }`,
+            '  adminGroups: [dba-admins]',
+          ],
+        }),
+      );
+      configs.push(config);
+    }
+    // One after the other: both migrate the same database.
+    for (const config of configs) serves.push(await startServe(config));
+    browser = await launchChromium();
+    browser.context.setDefaultTimeout(15_000);
+    browser.context.on('request', (request) => {
+      let frameUrl = '';
+      try {
+        frameUrl = request.frame().url();
+      } catch {
+        // a request of no frame (a service worker): its frame URL stays empty, and it is checked like any
+      }
+      requests.push({ url: request.url(), navigation: request.isNavigationRequest(), frameUrl });
+    });
+    // Air-gapped, as gateways run: anything not on this host is refused (and still recorded above).
+    await browser.context.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort('blockedbyclient'),
+    );
+    page = await browser.context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const serve of serves) await serve.stop('SIGKILL');
+    await oidc?.stop();
+    await pg?.stop();
+    await dir?.remove();
+    if (screenshots.length)
+      console.log(`console screenshots:\n${screenshots.map((p) => `  ${p}`).join('\n')}`);
+  });
+
+  it('an approver signs in on the organisation provider’s login page', async () => {
+    const response = await page.goto(`${api}/console`);
+    assert.equal(new URL(page.url()).pathname, '/console/sign-in');
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    assert.match(csp, /default-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    await shoot('01-sign-in');
+    await page.getByRole('link', { name: 'Sign in with Test provider' }).click();
+    await page.waitForURL((url) => url.origin === oidc.issuer);
+    await shoot('02-provider-login');
+    await page.locator('input[name="login"]').fill(APPROVER);
+    await page.locator('input[name="password"]').fill('any password');
+    await page.locator('button[type="submit"]').click();
+    await page.waitForURL(`${api}/console/approvals`);
+    await page.getByText(`Signed in as ${APPROVER}`).waitFor();
+    const cookies = await browser.context.cookies(api);
+    const session = cookies.find((c) => c.name === 'portcullis-console');
+    assert.ok(session, 'a console session cookie');
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Lax');
+    await shoot('03-inbox-empty');
+  });
+
+  it('a statement paused on another instance appears without a reload, and a grant in the page lets psql complete', async () => {
+    await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+    await page.locator('body[data-live="connected"]').waitFor();
+    const text = 'CREATE TABLE public.granted_in_console (id int)';
+    const running = agent(text);
+    const card = pendingCard(text);
+    await card.waitFor();
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+      true,
+    );
+    assert.equal(
+      upstream("SELECT to_regclass('public.granted_in_console') IS NULL"),
+      't',
+      'nothing ran while paused',
+    );
+    const shown = await card.innerText();
+    assert.match(shown, new RegExp(AGENT), 'the requester');
+    assert.match(shown, /prod-db/, 'the target');
+    assert.match(shown, /create/i, 'the classification');
+    assert.match(shown, /in \d+:\d\d/, 'the expiry countdown');
+    assert.equal(await card.locator('.sql-keyword').first().innerText(), 'CREATE');
+    await shoot('04-inbox-pending');
+    // With the keyboard only: type the comment, Tab to Grant, Enter.
+    await card.getByLabel(/Comment/).focus();
+    await page.keyboard.type('fine, a new table');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').innerText(), 'Grant');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Granted' }).waitFor();
+    const result = await running;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(upstream("SELECT to_regclass('public.granted_in_console') IS NOT NULL"), 't');
+    await shoot('05-inbox-granted');
+  });
+
+  it('refuses a state change without the CSRF token, or from another origin', async () => {
+    const text = 'CREATE TABLE public.csrf_probe (id int)';
+    const running = agent(text);
+    const card = pendingCard(text);
+    await card.waitFor();
+    const id = await card.getAttribute('data-approval-id');
+    // From the console page itself (same origin, the session cookie goes along), without the token.
+    const status = await page.evaluate(async (approvalId) => {
+      const response = await fetch(`/console/approvals/${approvalId}/decide`, {
+        method: 'POST',
+        body: new URLSearchParams({ decision: 'grant' }),
+      });
+      return response.status;
+    }, id);
+    assert.equal(status, 403);
+    // With the right token but from another site's page.
+    const cookie = (await browser.context.cookies(api)).map((c) => `${c.name}=${c.value}`).join('; ');
+    const token = await card.locator('input[name="csrf"]').getAttribute('value');
+    const foreign = await fetch(`${api}/console/approvals/${id}/decide`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ decision: 'grant', csrf: token ?? '' }),
+    });
+    assert.equal(foreign.status, 403);
+    // A callback nobody started here is refused (the state is bound to a cookie of this browser).
+    const stray = await fetch(`${api}/console/callback?code=x&state=y`, { headers: { cookie } });
+    assert.equal(stray.status, 400);
+    await page.reload();
+    await pendingCard(text).waitFor();
+    assert.equal(upstream("SELECT to_regclass('public.csrf_probe') IS NULL"), 't', 'still paused');
+    await pendingCard(text).getByRole('button', { name: 'Deny' }).click();
+    await page.getByRole('status').filter({ hasText: 'Denied' }).waitFor();
+    const result = await running;
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /portcullis: denied: approval .* denied/);
+  });
+
+  it('the requester’s own identity cannot approve, and the page says why', async () => {
+    await signOut();
+    await signIn(AGENT);
+    const text = 'CREATE TABLE public.self_approved (id int)';
+    const running = agent(text);
+    const card = pendingCard(text);
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Grant' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /you are its requester/);
+    await pendingCard(text).waitFor();
+    await shoot('06-self-approval-refused');
+    assert.equal(upstream("SELECT to_regclass('public.self_approved') IS NULL"), 't');
+    await signOut();
+    await signIn(APPROVER);
+    await pendingCard(text).getByRole('button', { name: 'Deny' }).click();
+    await page.getByRole('status').filter({ hasText: 'Denied' }).waitFor();
+    assert.notEqual((await running).code, 0);
+  });
+
+  it('a session’s detail shows its statements and masks, never the values', async () => {
+    const result = await agent('SELECT id, email FROM public.users ORDER BY id');
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /ada@example\.org/, 'masked on the wire');
+    let opened = false;
+    for (let i = 0; i < 100 && !opened; i++) {
+      await page.goto(`${api}/console/sessions?identity=${AGENT}&status=closed`);
+      const row = page.locator('tr[data-session-id]').first();
+      if ((await row.count()) === 1) {
+        await row.getByRole('link', { name: /Details/ }).click();
+        opened = (await page.getByText('SELECT id, email FROM public.users').count()) > 0;
+      }
+      if (!opened) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(opened, 'the newest closed session of the agent is the SELECT');
+    await page.goto(`${api}/console/sessions?identity=someone-else`);
+    assert.equal(await page.locator('tr[data-session-id]').count(), 0, 'the identity filter filters');
+    await page.goto(`${api}/console/sessions?identity=${AGENT}`);
+    await shoot('07-sessions');
+    await page
+      .locator('tr[data-session-id]')
+      .first()
+      .getByRole('link', { name: /Details/ })
+      .click();
+    const masks = page.locator('table.masks');
+    await masks.waitFor();
+    const row = masks.locator('tbody tr', { hasText: 'public.users.email' });
+    assert.deepEqual(await row.locator('td').allInnerTexts(), ['public.users.email', 'partial', '—', '2']);
+    const body = await page.locator('main').innerText();
+    assert.match(body, /allowed/);
+    assert.doesNotMatch(body, /ada@example\.org|bob@example\.org/);
+    await shoot('08-session-detail');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const background = await page.evaluate(() => {
+      const browser = globalThis as unknown as {
+        document: { body: unknown };
+        getComputedStyle(element: unknown): { backgroundColor: string };
+      };
+      return browser.getComputedStyle(browser.document.body).backgroundColor;
+    });
+    assert.equal(background, 'rgb(20, 22, 27)', 'the dark theme follows the system setting');
+    await shoot('09-session-detail-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('no page loaded anything from outside the gateway', () => {
+    const gateway = new URL(api).origin;
+    assert.ok(requests.length > 10, 'requests were seen');
+    const fromConsole = requests.filter((r) => r.frameUrl.startsWith(gateway) && !r.navigation);
+    assert.ok(fromConsole.some((r) => r.url.endsWith('/console/assets/console.js')));
+    assert.ok(fromConsole.some((r) => r.url.endsWith('/console/events')));
+    assert.deepEqual(
+      fromConsole.filter((r) => new URL(r.url).origin !== gateway).map((r) => r.url),
+      [],
+      'console pages load only from the gateway',
+    );
+    // Every page the browser went to was the console's or the sign-in provider's (its login page
+    // asks for web fonts of its own, which the test refuses; that page is the provider's, not ours).
+    assert.deepEqual(
+      requests
+        .filter((r) => r.navigation)
+        .map((r) => new URL(r.url).origin)
+        .filter((o) => o !== gateway && o !== oidc.issuer),
+      [],
+    );
+  });
+
+  it('a gateway with a live inbox open shuts down cleanly on SIGTERM', async () => {
+    await page.goto(`${api}/console/approvals`);
+    await page.locator('body[data-live="connected"]').waitFor();
+    assert.equal(await serves[1]!.stop('SIGTERM'), 0, serves[1]!.output());
+    await page.locator('body[data-live="reconnecting"]').waitFor();
+  });
+});
