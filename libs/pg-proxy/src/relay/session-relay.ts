@@ -34,7 +34,9 @@ export type CloseReason =
   | 'upstream_closed'
   | 'protocol_violation'
   | 'proxy_shutdown'
-  | 'idle_timeout';
+  | 'idle_timeout'
+  /** The session's upstream credential reached its end (credentials/session-upstream.ts). */
+  | 'credential_expired';
 
 /**
  * Step 7: relay both ways. Client messages are handled one at a time, in

@@ -133,6 +133,27 @@ const PostgresTarget = Type.Object(
       ),
     ),
     ...listenerLimits,
+    credential: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Union([Type.Literal('off'), Type.Literal('ephemeral-role'), Type.Literal('set-role')], {
+            description:
+              "What each session logs in as. off (default): upstream.user, shared by every session. ephemeral-role: upstream.user is administrative (CREATEROLE) and creates a login role per session, member of the role policy grants (postgres_role), dropped at close. set-role: upstream.user with SET ROLE to the granted role, role changes by the client refused (weaker: the connection's session user stays upstream.user)",
+          }),
+          maxSessionSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 60,
+              description:
+                "ephemeral-role: the role's VALID UNTIL (sooner if a session approval's window ends first); the session is closed then (57P01). Default 3600",
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'The per-session upstream credential (docs/pg-proxy.md)',
+        },
+      ),
+    ),
     idleTimeoutSeconds: Type.Optional(
       Type.Integer({
         minimum: 0,
