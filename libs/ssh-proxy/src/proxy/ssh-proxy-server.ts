@@ -36,6 +36,8 @@ export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy>
   const certified = options.targets.some((t) => t.upstream.credential === 'certificate');
   const userCa =
     certified && options.userCaKeyFile ? await loadOrCreateUserCa(options.userCaKeyFile) : undefined;
+  if (userCa)
+    logger.info({ publicKey: userCa.publicKeyLine }, 'ssh user CA: hosts trust it with TrustedUserCAKeys');
   const live = new Set<LiveConnection>();
   const connections = new Set<Promise<void>>();
 
