@@ -92,12 +92,14 @@ describe('per-session upstream credentials (PostgreSQL)', () => {
     world.direct("SELECT string_agg(rolname, ',') FROM pg_roles WHERE rolname LIKE 'portcullis\\_%'").trim();
 
   async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-    const deadline = Date.now() + 10_000;
+    // Generous: the build machine's two cores are shared.
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
       if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
+      // psql through world.direct blocks this process, the proxy's too: poll gently.
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 
@@ -154,6 +156,28 @@ describe('per-session upstream credentials (PostgreSQL)', () => {
       world.postgres.log(),
       /CREATE ROLE "portcullis_[0-9a-f]{12}" .*PASSWORD 'SCRAM-SHA-256\$4096:/,
     );
+  });
+
+  it('ephemeral-role: the session ends with its credential (57P01), and the role goes with it', async () => {
+    const proxy = await proxyWith({ credential: { mode: 'ephemeral-role', maxSessionSeconds: 2 } });
+    const c = await client(proxy);
+    // The FATAL first, then node-postgres' own "Connection terminated": keep listening.
+    const ended = new Promise<Error>((resolve) => c.on('error', resolve));
+    const role = leftover();
+    assert.match(role, /^portcullis_[0-9a-f]{12}$/);
+    const error = (await ended) as Error & { code?: string };
+    assert.equal(error.code, '57P01', error.message);
+    assert.match(error.message, /portcullis: the session's upstream credential expired/);
+    await until('the role to be dropped', () => (leftover() === '' ? true : undefined));
+    const events = await until('SessionClosed', async () => {
+      const stream = await streamOf(role);
+      return stream.some((e) => e.type === 'SessionClosed') ? stream : undefined;
+    });
+    assert.equal(
+      (events.find((e) => e.type === 'SessionClosed')!.data as { reason: string }).reason,
+      'credential_expired',
+    );
+    await c.end().catch(() => undefined);
   });
 
   it('ephemeral-role: a credential that cannot be issued refuses the session, with a portcullis: error and an event', async () => {

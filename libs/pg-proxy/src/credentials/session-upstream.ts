@@ -92,7 +92,10 @@ export async function connectSessionUpstream(
   } catch (error) {
     throw credentialFailed(request.identity, `CREATE ROLE for ${grantedRole}: ${messageOf(error)}`);
   }
-  const revoke = async (): Promise<CredentialRevoked | undefined> => {
+  // Once: the refusal path and the close path may both ask.
+  let revoking: Promise<CredentialRevoked | undefined> | undefined;
+  const revoke = () => (revoking ??= dropRole());
+  const dropRole = async (): Promise<CredentialRevoked | undefined> => {
     try {
       const { backendsTerminated } = await withAdmin(options, (admin) => dropEphemeralRole(admin, role));
       return { mechanism: 'ephemeral-role', role: role.name, reason: 'session_closed', backendsTerminated };
