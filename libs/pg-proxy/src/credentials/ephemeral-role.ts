@@ -8,10 +8,12 @@ export const ROLE_PREFIX = 'portcullis_';
 /** The comment on an ephemeral role starts so, followed by JSON (RoleLabel). */
 const COMMENT_PREFIX = 'portcullis ephemeral role ';
 
-/** What the role's COMMENT records: whose session, which gateway, since when. */
+/** What the role's COMMENT records: whose session, which gateway and target, since when. */
 export interface RoleLabel {
   readonly session: string;
   readonly instance: string;
+  /** Targets of one gateway may share a server: each sweeps only its own roles, before it listens. */
+  readonly target: string;
   readonly created: string;
   readonly grantedRole: string;
 }
@@ -40,13 +42,21 @@ export function ephemeralRoleName(sessionId: string): string {
  */
 export async function createEphemeralRole(
   admin: QueryConnection,
-  request: { sessionId: string; grantedRole: string; validUntil: Date; gatewayInstance: string; now?: Date },
+  request: {
+    sessionId: string;
+    grantedRole: string;
+    validUntil: Date;
+    gatewayInstance: string;
+    target: string;
+    now?: Date;
+  },
 ): Promise<EphemeralRole> {
   const name = ephemeralRoleName(request.sessionId);
   const password = randomBytes(24).toString('base64url');
   const label: RoleLabel = {
     session: request.sessionId,
     instance: request.gatewayInstance,
+    target: request.target,
     created: (request.now ?? new Date()).toISOString(),
     grantedRole: request.grantedRole,
   };
@@ -90,10 +100,11 @@ export async function dropEphemeralRole(
   return { backendsTerminated };
 }
 
-/** Roles this gateway instance made and did not drop (it died): what the sweep removes. */
+/** Roles this gateway instance made for this target and did not drop (it died): what the sweep removes. */
 export async function leftoverRoles(
   admin: QueryConnection,
   gatewayInstance: string,
+  target: string,
 ): Promise<(RoleLabel & { name: string })[]> {
   const rows = await admin.query(
     `SELECT rolname, shobj_description(oid, 'pg_authid') FROM pg_roles ` +
@@ -102,7 +113,8 @@ export async function leftoverRoles(
   const found: (RoleLabel & { name: string })[] = [];
   for (const [name, comment] of rows) {
     const label = parseLabel(comment);
-    if (name && label && label.instance === gatewayInstance) found.push({ name, ...label });
+    if (name && label && label.instance === gatewayInstance && label.target === target)
+      found.push({ name, ...label });
   }
   return found;
 }
@@ -113,6 +125,7 @@ function parseLabel(comment: string | null | undefined): RoleLabel | undefined {
     const label = JSON.parse(comment.slice(COMMENT_PREFIX.length)) as Partial<RoleLabel>;
     return typeof label.session === 'string' &&
       typeof label.instance === 'string' &&
+      typeof label.target === 'string' &&
       typeof label.created === 'string' &&
       typeof label.grantedRole === 'string'
       ? (label as RoleLabel)

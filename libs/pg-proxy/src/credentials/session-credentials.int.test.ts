@@ -202,33 +202,40 @@ describe('per-session upstream credentials (PostgreSQL)', () => {
     assert.equal(leftover(), '');
   });
 
-  it('ephemeral-role: roles this instance left behind are swept at the next start, others are kept', async () => {
+  it('ephemeral-role: roles this instance left behind for this target are swept at the next start, others are kept', async () => {
     const at = new Date();
-    const [mine, theirs] = await withAdmin(
-      { upstream: { ...world.options.upstream, ...ADMIN } },
-      async (admin) => [
-        await createEphemeralRole(admin, {
-          sessionId: 'aaaaaaaa-0000-4000-8000-000000000001',
+    const made = (sessionId: string, gatewayInstance: string, target: string) =>
+      withAdmin({ upstream: { ...world.options.upstream, ...ADMIN } }, (admin) =>
+        createEphemeralRole(admin, {
+          sessionId,
           grantedRole: GRANTED,
           validUntil: new Date(at.getTime() + 60_000),
-          gatewayInstance: world.options.gatewayInstance,
+          gatewayInstance,
+          target,
         }),
-        await createEphemeralRole(admin, {
-          sessionId: 'bbbbbbbb-0000-4000-8000-000000000002',
-          grantedRole: GRANTED,
-          validUntil: new Date(at.getTime() + 60_000),
-          gatewayInstance: 'another-gateway',
-        }),
-      ],
+      );
+    const mine = await made(
+      'aaaaaaaa-0000-4000-8000-000000000001',
+      world.options.gatewayInstance,
+      TARGET.name,
+    );
+    const theirs = await made('bbbbbbbb-0000-4000-8000-000000000002', 'another-gateway', TARGET.name);
+    const otherTarget = await made(
+      'cccccccc-0000-4000-8000-000000000003',
+      world.options.gatewayInstance,
+      'other-db',
     );
     world.direct(`CREATE ROLE portcullis_notours LOGIN`);
     const swept = await sweepEphemeralRoles(
       { ...world.options, upstream: { ...world.options.upstream, ...ADMIN } },
       { debug() {}, info() {}, warn() {}, error() {} },
     );
-    assert.deepEqual(swept, [mine!.name]);
-    assert.deepEqual(leftover().split(',').sort(), [theirs!.name, 'portcullis_notours'].sort());
-    world.direct(`DROP ROLE ${theirs!.name}; DROP ROLE portcullis_notours`);
+    assert.deepEqual(swept, [mine.name]);
+    assert.deepEqual(
+      leftover().split(',').sort(),
+      [theirs.name, otherTarget.name, 'portcullis_notours'].sort(),
+    );
+    world.direct(`DROP ROLE ${theirs.name}; DROP ROLE ${otherTarget.name}; DROP ROLE portcullis_notours`);
   });
 
   it('set-role: the session acts as the granted role, and a client cannot change it back', async () => {

@@ -42,7 +42,7 @@ export interface SessionUpstreamRequest {
  * otherwise.
  */
 export async function connectSessionUpstream(
-  options: Pick<PgProxyOptions, 'upstream' | 'credential' | 'gatewayInstance'>,
+  options: Pick<PgProxyOptions, 'upstream' | 'credential' | 'gatewayInstance' | 'target'>,
   request: SessionUpstreamRequest,
   logger: ProxyLogger,
 ): Promise<SessionUpstream> {
@@ -86,6 +86,7 @@ export async function connectSessionUpstream(
         grantedRole,
         validUntil,
         gatewayInstance: options.gatewayInstance,
+        target: options.target.name,
         now: new Date(now),
       }),
     );

@@ -7,20 +7,22 @@ import { withAdmin } from './session-upstream.js';
  * At start, before the listener accepts: drops the ephemeral roles this
  * gateway instance made and never dropped (it died with sessions open), and
  * records UpstreamCredentialRevoked `swept_after_restart` in each one's
- * session stream. Only roles whose COMMENT names this instance
- * (ephemeral-role.ts): another instance's live sessions are left alone. An
+ * session stream. Only roles whose COMMENT names this instance and this
+ * target (ephemeral-role.ts): another instance's live sessions, and those of
+ * this gateway's targets already listening on the same server, are left
+ * alone. An
  * unreachable upstream does not stop the gateway: the roles expire at their
  * VALID UNTIL, and the next start sweeps again. Resolves with the names
  * dropped.
  */
 export async function sweepEphemeralRoles(
-  options: Pick<PgProxyOptions, 'upstream' | 'store' | 'gatewayInstance'>,
+  options: Pick<PgProxyOptions, 'upstream' | 'store' | 'gatewayInstance' | 'target'>,
   logger: ProxyLogger,
 ): Promise<string[]> {
   const dropped: string[] = [];
   try {
     await withAdmin(options, async (admin) => {
-      for (const role of await leftoverRoles(admin, options.gatewayInstance)) {
+      for (const role of await leftoverRoles(admin, options.gatewayInstance, options.target.name)) {
         const { backendsTerminated } = await dropEphemeralRole(admin, role);
         dropped.push(role.name);
         await recordSwept(options, role.session, role.name, backendsTerminated).catch((error: unknown) =>
