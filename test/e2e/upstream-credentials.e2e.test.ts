@@ -57,6 +57,11 @@ test('ephemeral roles through `portcullis serve`: one per session, swept after a
         targetExtra: ['credential: { mode: ephemeral-role, maxSessionSeconds: 600 }'],
       }),
     );
+    const check = spawnSync(process.execPath, [PORTCULLIS_BIN, 'config', 'check', '--config', configFile], {
+      encoding: 'utf8',
+    });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, /postgres may create session roles \(superuser\)/);
     serve = await startServe(configFile);
 
     const client = new pg.Client({

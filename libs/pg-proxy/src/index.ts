@@ -32,6 +32,7 @@ export { startPgProxy, PgProxyConfigError, type PgProxy } from './listener/pg-pr
 export type { PgProxyOptions, ProxyTarget, UpstreamTarget, ProxyLogger } from './listener/proxy-options.js';
 export type { UpstreamCredentialMode, UpstreamCredentialOptions } from './credentials/credential-options.js';
 export { DEFAULT_MAX_SESSION_SECONDS } from './credentials/credential-options.js';
+export { checkCredentialRights } from './credentials/session-upstream.js';
 export { SessionRefusal } from './connection/session-refusal.js';
 export { POISON_SQL } from './statements/poison-statement.js';
 export { DEFAULT_STARTUP_TIMEOUT_MS } from './connection/handle-connection.js';

@@ -18,7 +18,7 @@ import { ROLES } from '../testing/postgres-auth.js';
 import { DEPLOYER, TARGET, startProxyWorld, type ProxyWorld } from '../testing/proxy-fixture.js';
 import { createEphemeralRole } from './ephemeral-role.js';
 import { sweepEphemeralRoles } from './sweep-ephemeral-roles.js';
-import { withAdmin } from './session-upstream.js';
+import { checkCredentialRights, withAdmin } from './session-upstream.js';
 
 const ADMIN = { user: 'gw_admin', password: 'gw-admin-secret' };
 const GRANTED = 'app_reader';
@@ -200,6 +200,15 @@ describe('per-session upstream credentials (PostgreSQL)', () => {
     });
     assert.match((rejected.data as { detail: string }).detail, /permission denied to create role/);
     assert.equal(leftover(), '');
+    // What `portcullis config check` says of both users.
+    await assert.rejects(
+      checkCredentialRights({ upstream: world.options.upstream }),
+      /neither CREATEROLE nor SUPERUSER/,
+    );
+    assert.equal(
+      await checkCredentialRights({ upstream: { ...world.options.upstream, ...ADMIN } }),
+      `${ADMIN.user} may create session roles (CREATEROLE)`,
+    );
   });
 
   it('ephemeral-role: roles this instance left behind for this target are swept at the next start, others are kept', async () => {

@@ -159,3 +159,27 @@ function credentialFailed(identity: Identity, detail: string): SessionRefusal {
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * What `portcullis config check` asks of an `ephemeral-role` target: can its
+ * administrative user create login roles at all (CREATEROLE or superuser)?
+ * Resolves with a description, rejects with what is missing. Whether it may
+ * grant a given role is known only per role, at a session's start.
+ */
+export async function checkCredentialRights(options: Pick<PgProxyOptions, 'upstream'>): Promise<string> {
+  const rows = await withAdmin(options, (admin) =>
+    admin.query(
+      `SELECT rolsuper, rolcreaterole, pg_has_role(current_user, 'pg_signal_backend', 'USAGE') ` +
+        `FROM pg_roles WHERE rolname = current_user`,
+    ),
+  );
+  const [superuser, createRole, signal] = rows[0] ?? [];
+  if (superuser !== 't' && createRole !== 't')
+    throw new Error(
+      `${options.upstream.user} has neither CREATEROLE nor SUPERUSER: it cannot create session roles`,
+    );
+  const ends = superuser === 't' || signal === 't';
+  return `${options.upstream.user} may create session roles (${superuser === 't' ? 'superuser' : 'CREATEROLE'})${
+    ends ? '' : "; without pg_signal_backend it cannot end a role's backends at close"
+  }`;
+}

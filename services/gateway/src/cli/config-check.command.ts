@@ -1,7 +1,7 @@
 import { isPortcullisError, ErrorCode } from '@portcullis/events';
 import { openDatabase } from '@portcullis/eventstore';
 import { createTokenVerifier } from '@portcullis/identity';
-import { connectPostgresUpstream } from '@portcullis/pg-proxy';
+import { checkCredentialRights, connectPostgresUpstream } from '@portcullis/pg-proxy';
 import { PolicyEngine } from '@portcullis/policy';
 import { connectSshUpstream, issueSessionCertificate, loadOrCreateUserCa } from '@portcullis/ssh-proxy';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -115,6 +115,15 @@ function checksOf(config: GatewayConfig): Check[] {
         return `${upstream.host}:${upstream.port}/${upstream.database} authenticated as ${upstream.user}${upstream.tls ? ` (TLS ${upstream.tls.mode})` : ''}`;
       },
     });
+    if (target.credential?.mode === 'ephemeral-role') {
+      checks.push({
+        item: `target ${target.name} session roles`,
+        run: async () =>
+          checkCredentialRights({ upstream: await postgresUpstreamOf(target) }).catch((error: unknown) => {
+            throw new Error(detailOf(error));
+          }),
+      });
+    }
   }
   for (const target of config.sshTargets) {
     checks.push({
