@@ -23,6 +23,7 @@ export { SqlParserNotReadyError } from './errors.js';
 export { fingerprint, normalize } from './fingerprint.js';
 export { copyOutput, type CopyOutput } from './copy-output.js';
 export { initSqlParser, isSqlParserReady } from './parser.js';
+export { roleChanges } from './role-changes.js';
 export type { SensitiveFlow, SensitiveFlowKind } from './sensitive-flows.js';
 
 /** The process-wide classifier behind the functions below (1000 cached texts). */

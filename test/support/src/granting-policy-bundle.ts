@@ -19,6 +19,10 @@ export interface PolicyGrant {
   reviewTtlSeconds?: number;
   /** The grant ends then (its `expires_ns`). */
   expiresAt?: Date;
+  /** The PostgreSQL role sessions of this grant act as (its `postgres_role`). */
+  postgresRole?: string;
+  /** The SSH principal sessions of this grant act as (its `ssh_principal`). */
+  sshPrincipal?: string;
 }
 
 /**
@@ -49,6 +53,8 @@ export async function grantingPolicyBundle(dir: string, grant: PolicyGrant): Pro
     target_labels: grant.targetLabels,
     ...(grant.sessionReview ? { session_review: true } : {}),
     ...(grant.expiresAt ? { expires_ns: grant.expiresAt.getTime() * 1_000_000 } : {}),
+    ...(grant.postgresRole ? { postgres_role: grant.postgresRole } : {}),
+    ...(grant.sshPrincipal ? { ssh_principal: grant.sshPrincipal } : {}),
   };
   await writeFile(dataFile, JSON.stringify(data));
   return bundleDir;

@@ -21,6 +21,8 @@ export interface ServeConfigOptions {
   readonly adminGroups?: readonly string[];
   /** More top-level lines, e.g. `audit: { appendTimeoutMs: 1000 }`. */
   readonly extra?: readonly string[];
+  /** More keys of the `prod-db` target, e.g. `credential: { mode: ephemeral-role }`. */
+  readonly targetExtra?: readonly string[];
 }
 
 export function serveConfigYaml(options: ServeConfigOptions): string {
@@ -42,6 +44,7 @@ export function serveConfigYaml(options: ServeConfigOptions): string {
     `    listen: "127.0.0.1:${target.listenPort}"`,
     '    labels: { env: production, kind: database }',
     `    upstream: { host: 127.0.0.1, port: ${target.upstreamPort}, database: postgres, user: postgres }`,
+    ...(options.targetExtra ?? []).map((line) => `    ${line}`),
     '',
   ].join('\n');
 }

@@ -12,6 +12,10 @@ export interface SshdServerOptions {
   readonly authorizedKeys: readonly string[];
   /** More sshd_config lines (e.g. `AcceptEnv LANG LC_*`). */
   readonly extraConfig?: readonly string[];
+  /** A user CA public key line sshd trusts for user certificates (`TrustedUserCAKeys`). */
+  readonly trustedUserCaKey?: string;
+  /** sshd's LogLevel (default ERROR); INFO logs each accepted key, a certificate's key id and serial. */
+  readonly logLevel?: 'ERROR' | 'INFO' | 'VERBOSE';
 }
 
 export interface SshdServer {
@@ -22,6 +26,8 @@ export interface SshdServer {
   /** The server's ed25519 host public key line, as known_hosts holds it. */
   readonly hostPublicKey: string;
   readonly dir: string;
+  /** What sshd wrote to stderr so far (its log, `-e`). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -48,6 +54,8 @@ export async function startSshd(options: SshdServerOptions): Promise<SshdServer>
   await writeFile(authorizedKeys, options.authorizedKeys.join('\n') + '\n', { mode: 0o600 });
   const port = await freePort();
   const config = join(dir.path, 'sshd_config');
+  const trustedCa = join(dir.path, 'trusted_user_ca_keys');
+  if (options.trustedUserCaKey) await writeFile(trustedCa, options.trustedUserCaKey + '\n', { mode: 0o600 });
   await writeFile(
     config,
     [
@@ -64,7 +72,8 @@ export async function startSshd(options: SshdServerOptions): Promise<SshdServer>
       'StrictModes no',
       'AllowTcpForwarding no',
       'X11Forwarding no',
-      'LogLevel ERROR',
+      `LogLevel ${options.logLevel ?? 'ERROR'}`,
+      ...(options.trustedUserCaKey ? [`TrustedUserCAKeys ${trustedCa}`] : []),
       ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
@@ -99,7 +108,7 @@ export async function startSshd(options: SshdServerOptions): Promise<SshdServer>
   const user =
     process.env.USER ??
     (process.getuid?.() === 0 ? 'root' : (await promisify(execFile)('id', ['-un'])).stdout.trim());
-  return { host: '127.0.0.1', port, user, hostPublicKey, dir: dir.path, stop };
+  return { host: '127.0.0.1', port, user, hostPublicKey, dir: dir.path, log: () => stderr, stop };
 }
 
 function findSshd(): string {

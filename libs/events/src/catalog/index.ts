@@ -4,6 +4,7 @@ import * as approval from './approval-events.js';
 import * as policy from './policy-events.js';
 import * as gateway from './gateway-events.js';
 import * as access from './access-events.js';
+import * as credential from './credential-events.js';
 import type { StreamCategory } from '../streams.js';
 
 export * from './session-events.js';
@@ -11,6 +12,7 @@ export * from './approval-events.js';
 export * from './policy-events.js';
 export * from './gateway-events.js';
 export * from './access-events.js';
+export * from './credential-events.js';
 
 /** The data of each event type, by type name. The contract SIEMs read. */
 export interface EventDataMap {
@@ -27,6 +29,8 @@ export interface EventDataMap {
   CommandOutcomeUnknown: session.CommandOutcomeUnknownData;
   CommandsUnrecorded: session.CommandsUnrecordedData;
   ShadowDecisionDiffered: session.ShadowDecisionDifferedData;
+  UpstreamCredentialIssued: credential.UpstreamCredentialIssuedData;
+  UpstreamCredentialRevoked: credential.UpstreamCredentialRevokedData;
   ApprovalRequested: approval.ApprovalRequestedData;
   ApprovalGranted: approval.ApprovalGrantedData;
   ApprovalDenied: approval.ApprovalDeniedData;
@@ -61,7 +65,9 @@ export type SessionEventType =
   | 'SessionClosed'
   | 'CommandOutcomeUnknown'
   | 'CommandsUnrecorded'
-  | 'ShadowDecisionDiffered';
+  | 'ShadowDecisionDiffered'
+  | 'UpstreamCredentialIssued'
+  | 'UpstreamCredentialRevoked';
 export type ApprovalEventType =
   | 'ApprovalRequested'
   | 'ApprovalGranted'
@@ -109,6 +115,16 @@ export const eventCatalog: { readonly [T in EventType]: CatalogEntry } = {
     schemaVersion: 1,
     category: 'session',
     schema: session.ShadowDecisionDifferedSchema,
+  },
+  UpstreamCredentialIssued: {
+    schemaVersion: 1,
+    category: 'session',
+    schema: credential.UpstreamCredentialIssuedSchema,
+  },
+  UpstreamCredentialRevoked: {
+    schemaVersion: 1,
+    category: 'session',
+    schema: credential.UpstreamCredentialRevokedSchema,
   },
   ApprovalRequested: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalRequestedSchema },
   ApprovalGranted: { schemaVersion: 1, category: 'approval', schema: approval.ApprovalGrantedSchema },

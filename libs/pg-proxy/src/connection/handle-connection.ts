@@ -10,7 +10,7 @@ import type { CatalogEpoch } from '../masking/catalog-epoch.js';
 import { checkSessionAccess } from './check-session-access.js';
 import { checkStartup } from './check-startup.js';
 import { ClientChannel } from './client-channel.js';
-import { connectUpstream } from './connect-upstream.js';
+import { connectSessionUpstream, type SessionUpstream } from '../credentials/session-upstream.js';
 import { makeClientReady } from './make-client-ready.js';
 import { negotiate, type ClientTls } from './negotiate.js';
 import type { PgProxyOptions, ProxyLogger } from '../listener/proxy-options.js';
@@ -18,6 +18,7 @@ import { sessionOpened, sessionRejected } from './session-audit.js';
 import { SessionRefusal, SqlState, storeUnavailable } from './session-refusal.js';
 import { sessionMasking } from '../masking/session-masking.js';
 import { SessionRelay } from '../relay/session-relay.js';
+import { credentialIssued } from './session-audit.js';
 import type { StatementDecision } from '../statements/decide-statement.js';
 import { sessionLimits } from './session-timeouts.js';
 
@@ -56,6 +57,7 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
   startupDeadline.unref();
   let identity: Identity | undefined;
   let upstream: UpstreamSession | undefined;
+  let sessionUpstream: SessionUpstream | undefined;
   try {
     const first = await negotiate(channel, deps.tls);
     if (first === null) return clearTimeout(startupDeadline);
@@ -70,11 +72,23 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
     const subject = { identity, target: options.target, sessionId, clientAddress };
     const access = await checkSessionAccess(options, subject);
     channel.authenticated();
-    upstream = await connectUpstream(options.upstream, startup.applicationName);
+    sessionUpstream = await connectSessionUpstream(
+      options,
+      {
+        sessionId,
+        identity,
+        grantedRole: access.decision.upstream?.role,
+        ...(access.grant ? { approvedUntil: access.grant.until } : {}),
+        applicationName: sessionApplicationName(sessionId, identity, startup.applicationName),
+      },
+      logger,
+    );
+    upstream = sessionUpstream.upstream;
     const recorder = await openRecorder(
       options,
       sessionOpened(sessionId, identity, options.target, clientAddress, access),
       identity,
+      sessionUpstream.issued ? [credentialIssued(sessionId, sessionUpstream.issued)] : [],
     );
     // The relay exists only once the client is ready; a CancelRequest may come before.
     const live: { relay?: SessionRelay } = {};
@@ -96,6 +110,7 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
       ...(access.grant ? { sessionGrant: access.grant } : {}),
       decisions: new DecisionCache<StatementDecision>(),
       ...(options.shadowPolicy ? { shadow: options.shadowPolicy } : {}),
+      ...(options.credential?.mode === 'set-role' ? { roleLocked: true } : {}),
     };
     const masking = sessionMasking(options, context, deps.catalogEpoch);
     const limits = sessionLimits(options, upstream.backendKey);
@@ -115,18 +130,23 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
       identity,
       end: (message) => relay.terminate(message),
     });
+    const expiry = credentialExpiry(relay, sessionUpstream.endsAt);
     const startedAt = process.hrtime.bigint();
     const { reason, detail } = await relay.run().finally(() => {
       untrack();
       held?.release();
+      clearTimeout(expiry);
       masking.close();
     });
     deps.keys.release(key);
+    const revoked = await sessionUpstream.revoke();
+    if (revoked) void recorder.credentialRevoked(revoked).catch(() => undefined);
     await closeSession(recorder, channel, held?.closing(reason) ?? { reason }, startedAt, logger);
     logger.info({ sessionId, reason, detail }, 'session closed');
   } catch (error) {
     clearTimeout(startupDeadline);
     upstream?.socket.destroy();
+    await sessionUpstream?.revoke();
     const refusal =
       error instanceof SessionRefusal
         ? error
@@ -155,6 +175,7 @@ async function openRecorder(
   options: PgProxyOptions,
   opened: Parameters<typeof SessionRecorder.open>[1],
   identity: Identity,
+  following: Parameters<typeof SessionRecorder.open>[4],
 ): Promise<SessionRecorder> {
   try {
     return await SessionRecorder.open(
@@ -162,6 +183,7 @@ async function openRecorder(
       opened,
       recorderContext(options, identity),
       options.audit,
+      following,
     );
   } catch (error) {
     throw storeUnavailable(error, identity);
@@ -186,6 +208,37 @@ async function closeSession(
     .catch((error: unknown) =>
       logger.error({ sessionId: recorder.sessionId, err: String(error) }, 'could not record SessionClosed'),
     );
+}
+
+/**
+ * What pg_stat_activity and the server's log (%a) show for the session:
+ * `portcullis:<session id, first 8>:<subject>[:<client's application_name>]`
+ * (63 bytes at most; connect-upstream.ts cuts).
+ */
+function sessionApplicationName(
+  sessionId: string,
+  identity: Identity,
+  clientName: string | undefined,
+): string {
+  return [sessionId.slice(0, 8), identity.subject, ...(clientName ? [clientName] : [])].join(':');
+}
+
+/** The session ends with its credential (FATAL 57P01, as an administrator's termination). */
+function credentialExpiry(relay: SessionRelay, endsAt: Date | undefined): NodeJS.Timeout | undefined {
+  if (!endsAt) return undefined;
+  // setTimeout holds at most 2^31-1 ms; a longer validity is clamped (the role's VALID UNTIL still binds).
+  const delay = Math.min(Math.max(0, endsAt.getTime() - Date.now()), 2 ** 31 - 1);
+  const timer = setTimeout(
+    () =>
+      relay.stop(
+        'credential_expired',
+        `the session's upstream credential expired at ${endsAt.toISOString()}`,
+        fatal(SqlState.AdminShutdown, "portcullis: the session's upstream credential expired"),
+      ),
+    delay,
+  );
+  timer.unref();
+  return timer;
 }
 
 function recorderContext(options: PgProxyOptions, identity: Identity | undefined) {

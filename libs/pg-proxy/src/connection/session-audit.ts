@@ -1,5 +1,6 @@
 import type { Identity } from '@portcullis/identity';
-import type { SessionOpenedData, SessionRejectedData } from '@portcullis/events';
+import type { SessionEvent, SessionOpenedData, SessionRejectedData } from '@portcullis/events';
+import type { CredentialIssued } from '../credentials/session-upstream.js';
 import type { SessionAccess } from './check-session-access.js';
 import type { ProxyTarget } from '../listener/proxy-options.js';
 import type { SessionRefusal } from './session-refusal.js';
@@ -40,4 +41,8 @@ export function sessionRejected(
     detail: refusal.detail,
     ...(refusal.identity ? { identity: refusal.identity } : {}),
   };
+}
+
+export function credentialIssued(sessionId: string, issued: CredentialIssued): SessionEvent {
+  return { type: 'UpstreamCredentialIssued', data: { sessionId, ...issued } };
 }

@@ -1,3 +1,4 @@
+import { sweepEphemeralRoles } from '../credentials/sweep-ephemeral-roles.js';
 import { initSqlParser } from '@portcullis/sql';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, type Socket } from 'node:net';
@@ -36,6 +37,7 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
   assertMaskingKey(options.maskingKey);
   await initSqlParser(); // every statement is classified synchronously on the hot path
   const logger = options.logger ?? silentLogger;
+  if (options.credential?.mode === 'ephemeral-role') await sweepEphemeralRoles(options, logger);
   const keys = new BackendKeys();
   const catalogEpoch = new CatalogEpoch();
   const relays = new Set<SessionRelay>();

@@ -3,6 +3,7 @@ import type { EventStore } from '@portcullis/eventstore';
 import type { TokenVerifier } from '@portcullis/identity';
 import type { PolicyEngine } from '@portcullis/policy';
 import type { UnauthenticatedLimits } from '@portcullis/session';
+import type { UpstreamCredentialOptions } from '../credentials/credential-options.js';
 
 /** The database clients connect to: its name is the `database` they must ask for. */
 export interface ProxyTarget {
@@ -49,6 +50,13 @@ export interface PgProxyOptions {
   readonly tls?: ClientTlsOptions;
   readonly target: ProxyTarget;
   readonly upstream: UpstreamTarget;
+  /**
+   * What each session logs in to the upstream as (default `off`: the
+   * upstream's configured user, shared by every session). With
+   * `ephemeral-role` or `set-role`, `upstream.user` is the administrative
+   * user and policy names the role each session acts as.
+   */
+  readonly credential?: UpstreamCredentialOptions;
   readonly tokens: TokenVerifier;
   readonly policy: PolicyEngine;
   /** A candidate evaluated beside `policy` on every statement; only differences are recorded (never the verdict). */

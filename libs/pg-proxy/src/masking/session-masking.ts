@@ -1,5 +1,5 @@
 import { createMasker } from '@portcullis/masking';
-import { CatalogConnection } from './catalog-connection.js';
+import { openCatalogConnection, type CatalogConnection } from './catalog-connection.js';
 import type { CatalogEpoch } from './catalog-epoch.js';
 import { ColumnCatalog } from './column-catalog.js';
 import { ColumnSensitivity } from './column-sensitivity.js';
@@ -24,7 +24,7 @@ export function sessionMasking(
   const connect = (): Promise<CatalogConnection> => {
     if (closed) return Promise.reject(new Error('session closed'));
     if (connection === undefined) {
-      const opening = CatalogConnection.open(() => connectUpstream(options.upstream, 'catalog'));
+      const opening = openCatalogConnection(() => connectUpstream(options.upstream, 'catalog'));
       connection = opening;
       opening.then(
         (c) => c.onClose(() => connection === opening && (connection = undefined)),

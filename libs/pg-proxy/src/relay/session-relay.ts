@@ -36,7 +36,9 @@ export type CloseReason =
   | 'proxy_shutdown'
   | 'idle_timeout'
   /** An operator ended it (libs/session lifecycle): SessionClosed says who and why. */
-  | 'terminated';
+  | 'terminated'
+  /** The session's upstream credential reached its end (credentials/session-upstream.ts). */
+  | 'credential_expired';
 
 /**
  * Step 7: relay both ways. Client messages are handled one at a time, in

@@ -12,7 +12,7 @@ import {
 } from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyEngine, PostgresCommand } from '@portcullis/policy';
-import { classifyCommand } from '@portcullis/sql';
+import { classifyCommand, roleChanges } from '@portcullis/sql';
 import { maskingRefusal, NO_MASKING, planMasking, type MaskingPlan } from '../masking/masking-plan.js';
 import type { ProxyTarget } from '../listener/proxy-options.js';
 
@@ -30,6 +30,12 @@ export interface StatementContext {
   readonly decisions?: DecisionCache<StatementDecision>;
   /** A candidate policy evaluated beside the live one; only its differences are recorded. */
   readonly shadow?: ShadowPolicy;
+  /**
+   * The session acts as a granted role on the administrative user's
+   * connection (credential mode `set-role`): whatever could change the role
+   * back is refused (libs/sql roleChanges).
+   */
+  readonly roleLocked?: boolean;
 }
 
 /** A statement decided: the core's verdict, what CommandReceived records, and what the proxy needs to run it. */
@@ -95,11 +101,13 @@ export function decideStatement(
   const unattributable = command.statements.some(
     (s) => UNATTRIBUTABLE_KINDS.has(s.kind) || s.nested_kinds.some((k) => UNATTRIBUTABLE_KINDS.has(k)),
   );
+  const roleChanging = context.roleLocked ? roleChanges(text) : [];
   let masking = NO_MASKING;
   const verdict = verdictOf(decision, {
-    hostReasons: unattributable
-      ? ['SQL-level PREPARE/EXECUTE/DEALLOCATE is not supported through the proxy']
-      : [],
+    hostReasons: [
+      ...(unattributable ? ['SQL-level PREPARE/EXECUTE/DEALLOCATE is not supported through the proxy'] : []),
+      ...(roleChanging.length > 0 ? [Refusals.roleLocked(roleChanging)] : []),
+    ],
     ...(approvalId === undefined ? {} : { approvalId }),
     ...(grant ? { grantedBy: grant.approvalId } : {}),
     // Host rules on the results: decided before the statement runs.

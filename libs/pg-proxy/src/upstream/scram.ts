@@ -134,3 +134,16 @@ function normalizePassword(password: string): string {
 function scramError(message: string): UpstreamAuthenticationError {
   return new UpstreamAuthenticationError(`SCRAM-SHA-256: ${message}`);
 }
+
+/**
+ * What PostgreSQL stores for a SCRAM password
+ * (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`): sent in
+ * `CREATE ROLE … PASSWORD`, the server keeps it as is, so the password itself
+ * never reaches the server, its statement log or pg_stat_statements.
+ */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const saltedPassword = pbkdf2Sync(normalizePassword(password), salt, iterations, KEY_LENGTH, 'sha256');
+  const storedKey = createHash('sha256').update(hmac(saltedPassword, 'Client Key')).digest();
+  const serverKey = hmac(saltedPassword, 'Server Key');
+  return `${SCRAM_SHA_256}$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}

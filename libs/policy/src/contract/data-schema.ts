@@ -62,6 +62,19 @@ const masking = {
   },
 } as const;
 const open = { type: 'object' } as const;
+// PostgreSQL's identifier rules (63 bytes, unquoted form): the gateway quotes it, but a name needing quotes is a typo more often than not.
+const postgresRole = {
+  type: 'string',
+  pattern: '^[A-Za-z_][A-Za-z0-9_$]{0,62}$',
+  description:
+    'The PostgreSQL role a session acts as: the gateway logs it in as a role made for the session, member of this one (a target with `credential.mode`).',
+} as const;
+const sshPrincipal = {
+  type: 'string',
+  pattern: '^[a-z_][a-z0-9_.-]{0,31}$',
+  description:
+    'The SSH principal (upstream user) a session acts as: the per-session certificate is valid for it only (a target with `credential: certificate`).',
+} as const;
 
 export const policyDataSchema: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -96,6 +109,8 @@ export const policyDataSchema: JsonSchema = {
           target_labels: { type: 'array', items: labelSelector, description: 'Targets by label.' },
           session_review: { type: 'boolean', description: 'Each session needs a human approval first.' },
           expires_ns: { type: 'number', minimum: 0, description: 'The grant ends then (Unix ns).' },
+          postgres_role: postgresRole,
+          ssh_principal: sshPrincipal,
         },
       },
     },
@@ -114,6 +129,14 @@ export const policyDataSchema: JsonSchema = {
         properties: {
           review,
           session_review: { type: 'boolean' },
+          postgres_role: {
+            ...postgresRole,
+            description: `${postgresRole.description} Used when no matching grant names one.`,
+          },
+          ssh_principal: {
+            ...sshPrincipal,
+            description: `${sshPrincipal.description} Used when no matching grant names one.`,
+          },
           masking: {
             type: 'object',
             additionalProperties: false,

@@ -89,6 +89,16 @@ export const policyDecisionSchema: JsonSchema = {
       description:
         "What the proxy does with a result column derived from a sensitive column through an expression it cannot trace: mask it (with the source column's method) or deny the statement. Present on command decisions.",
     },
+    upstream: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'Session decisions: who the session acts as upstream, when policy data names it (postgres_role / ssh_principal of the grant or target). The gateway issues a credential for exactly that, for this session only.',
+      properties: {
+        role: { type: 'string', minLength: 1, description: 'PostgreSQL: the granted role.' },
+        principal: { type: 'string', minLength: 1, description: 'SSH: the certificate principal.' },
+      },
+    },
     reuse_until_ns: {
       type: 'number',
       description:

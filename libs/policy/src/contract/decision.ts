@@ -26,6 +26,8 @@ export interface Decision {
    * input, `now_ns` aside, would give this same decision. Absent: never reuse.
    */
   reuse_until_ns?: number;
+  /** Session decisions: the role (PostgreSQL) or principal (SSH) the session acts as upstream, when data names one. */
+  upstream?: { role?: string; principal?: string };
 }
 
 export type Entrypoint = 'session' | 'command';

@@ -50,7 +50,7 @@ export async function runDecisionFixtures(options: RunDecisionFixturesOptions): 
 
 /** The fields a fixture pins: the policy's answer, without per-call provenance. */
 export function policyPart(decision: Decision): Decision {
-  const { allow, deny, review, mask, mask_derived, reuse_until_ns } = decision;
+  const { allow, deny, review, mask, mask_derived, reuse_until_ns, upstream } = decision;
   return {
     allow,
     deny,
@@ -58,5 +58,6 @@ export function policyPart(decision: Decision): Decision {
     mask,
     ...(mask_derived === undefined ? {} : { mask_derived }),
     ...(reuse_until_ns === undefined ? {} : { reuse_until_ns }),
+    ...(upstream === undefined ? {} : { upstream }),
   };
 }

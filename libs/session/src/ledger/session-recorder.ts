@@ -14,6 +14,7 @@ import {
   type SessionEvent,
   type SessionOpenedData,
   type SessionRejectedData,
+  type UpstreamCredentialRevokedData,
 } from '@portcullis/events';
 import {
   backoffDelay,
@@ -154,23 +155,31 @@ export class SessionRecorder {
   }
 
   /**
-   * Appends SessionOpened to a new stream (`no_stream`): resolves once it is
-   * durable, rejects when it is not within the append timeout. A SessionOpened
-   * that lands after that is closed by the SessionRejected that follows
-   * (record-rejection.ts).
+   * Appends SessionOpened to a new stream (`no_stream`), with `following`
+   * (what the session was opened with, e.g. UpstreamCredentialIssued) in the
+   * same append: resolves once they are durable, rejects when they are not
+   * within the append timeout. A SessionOpened that lands after that is
+   * closed by the SessionRejected that follows (record-rejection.ts).
    */
   static async open(
     store: EventStore,
     opened: SessionOpenedData,
     context: RecorderContext,
     options: AuditOptions = {},
+    following: readonly SessionEvent[] = [],
   ): Promise<SessionRecorder> {
-    const event = toNewEvent(
-      { type: 'SessionOpened', data: opened },
-      { ...context, correlationId: opened.sessionId, causationId: null },
-    );
+    const events: NewEvent[] = [];
+    for (const event of [{ type: 'SessionOpened', data: opened } as const, ...following]) {
+      events.push(
+        toNewEvent(event, {
+          ...context,
+          correlationId: opened.sessionId,
+          causationId: events.at(-1)?.id ?? null,
+        }),
+      );
+    }
     const result = await boundedWait(
-      store.append(sessionStream(opened.sessionId), [event], 'no_stream'),
+      store.append(sessionStream(opened.sessionId), events, 'no_stream'),
       options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
       'the SessionOpened append',
     );
@@ -179,7 +188,7 @@ export class SessionRecorder {
       opened.sessionId,
       context,
       result.nextExpectedRevision,
-      event.id,
+      events.at(-1)!.id,
       options,
     );
   }
@@ -276,6 +285,11 @@ export class SessionRecorder {
       type: 'ShadowDecisionDiffered',
       data: { sessionId: this.sessionId, sequence, ...difference },
     });
+  }
+
+  /** The session's upstream credential was taken back (never awaited on the wire path; SessionClosed carries it). */
+  credentialRevoked(revoked: Omit<UpstreamCredentialRevokedData, 'sessionId'>): Promise<void> {
+    return this.defer({ type: 'UpstreamCredentialRevoked', data: { sessionId: this.sessionId, ...revoked } });
   }
 
   /** One ResultMasked per command whose results had values masked: names and counts only. */

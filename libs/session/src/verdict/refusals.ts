@@ -17,6 +17,9 @@ export const Refusals = {
     `approval required: ${reasons.join('; ') || 'policy requires review'}`,
   sessionWindowEnded: (approvalId: string, until: Date) =>
     `the approved session window (approval ${approvalId}) ended at ${until.toISOString()}`,
+  /** A statement that could change the upstream role of a session switched to a granted role (set-role). */
+  roleLocked: (what: readonly string[]) =>
+    `${what.join(', ')} is not allowed: this session acts as its granted role and cannot change it`,
 } as const;
 
 /** The prefix clients and tests rely on (docs/architecture.md "Wire contract"). */

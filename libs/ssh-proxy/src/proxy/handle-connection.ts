@@ -13,6 +13,8 @@ import { refuseOtherRequests } from './refuse-requests.js';
 import { serveSessionChannel } from './session-channel.js';
 import { sessionOpened, sessionRejected } from './session-audit.js';
 import { SessionRefusal } from './session-refusal.js';
+import type { UserCa } from '../certificates/user-ca.js';
+import { issueSessionCertificate, type SessionCertificate } from '../certificates/session-certificate.js';
 
 /** Why a session ended, as SessionClosed records it. */
 export type CloseReason = 'client_disconnected' | 'upstream_closed' | 'proxy_shutdown' | 'terminated';
@@ -25,6 +27,8 @@ export interface LiveConnection {
 export interface ConnectionDeps {
   readonly options: SshProxyOptions;
   readonly logger: ProxyLogger;
+  /** The gateway's user CA, when a target logs in with session certificates. */
+  readonly userCa?: UserCa;
   readonly track: (connection: LiveConnection) => () => void;
   /** The client authenticated: it no longer counts as unauthenticated (libs/session admission). */
   readonly authenticated?: () => void;
@@ -76,7 +80,7 @@ export function handleConnection(
   const attempt = (ctx: ssh2.AuthContext, username: string, token: string) => {
     if (attempted) return ctx.reject([]);
     attempted = true;
-    openSession(sessionId, username, token, clientAddress, options).then(
+    openSession(sessionId, username, token, clientAddress, options, deps.userCa).then(
       (opened) => {
         session = opened;
         clearTimeout(startupDeadline);
@@ -211,6 +215,7 @@ async function openSession(
   token: string,
   clientAddress: string,
   options: SshProxyOptions,
+  userCa: UserCa | undefined,
 ): Promise<OpenSession> {
   const identity = await authenticateClient(token, options.tokens);
   const target = options.targets.find((t) => t.name === username);
@@ -218,13 +223,15 @@ async function openSession(
     throw new SessionRefusal('unknown_target', `no target named ${JSON.stringify(username)}`, identity);
   const subject = { identity, target, sessionId, clientAddress };
   const access = checkSessionAccess(options.policy, subject, options.lifecycle);
-  const upstream = await connectUpstream(target.upstream, identity);
+  const certificate = sessionCertificate(target, userCa, sessionId, identity, access.upstream?.principal);
+  const upstream = await connectUpstream(target.upstream, identity, certificate);
   try {
     const recorder = await SessionRecorder.open(
       options.store,
       sessionOpened(sessionId, identity, target, clientAddress, access),
       { actor: identity.subject, gatewayInstance: options.gatewayInstance },
       options.audit,
+      certificate ? [{ type: 'UpstreamCredentialIssued', data: { sessionId, ...certificate.issued } }] : [],
     );
     return { identity, target, upstream, recorder, openedAt: process.hrtime.bigint() };
   } catch (error) {
@@ -236,6 +243,24 @@ async function openSession(
       identity,
     );
   }
+}
+
+/** A `credential: certificate` target's login for this session: a key pair and a certificate of its own. */
+function sessionCertificate(
+  target: SshTarget,
+  userCa: UserCa | undefined,
+  sessionId: string,
+  identity: Identity,
+  grantedPrincipal: string | undefined,
+): SessionCertificate | undefined {
+  if (target.upstream.credential !== 'certificate') return undefined;
+  if (!userCa) throw new SessionRefusal('upstream_credential_failed', 'no user CA is loaded', identity);
+  return issueSessionCertificate(userCa, {
+    sessionId,
+    identity,
+    principal: grantedPrincipal ?? target.upstream.user,
+    ...(target.upstream.certificateSeconds ? { validitySeconds: target.upstream.certificateSeconds } : {}),
+  });
 }
 
 function asRefusal(error: unknown): SessionRefusal {

@@ -16,15 +16,20 @@ export class HostKeyError extends PortcullisError {
  * an ed25519 key there (mode 0600, `wx` so two starting proxies cannot both
  * write it) on first start. Clients pin this key, so it must survive restarts.
  */
-export async function loadOrCreateHostKey(path: string): Promise<Buffer> {
+export function loadOrCreateHostKey(path: string): Promise<Buffer> {
+  return loadOrCreateKey(path, 'host key', 'portcullis-ssh-proxy');
+}
+
+/** The same for any key of the gateway's own (`what` names it in errors): the host key, the user CA. */
+export async function loadOrCreateKey(path: string, what: string, comment: string): Promise<Buffer> {
   let pem: Buffer;
   try {
     pem = await readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new HostKeyError(`cannot read host key ${path}: ${String(error)}`);
+      throw new HostKeyError(`cannot read ${what} ${path}: ${String(error)}`);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    pem = Buffer.from(generateEd25519OpenSshKey(), 'utf8');
+    pem = Buffer.from(generateEd25519OpenSshKey(comment), 'utf8');
     await writeFile(path, pem, { mode: 0o600, flag: 'wx' }).catch(async (writeError: unknown) => {
       if ((writeError as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError;
       pem = await readFile(path); // another process created it first: use theirs
@@ -32,7 +37,7 @@ export async function loadOrCreateHostKey(path: string): Promise<Buffer> {
   }
   const parsed = ssh2.utils.parseKey(pem);
   if (parsed instanceof Error || Array.isArray(parsed) || !parsed.isPrivateKey())
-    throw new HostKeyError(`host key ${path} is not an OpenSSH private key ssh2 can use`);
+    throw new HostKeyError(`${what} ${path} is not an OpenSSH private key ssh2 can use`);
   return pem;
 }
 

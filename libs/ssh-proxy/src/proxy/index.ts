@@ -7,3 +7,6 @@ export { loadOrCreateHostKey, generateEd25519OpenSshKey, publicKeyLine, HostKeyE
 export { ENV_ALLOWLIST } from './session-channel.js';
 export { DISCARD_LINE } from './interactive-shell.js';
 export { DEFAULT_RECORDING_LIMITS, type RecordingLimits } from '../terminal/terminal-recording.js';
+export { loadOrCreateUserCa, type UserCa } from '../certificates/user-ca.js';
+export { issueSessionCertificate, DEFAULT_CERTIFICATE_SECONDS } from '../certificates/session-certificate.js';
+export { signUserCertificate, certificateLine } from '../certificates/user-certificate.js';

@@ -9,9 +9,21 @@ import type { RecordingLimits } from '../terminal/terminal-recording.js';
 export interface SshUpstream {
   readonly host: string;
   readonly port: number;
+  /** Whom the proxy logs in as; with `credential: certificate`, unless policy names a principal. */
   readonly user: string;
-  /** The proxy's private key for this upstream (OpenSSH or PEM, as ssh2 reads it). */
-  readonly privateKey: string | Buffer;
+  /**
+   * `key` (default): every session logs in with `privateKey`, one key shared
+   * by all sessions. `certificate`: each session logs in with a key pair of
+   * its own, certified for minutes by the gateway's user CA
+   * (SshProxyOptions.userCaKeyFile) for the principal policy grants
+   * (`ssh_principal`, else `user`); the host trusts the CA
+   * (TrustedUserCAKeys) and holds no key of the proxy's.
+   */
+  readonly credential?: 'key' | 'certificate';
+  /** The proxy's private key for this upstream (OpenSSH or PEM, as ssh2 reads it); `credential: key` only. */
+  readonly privateKey?: string | Buffer;
+  /** How long a session certificate is valid (default 300 s: it is needed only to log in). */
+  readonly certificateSeconds?: number;
   /**
    * The upstream's host public key (`ssh-ed25519 AAAA…`, as in known_hosts).
    * Required: there is no trust on first use, a different key refuses the connection.
@@ -41,6 +53,8 @@ export interface SshProxyOptions {
   readonly listen: { readonly host: string; readonly port: number };
   /** The proxy's own host key, created (ed25519) on first start. */
   readonly hostKeyFile: string;
+  /** The gateway's SSH user CA key, created (ed25519) on first start; needed by `credential: certificate` targets. */
+  readonly userCaKeyFile?: string;
   readonly targets: readonly SshTarget[];
   readonly tokens: TokenVerifier;
   readonly policy: PolicyEngine;

@@ -6,6 +6,7 @@ import { isLoopbackAddress } from '@portcullis/session';
 import { DEFAULT_UNAUTHENTICATED_LIMITS, UnauthenticatedConnections } from '@portcullis/session';
 import { DEFAULT_STARTUP_TIMEOUT_MS, handleConnection, type LiveConnection } from './handle-connection.js';
 import { loadOrCreateHostKey } from './host-key.js';
+import { loadOrCreateUserCa } from '../certificates/user-ca.js';
 import { silentLogger, type ProxyLogger, type SshProxyOptions } from './proxy-options.js';
 import { refuseConnection } from './refuse-connection.js';
 
@@ -32,6 +33,11 @@ export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy>
   assertTargets(options);
   const logger = options.logger ?? silentLogger;
   const hostKey = await loadOrCreateHostKey(options.hostKeyFile);
+  const certified = options.targets.some((t) => t.upstream.credential === 'certificate');
+  const userCa =
+    certified && options.userCaKeyFile ? await loadOrCreateUserCa(options.userCaKeyFile) : undefined;
+  if (userCa)
+    logger.info({ publicKey: userCa.publicKeyLine }, 'ssh user CA: hosts trust it with TrustedUserCAKeys');
   const live = new Set<LiveConnection>();
   const connections = new Set<Promise<void>>();
 
@@ -48,6 +54,7 @@ export async function startSshProxy(options: SshProxyOptions): Promise<SshProxy>
     const done = handleConnection(client, info.ip, {
       options,
       logger,
+      ...(userCa ? { userCa } : {}),
       authenticated: pending?.release ?? (() => undefined),
       track: (connection) => {
         live.add(connection);
@@ -129,8 +136,16 @@ function assertTargets(options: SshProxyOptions): void {
       throw new SshProxyConfigError(
         `target ${target.name}: upstream hostKey is not a public key ssh2 can read`,
       );
-    const key = ssh2.utils.parseKey(target.upstream.privateKey);
-    if (key instanceof Error || Array.isArray(key) || !key.isPrivateKey())
+    if (target.upstream.credential === 'certificate') {
+      if (!options.userCaKeyFile)
+        throw new SshProxyConfigError(
+          `target ${target.name}: credential certificate needs the gateway's user CA (userCaKeyFile)`,
+        );
+      continue;
+    }
+    const key =
+      target.upstream.privateKey === undefined ? undefined : ssh2.utils.parseKey(target.upstream.privateKey);
+    if (key === undefined || key instanceof Error || Array.isArray(key) || !key.isPrivateKey())
       throw new SshProxyConfigError(
         `target ${target.name}: upstream privateKey is not a private key ssh2 can read`,
       );

@@ -28,4 +28,6 @@ review contains msg if {
 	msg := concat("", ["grant ", name, " requires approval to open a session"])
 }
 
-decision := decision.make(deny, review, [])
+decision := object.union(decision.make(deny, review, []), {"upstream": upstream}) if {
+	upstream_name
+} else := decision.make(deny, review, [])

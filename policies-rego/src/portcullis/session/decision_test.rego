@@ -91,3 +91,33 @@ test_reasons_name_missing_fields if {
 	d := session.decision with input as {"identity": {"issuer": testing.entra}, "target": {"protocol": "ssh"}}
 	d.deny == ["identity <missing> has no grant for target <missing>"]
 }
+
+test_grant_names_the_postgres_role if {
+	d := session.decision with input as {"identity": testing.deployer, "target": testing.prod_db}
+	d.allow
+	d.upstream == {"role": "migrator"}
+}
+
+test_target_names_the_role_when_no_grant_does if {
+	d := session.decision with input as {"identity": testing.reporter, "target": {"name": "analytics-db", "protocol": "postgres", "labels": {}}}
+		with data.portcullis.targets["analytics-db"] as {"postgres_role": "analytics_reader"}
+	d.upstream == {"role": "analytics_reader"}
+}
+
+test_no_upstream_without_a_name if {
+	d := session.decision with input as {"identity": testing.reporter, "target": {"name": "analytics-db", "protocol": "postgres", "labels": {}}}
+	d.allow
+	not d.upstream
+}
+
+test_ssh_principal_comes_from_the_grant if {
+	d := session.decision with input as {"identity": testing.sre, "target": testing.prod_host}
+	d.upstream == {"principal": "automation"}
+}
+
+test_grants_naming_different_roles_deny if {
+	d := session.decision with input as {"identity": testing.deployer, "target": testing.prod_db}
+		with data.portcullis.grants.second as {"issuer": testing.deployer.issuer, "app_ids": [testing.deployer.app_id], "targets": ["prod-db"], "postgres_role": "app_reader"}
+	not d.allow
+	"grants name different upstream identities (postgres_role) for target prod-db: app_reader, migrator" in d.deny
+}

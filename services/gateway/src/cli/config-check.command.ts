@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { isPortcullisError, ErrorCode, ValidationError } from '@portcullis/events';
 import { openDatabase } from '@portcullis/eventstore';
 import { createTokenVerifier } from '@portcullis/identity';
-import { connectPostgresUpstream } from '@portcullis/pg-proxy';
+import { checkCredentialRights, connectPostgresUpstream } from '@portcullis/pg-proxy';
 import { PolicyEngine } from '@portcullis/policy';
-import { connectSshUpstream } from '@portcullis/ssh-proxy';
+import { connectSshUpstream, issueSessionCertificate, loadOrCreateUserCa } from '@portcullis/ssh-proxy';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { shippedPolicy } from '../policy/shipped-policy.js';
 import { clientTlsOf, postgresUpstreamOf } from '../proxies/start-proxies.js';
@@ -130,17 +130,36 @@ function checksOf(config: GatewayConfig): Check[] {
         return `${upstream.host}:${upstream.port}/${upstream.database} authenticated as ${upstream.user}${upstream.tls ? ` (TLS ${upstream.tls.mode})` : ''}`;
       },
     });
+    if (target.credential?.mode === 'ephemeral-role') {
+      checks.push({
+        item: `target ${target.name} session roles`,
+        run: async () =>
+          checkCredentialRights({ upstream: await postgresUpstreamOf(target) }).catch((error: unknown) => {
+            throw new Error(detailOf(error));
+          }),
+      });
+    }
   }
   for (const target of config.sshTargets) {
     checks.push({
       item: `target ${target.name} upstream`,
       run: async () => {
         const { upstream } = await sshTargetOf(target);
-        const client = await connectSshUpstream(upstream, CHECKER).catch((error: unknown) => {
+        // A certificate target: the host must trust the gateway's user CA for upstream.user.
+        const certificate =
+          upstream.credential === 'certificate'
+            ? issueSessionCertificate(await loadOrCreateUserCa(config.ssh.userCaKeyFile), {
+                sessionId: 'config-check',
+                identity: CHECKER,
+                principal: upstream.user,
+                validitySeconds: 60,
+              })
+            : undefined;
+        const client = await connectSshUpstream(upstream, CHECKER, certificate).catch((error: unknown) => {
           throw new Error(detailOf(error));
         });
         client.end();
-        return `${upstream.host}:${upstream.port} host key matches, authenticated as ${upstream.user}`;
+        return `${upstream.host}:${upstream.port} host key matches, authenticated as ${upstream.user}${certificate ? ' with a certificate of the gateway user CA' : ''}`;
       },
     });
   }

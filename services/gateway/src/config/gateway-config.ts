@@ -133,6 +133,27 @@ const PostgresTarget = Type.Object(
       ),
     ),
     ...listenerLimits,
+    credential: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Union([Type.Literal('off'), Type.Literal('ephemeral-role'), Type.Literal('set-role')], {
+            description:
+              "What each session logs in as. off (default): upstream.user, shared by every session. ephemeral-role: upstream.user is administrative (CREATEROLE) and creates a login role per session, member of the role policy grants (postgres_role), dropped at close. set-role: upstream.user with SET ROLE to the granted role, role changes by the client refused (weaker: the connection's session user stays upstream.user)",
+          }),
+          maxSessionSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 60,
+              description:
+                "ephemeral-role: the role's VALID UNTIL (sooner if a session approval's window ends first); the session is closed then (57P01). Default 3600",
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'The per-session upstream credential (docs/pg-proxy.md)',
+        },
+      ),
+    ),
     idleTimeoutSeconds: Type.Optional(
       Type.Integer({
         minimum: 0,
@@ -167,15 +188,32 @@ const SshTarget = Type.Object(
     listen: HostPort,
     labels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'e.g. kind: host' })),
     ...listenerLimits,
+    credential: Type.Optional(
+      Type.Union([Type.Literal('key'), Type.Literal('certificate')], {
+        description:
+          'key (default): every session logs in with upstream.privateKeyFile, one key shared by all. certificate: each session gets its own key pair and a short-lived certificate from the gateway user CA (ssh.userCaKeyFile) for the principal policy grants (ssh_principal, else upstream.user); the host trusts the CA with TrustedUserCAKeys and holds no key of the proxy',
+      }),
+    ),
+    certificateSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 30,
+        maximum: 86400,
+        description:
+          'credential certificate: how long a session certificate is valid (it is needed only to log in). Default 300',
+      }),
+    ),
     upstream: Type.Object(
       {
         host: Type.String({ minLength: 1 }),
         port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
         user: Type.String({ minLength: 1 }),
-        privateKeyFile: Type.String({
-          minLength: 1,
-          description: "The proxy's key on the host (OpenSSH or PEM); clients never see it",
-        }),
+        privateKeyFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "The proxy's key on the host (OpenSSH or PEM); clients never see it. Required unless credential is certificate",
+          }),
+        ),
         hostKey: Type.Optional(
           Type.String({ minLength: 1, description: "The host's public key line, e.g. ssh-ed25519 AAAA…" }),
         ),
@@ -411,6 +449,13 @@ export const GatewayConfigSchema = Type.Object(
                 "The SSH proxy's own host key, created on first start. Default <dataDir>/ssh_host_ed25519_key",
             }),
           ),
+          userCaKeyFile: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description:
+                "The gateway's SSH user CA key (Ed25519, OpenSSH format), created on first start; signs the certificates of credential: certificate targets. Its public key goes in the hosts' TrustedUserCAKeys. Default <dataDir>/ssh_user_ca_ed25519_key",
+            }),
+          ),
           recordInput: Type.Optional(
             Type.Boolean({
               description:
@@ -478,7 +523,7 @@ export interface GatewayConfig {
   /** The web console's sign-in and roles; undefined when no `console` section is configured. */
   console: ConsoleConfig | undefined;
   /** The SSH proxy's host key (absolute) and whether typed input is recorded. */
-  ssh: { hostKeyFile: string; recordInput: boolean };
+  ssh: { hostKeyFile: string; userCaKeyFile: string; recordInput: boolean };
   /** PostgreSQL targets. */
   targets: CompletedTargetConfig[];
   /** SSH targets (the `protocol: ssh` entries of `targets` in the file). */

@@ -129,6 +129,12 @@ export function completeConfig(
       hostKeyFile: file.ssh?.hostKeyFile
         ? absolute(baseDir, file.ssh.hostKeyFile)
         : join(store.kind === 'pglite' ? store.dataDir : absolute(baseDir, './data'), 'ssh_host_ed25519_key'),
+      userCaKeyFile: file.ssh?.userCaKeyFile
+        ? absolute(baseDir, file.ssh.userCaKeyFile)
+        : join(
+            store.kind === 'pglite' ? store.dataDir : absolute(baseDir, './data'),
+            'ssh_user_ca_ed25519_key',
+          ),
       recordInput: file.ssh?.recordInput ?? false,
     },
     targets: (file.targets ?? [])
@@ -255,11 +261,19 @@ function sshTargetWithAbsoluteFiles(
       },
     ]);
   }
+  if (target.credential !== 'certificate' && !upstream.privateKeyFile) {
+    throw new ValidationError(`config ${source} is invalid`, [
+      {
+        path: `/targets/${target.name}/upstream`,
+        message: 'needs privateKeyFile, or credential: certificate on the target (a certificate per session)',
+      },
+    ]);
+  }
   return {
     ...target,
     upstream: {
       ...upstream,
-      privateKeyFile: absolute(baseDir, upstream.privateKeyFile),
+      ...(upstream.privateKeyFile ? { privateKeyFile: absolute(baseDir, upstream.privateKeyFile) } : {}),
       ...(upstream.knownHostsFile ? { knownHostsFile: absolute(baseDir, upstream.knownHostsFile) } : {}),
     },
   };

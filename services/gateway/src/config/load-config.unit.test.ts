@@ -146,6 +146,35 @@ test('a postgres target: TLS both ways (files relative to the config), timeouts,
   );
 });
 
+test('a postgres target: the per-session credential mode is validated, off by default', () => {
+  const issuers = [
+    { issuer: 'https://idp.example', audiences: ['api://portcullis'], jwksUrl: 'https://idp.example/keys' },
+  ];
+  const target = {
+    name: 'prod-db',
+    protocol: 'postgres',
+    listen: '127.0.0.1:6432',
+    upstream: { host: 'db.internal', database: 'app', user: 'portcullis_admin' },
+  };
+  assert.equal(completeConfig({ issuers, targets: [target] }, 'x', '/').targets[0]!.credential, undefined);
+  const credential = { mode: 'ephemeral-role', maxSessionSeconds: 900 };
+  assert.deepEqual(
+    completeConfig({ issuers, targets: [{ ...target, credential }] }, 'x', '/').targets[0]!.credential,
+    credential,
+  );
+  assert.ok(
+    problems({ issuers, targets: [{ ...target, credential: { mode: 'ephemeral' } }] }).some((p) =>
+      p.startsWith('/targets/0/credential/mode'),
+    ),
+  );
+  assert.ok(
+    problems({
+      issuers,
+      targets: [{ ...target, credential: { mode: 'set-role', maxSessionSeconds: 5 } }],
+    }).some((p) => p.startsWith('/targets/0/credential/maxSessionSeconds')),
+  );
+});
+
 test('policy data and the shadow policy resolve against the config file; the shadow is off by default', () => {
   const config = completeConfig(
     { policy: { data: 'policy-data.yaml', shadow: { data: 'candidate.d' } } },

@@ -40,14 +40,23 @@ test('an ssh target: key paths relative to the config file, host key under the d
   assert.equal(config.sshTargets[0]?.upstream.privateKeyFile, '/srv/portcullis/keys/web-1');
   assert.deepEqual(config.ssh, {
     hostKeyFile: '/srv/portcullis/state/ssh_host_ed25519_key',
+    userCaKeyFile: '/srv/portcullis/state/ssh_user_ca_ed25519_key',
     recordInput: false,
   });
   const explicit = completeConfig(
-    { issuers, ssh: { hostKeyFile: '/var/lib/p/key', recordInput: true }, targets: [sshTarget] },
+    {
+      issuers,
+      ssh: { hostKeyFile: '/var/lib/p/key', userCaKeyFile: 'ca/user_ca', recordInput: true },
+      targets: [sshTarget],
+    },
     'x',
     '/srv',
   );
-  assert.deepEqual(explicit.ssh, { hostKeyFile: '/var/lib/p/key', recordInput: true });
+  assert.deepEqual(explicit.ssh, {
+    hostKeyFile: '/var/lib/p/key',
+    userCaKeyFile: '/srv/ca/user_ca',
+    recordInput: true,
+  });
 });
 
 test('an ssh target needs exactly one of hostKey or knownHostsFile, and refuses unknown keys', () => {
@@ -75,11 +84,29 @@ test('an ssh target needs exactly one of hostKey or knownHostsFile, and refuses 
     ),
   );
   const { privateKeyFile: _key, ...noKey } = sshTarget.upstream;
+  assert.deepEqual(problems({ issuers, targets: [{ ...sshTarget, upstream: noKey }] }), [
+    '/targets/web-1/upstream needs privateKeyFile, or credential: certificate on the target (a certificate per session)',
+  ]);
   assert.ok(
-    problems({ issuers, targets: [{ ...sshTarget, upstream: noKey }] }).some((p) =>
-      p.includes('privateKeyFile'),
+    problems({ issuers, targets: [{ ...sshTarget, credential: 'certficate' }] }).some((p) =>
+      p.startsWith('/targets/0/credential'),
     ),
   );
+});
+
+test('an ssh target with credential: certificate needs no key of the proxy on the host', () => {
+  const { privateKeyFile: _key, ...noKey } = sshTarget.upstream;
+  const config = completeConfig(
+    {
+      issuers,
+      targets: [{ ...sshTarget, credential: 'certificate', certificateSeconds: 120, upstream: noKey }],
+    },
+    'x',
+    '/srv',
+  );
+  assert.equal(config.sshTargets[0]?.credential, 'certificate');
+  assert.equal(config.sshTargets[0]?.upstream.privateKeyFile, undefined);
+  assert.ok(problems({ issuers, targets: [{ ...sshTarget, certificateSeconds: 5 }] }).length > 0);
 });
 
 test('ssh and postgres targets may not share a name or a listen address', () => {

@@ -32,6 +32,7 @@ export async function startProxies(runtime: GatewayRuntime): Promise<RunningProx
         listen: parseHostPort(target.listen, `target ${target.name} listen`),
         target: { name: target.name, labels: target.labels ?? {} },
         upstream: await postgresUpstreamOf(target),
+        ...(target.credential ? { credential: target.credential } : {}),
         ...(target.tls ? { tls: await clientTlsOf(target.name, target.tls) } : {}),
         startupTimeoutMs: target.startupTimeoutMs,
         unauthenticatedConnections: target.unauthenticatedConnections,

@@ -30,6 +30,7 @@ export async function startSshProxies(
     const proxy = await startSshProxy({
       listen: parseHostPort(target.listen, `target ${target.name} listen`),
       hostKeyFile: config.ssh.hostKeyFile,
+      userCaKeyFile: config.ssh.userCaKeyFile,
       startupTimeoutMs: target.startupTimeoutMs,
       unauthenticatedConnections: target.unauthenticatedConnections,
       targets: [await sshTargetOf(target)],
@@ -58,10 +59,16 @@ export async function sshTargetOf(target: SshTargetConfig): Promise<SshTarget> {
       host: target.upstream.host,
       port: target.upstream.port ?? 22,
       user: target.upstream.user,
-      privateKey: await readKeyFile(
-        target.upstream.privateKeyFile,
-        `target ${target.name} upstream.privateKeyFile`,
-      ),
+      ...(target.upstream.privateKeyFile
+        ? {
+            privateKey: await readKeyFile(
+              target.upstream.privateKeyFile,
+              `target ${target.name} upstream.privateKeyFile`,
+            ),
+          }
+        : {}),
+      ...(target.credential ? { credential: target.credential } : {}),
+      ...(target.certificateSeconds ? { certificateSeconds: target.certificateSeconds } : {}),
       hostKey: await upstreamHostKey(target),
     },
   };

@@ -11,6 +11,7 @@ import {
   type RevocationEvent,
   type SessionEvent,
   type TerminationEvent,
+  type UpstreamCredentialIssuedData,
 } from '@portcullis/events';
 import {
   Action,
@@ -104,6 +105,19 @@ export function toOcsf(event: RecordedEvent, context: OcsfContext = {}): OcsfEve
         ...authenticationParts(session, session?.identity, e.metadata.actor, e.data.sessionId),
       });
     }
+    case 'UpstreamCredentialIssued':
+      return build(Authentication, 4, e, {
+        ...statusOf(Status.Success),
+        message: `upstream credential issued (${e.data.mechanism}): ${credentialText(e.data)}`,
+        ...authenticationParts(session, session?.identity, e.metadata.actor, e.data.sessionId),
+      });
+    case 'UpstreamCredentialRevoked':
+      return build(Authentication, 2, e, {
+        ...statusOf(Status.Success),
+        status_detail: e.data.reason,
+        message: `upstream credential revoked (${e.data.mechanism}${e.data.role ? ` ${e.data.role}` : ''}): ${e.data.reason}`,
+        ...authenticationParts(session, session?.identity, e.metadata.actor, e.data.sessionId),
+      });
     case 'CommandReceived':
       return command(e, context, {
         ...statusOf(Status.Unknown),
@@ -290,6 +304,16 @@ export function toOcsf(event: RecordedEvent, context: OcsfContext = {}): OcsfEve
 }
 
 type Parts = Record<string, unknown>;
+
+/** What an issued credential is, in words: names and validity only (an event never holds the secret). */
+function credentialText(data: UpstreamCredentialIssuedData): string {
+  const what = data.role
+    ? `role ${data.role} in ${data.grantedRole ?? '?'}`
+    : data.grantedRole
+      ? `SET ROLE ${data.grantedRole}`
+      : `certificate ${data.keyId ?? '?'} serial ${data.serial ?? '?'} for ${data.principal ?? '?'}`;
+  return data.validUntil ? `${what}, valid until ${data.validUntil}` : what;
+}
 
 function build(cls: OcsfClass, activityId: number, event: RecordedEvent, parts: Parts): OcsfEvent {
   const time = Date.parse(event.metadata.recordedAt);

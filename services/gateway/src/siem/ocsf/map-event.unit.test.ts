@@ -140,6 +140,27 @@ function sessionEvents(sessionId: string, protocol: 'postgres' | 'ssh') {
       clientAddress: '127.0.0.1',
       policyRevision: 'r1',
     }),
+    recorded(
+      stream,
+      'UpstreamCredentialIssued',
+      protocol === 'ssh'
+        ? {
+            sessionId,
+            mechanism: 'certificate',
+            principal: 'deploy',
+            keyId: `portcullis session=${sessionId}`,
+            serial: '42',
+            validAfter: '2026-12-01T09:59:00.000Z',
+            validUntil: '2026-12-01T10:05:00.000Z',
+          }
+        : {
+            sessionId,
+            mechanism: 'ephemeral-role',
+            role: 'portcullis_0123abcd',
+            grantedRole: 'app_reader',
+            validUntil: '2026-12-01T11:00:00.000Z',
+          },
+    ),
     recorded(stream, 'CommandReceived', {
       sessionId,
       sequence: 1,
@@ -189,6 +210,13 @@ function sessionEvents(sessionId: string, protocol: 'postgres' | 'ssh') {
       sequence: 3,
       reason: 'gateway_restart',
       forwarded: true,
+    }),
+    recorded(stream, 'UpstreamCredentialRevoked', {
+      sessionId,
+      mechanism: 'ephemeral-role',
+      role: 'portcullis_0123abcd',
+      reason: 'session_closed',
+      backendsTerminated: 0,
     }),
     recorded(stream, 'CommandsUnrecorded', {
       sessionId,
@@ -376,7 +404,11 @@ describe('OCSF mapping', () => {
     assert.equal(chain.prev_hash, 'a'.repeat(64));
     assert.equal(chain.position, formatOf(pg[0]!.event));
 
-    const received = pg[1]!.ocsf!;
+    const issued = pg[1]!.ocsf!;
+    assert.equal(issued.type_uid, 300204);
+    assert.match(String(issued.message), /role portcullis_0123abcd in app_reader, valid until/);
+    assert.match(String(ssh[1]!.ocsf!.message), /certificate portcullis session=s-ssh serial 42 for deploy/);
+    const received = pg[2]!.ocsf!;
     assert.deepEqual(received.query_info, {
       uid: 's-pg/1',
       query_string: "SELECT email FROM users WHERE id = '***'",
@@ -390,7 +422,7 @@ describe('OCSF mapping', () => {
     const blocked = pg.find((m) => m.event.type === 'CommandBlocked')!.ocsf!;
     assert.equal(blocked.disposition_id, 2);
     assert.equal((blocked.finding_info as { desc: string }).desc, 'DROP is not allowed on production');
-    const exec = ssh[1]!.ocsf!;
+    const exec = ssh[2]!.ocsf!;
     assert.equal((exec.process as { cmd_line: string }).cmd_line, 'uptime');
     assert.equal(others[0]!.ocsf!.status_id, 2);
     assert.equal(others[0]!.ocsf!.status_code, 'authentication_failed');

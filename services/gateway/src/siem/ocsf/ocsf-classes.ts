@@ -20,7 +20,8 @@ export const Authentication: OcsfClass = {
   name: 'Authentication',
   categoryUid: 3,
   categoryName: 'Identity & Access Management',
-  activities: { 1: 'Logon', 2: 'Logoff' },
+  // 4: the gateway issued a credential for the upstream service (UpstreamCredentialIssued).
+  activities: { 1: 'Logon', 2: 'Logoff', 4: 'Service Ticket Request' },
 };
 export const DatastoreActivity: OcsfClass = {
   uid: 6005,
