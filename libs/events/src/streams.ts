@@ -16,6 +16,8 @@ export const approvalStream = (approvalId: string): string => `${StreamCategory.
 export const policyStream = (bundleName: string): string => `${StreamCategory.Policy}-${bundleName}`;
 /** Facts about one gateway instance (recovery after a crash, what an outage could not record). */
 export const gatewayStream = (instance: string): string => `${StreamCategory.Gateway}-${instance}`;
+/** The signed anchors of one gateway instance (AuditAnchorSigned), apart so their revisions count only anchors. */
+export const anchorStream = (instance: string): string => `${StreamCategory.Gateway}-${instance}.anchors`;
 
 export function categoryOf(streamName: string): string {
   const dash = streamName.indexOf('-');

@@ -35,6 +35,7 @@ export interface EventDataMap {
   PolicyRejected: policy.PolicyRejectedData;
   SessionsUnrecorded: gateway.SessionsUnrecordedData;
   SessionsRecovered: gateway.SessionsRecoveredData;
+  AuditAnchorSigned: gateway.AuditAnchorSignedData;
 }
 export type EventType = keyof EventDataMap;
 
@@ -65,7 +66,7 @@ export type ApprovalEventType =
   | 'ApprovalCancelled'
   | 'ApprovalDecisionRefused';
 export type PolicyEventType = 'PolicyActivated' | 'PolicyRejected';
-export type GatewayEventType = 'SessionsUnrecorded' | 'SessionsRecovered';
+export type GatewayEventType = 'SessionsUnrecorded' | 'SessionsRecovered' | 'AuditAnchorSigned';
 
 export type SessionEvent = DomainEvent<SessionEventType>;
 export type ApprovalEvent = DomainEvent<ApprovalEventType>;
@@ -115,6 +116,7 @@ export const eventCatalog: { readonly [T in EventType]: CatalogEntry } = {
   PolicyRejected: { schemaVersion: 1, category: 'policy', schema: policy.PolicyRejectedSchema },
   SessionsUnrecorded: { schemaVersion: 1, category: 'gateway', schema: gateway.SessionsUnrecordedSchema },
   SessionsRecovered: { schemaVersion: 1, category: 'gateway', schema: gateway.SessionsRecoveredSchema },
+  AuditAnchorSigned: { schemaVersion: 1, category: 'gateway', schema: gateway.AuditAnchorSignedSchema },
 };
 
 export const eventTypes = Object.keys(eventCatalog) as EventType[];

@@ -259,6 +259,19 @@ const unrecorded = recorded('gateway-gw-1', 'SessionsUnrecorded', {
   reasons: { store_unavailable: 3 },
 });
 
+const anchor = recorded('gateway-gw-1.anchors', 'AuditAnchorSigned', {
+  sequence: 1,
+  asOf: '12/34',
+  streams: 2,
+  events: 9,
+  headsDigest: Buffer.alloc(2048).toString('base64'),
+  previous: '0'.repeat(64),
+  signedAt: '2026-12-01T10:00:06.000Z',
+  keyId: '0123456789abcdef',
+  algorithm: 'ed25519',
+  signature: 'c2ln',
+});
+
 /** Maps a stream in order, the way the feed does: each session's and approval's first event gives the context. */
 function mapAll(events: RecordedEvent[], seed: OcsfContext = {}) {
   let context = seed;
@@ -277,7 +290,7 @@ describe('OCSF mapping', () => {
   const approvals = mapAll(approvalEvents, {
     session: sessionFactsOf(sessionEvents('s-pg', 'postgres')[0]!),
   });
-  const others = mapAll([rejected, unrecorded]);
+  const others = mapAll([rejected, unrecorded, anchor]);
   const all = [...pg, ...ssh, ...approvals, ...others];
 
   it(`takes OCSF ${OCSF_VERSION}, the release the required-attribute list was generated from`, () => {
@@ -356,6 +369,13 @@ describe('OCSF mapping', () => {
     assert.equal(others[0]!.ocsf!.status_code, 'authentication_failed');
     const granted = approvals.find((m) => m.event.type === 'ApprovalGranted')!.ocsf!;
     assert.equal(granted.disposition_id, 8);
+    const sealed = others.find((m) => m.event.type === 'AuditAnchorSigned')!.ocsf!;
+    assert.equal(sealed.type_uid, 100899);
+    assert.deepEqual(
+      (sealed.unmapped as { portcullis: { anchor: unknown } }).portcullis.anchor,
+      anchor.data,
+      'the whole anchor travels, so audit verify --anchors can read it from a SIEM export',
+    );
     assert.equal((granted.finding_info as { uid: string }).uid, 'ap-1');
   });
 
