@@ -30,6 +30,8 @@ import { EventStoreHealth } from './health/event-store.health.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { EventsController } from './siem/events.controller.js';
+import { ForwardersService } from './siem/forwarders/forwarders.service.js';
+import { AnchorsService } from './siem/anchors/anchors.service.js';
 
 @Module({})
 export class GatewayModule {
@@ -67,6 +69,8 @@ export class GatewayModule {
         StoreEventBridge,
         EventStoreHealth,
         GatewayMetrics,
+        ForwardersService,
+        AnchorsService,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { IssuerConfigSchema, type IssuerConfig } from '@portcullis/identity';
+import { SiemConfigSchema, type SiemConfig } from './siem-config.js';
 
 /**
  * The gateway's configuration (`portcullis.yaml`). Every object refuses
@@ -348,6 +349,7 @@ export const GatewayConfigSchema = Type.Object(
         description: 'Proxied targets (PostgreSQL, SSH)',
       }),
     ),
+    siem: Type.Optional(SiemConfigSchema),
   },
   { additionalProperties: false },
 );
@@ -400,6 +402,8 @@ export interface GatewayConfig {
   targets: CompletedTargetConfig[];
   /** SSH targets (the `protocol: ssh` entries of `targets` in the file). */
   sshTargets: CompletedSshTargetConfig[];
+  /** Forwarders to SIEMs and the signed anchors (siem-config.ts). */
+  siem: SiemConfig;
   /** Where the configuration came from, for messages. */
   source: string;
 }

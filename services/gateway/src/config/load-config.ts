@@ -20,6 +20,7 @@ import {
   type TargetConfig,
   type SshTargetConfig,
 } from './gateway-config.js';
+import { completeSiemConfig } from './complete-siem-config.js';
 
 export interface ConfigOverrides {
   dataDir?: string;
@@ -121,7 +122,7 @@ export function completeConfig(
     ssh: {
       hostKeyFile: file.ssh?.hostKeyFile
         ? absolute(baseDir, file.ssh.hostKeyFile)
-        : join(store.kind === 'pglite' ? store.dataDir : absolute(baseDir, './data'), 'ssh_host_ed25519_key'),
+        : join(dataDirOf(baseDir, store), 'ssh_host_ed25519_key'),
       recordInput: file.ssh?.recordInput ?? false,
     },
     targets: (file.targets ?? [])
@@ -137,6 +138,7 @@ export function completeConfig(
         ...sshTargetWithAbsoluteFiles(baseDir, target, source),
         ...listenerLimits(target, SSH_STARTUP_TIMEOUT_MS),
       })),
+    siem: completeSiemConfig(file.siem, source, (path) => absolute(baseDir, path), dataDirOf(baseDir, store)),
     source,
   };
 }
@@ -207,6 +209,11 @@ function sshTargetWithAbsoluteFiles(
       ...(upstream.knownHostsFile ? { knownHostsFile: absolute(baseDir, upstream.knownHostsFile) } : {}),
     },
   };
+}
+
+/** Where files the gateway creates live by default: the pglite data dir, else ./data beside the config. */
+function dataDirOf(baseDir: string, store: GatewayConfig['store']): string {
+  return store.kind === 'pglite' ? store.dataDir : absolute(baseDir, './data');
 }
 
 function absolute(baseDir: string, path: string): string {

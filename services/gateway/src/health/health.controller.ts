@@ -6,6 +6,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { EventStoreHealth } from './event-store.health.js';
 import { ProjectionsService } from '../projections/projections.service.js';
 import { PolicyDataWatcher } from '../policy/policy-data-watcher.js';
+import { ForwardersService } from '../siem/forwarders/forwarders.service.js';
 
 @ApiTags('operations')
 @Controller('health')
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly projections: ProjectionsService,
     @Inject(POLICY_ENGINE) private readonly policy: PolicyEngine,
     private readonly policyData: PolicyDataWatcher,
+    private readonly forwarders: ForwardersService,
   ) {}
 
   @Get()
@@ -42,6 +44,14 @@ export class HealthController {
         return stalled.length
           ? indicator.degraded({ projections: statuses })
           : indicator.up({ projections: statuses });
+      },
+      () => {
+        const forwarders = this.forwarders.statuses();
+        const indicator = this.indicators.check('forwarders');
+        // A forwarder behind or failing beyond its threshold: the SIEM is late, the data path is not.
+        return forwarders.some((f) => f.degraded)
+          ? indicator.degraded({ forwarders })
+          : indicator.up({ forwarders });
       },
     ]);
   }

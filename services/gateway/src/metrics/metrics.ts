@@ -11,6 +11,10 @@ export class GatewayMetrics {
   readonly projectionEvents: Gauge<'projection' | 'state'>;
   readonly groupCommitTransactions: Gauge;
   readonly groupCommitAppends: Gauge;
+  readonly forwarderEvents: Gauge<'forwarder'>;
+  readonly forwarderErrors: Gauge<'forwarder'>;
+  readonly forwarderLag: Gauge<'forwarder'>;
+  readonly forwarderLastSuccess: Gauge<'forwarder'>;
 
   constructor(@Inject(EVENT_STORE) store: EventStore) {
     collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_' });
@@ -26,6 +30,24 @@ export class GatewayMetrics {
       labelNames: ['projection', 'state'],
       registers: [this.registry],
     });
+    const forwarderGauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: ['forwarder'], registers: [this.registry] });
+    this.forwarderEvents = forwarderGauge(
+      'portcullis_forwarder_events_forwarded',
+      'Events each SIEM forwarder delivered (accepted by its peer) since start',
+    );
+    this.forwarderErrors = forwarderGauge(
+      'portcullis_forwarder_errors',
+      'Failed deliveries of each SIEM forwarder since start (each retried)',
+    );
+    this.forwarderLag = forwarderGauge(
+      'portcullis_forwarder_lag_seconds',
+      'Age of the oldest event each forwarder has not yet delivered (0: caught up)',
+    );
+    this.forwarderLastSuccess = forwarderGauge(
+      'portcullis_forwarder_last_success_timestamp_seconds',
+      'When each forwarder last delivered a batch (Unix time)',
+    );
     // Only the SQL stores group-commit; others leave these gauges at zero.
     const stats = () =>
       (store as { groupCommitStats?: { transactions: number; appends: number } }).groupCommitStats;

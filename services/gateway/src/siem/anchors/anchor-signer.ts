@@ -1,0 +1,188 @@
+import {
+  anchorStream,
+  formatPosition,
+  parsePosition,
+  toNewEvent,
+  type AuditAnchorSignedData,
+  type Position,
+  type RecordedEvent,
+} from '@portcullis/events';
+import type { EventStore, EventSubscription } from '@portcullis/eventstore';
+import type { Logger } from 'pino';
+import { loadOrCreateAnchorKey, type AnchorKey } from './anchor-key.js';
+import {
+  anchorDigest,
+  anchorSignatureValid,
+  FIRST_ANCHOR_PREVIOUS,
+  keyIdOf,
+  signAnchor,
+} from './anchor-signature.js';
+import { HeadsDigest, type StreamHead } from './heads-digest.js';
+
+export interface AnchorOptions {
+  readonly instance: string;
+  readonly keyFile: string;
+  /** Sign once this many events (other than anchors) arrived since the last anchor. */
+  readonly everyEvents: number;
+  /** …or this long after the last anchor, when any did. */
+  readonly everySeconds: number;
+}
+
+export interface AnchorStatus {
+  readonly sequence: number;
+  readonly lastSignedAt: string | undefined;
+  readonly keyId: string | undefined;
+  readonly pendingEvents: number;
+}
+
+/** The head an event replaces: the same stream one revision earlier, whose hash the event names as prevHash. */
+export function headsOf(event: RecordedEvent): { previous: StreamHead | undefined; next: StreamHead } {
+  return {
+    previous:
+      event.revision > 0
+        ? { streamName: event.streamName, revision: event.revision - 1, hash: event.metadata.prevHash }
+        : undefined,
+    next: { streamName: event.streamName, revision: event.revision, hash: event.hash },
+  };
+}
+
+/**
+ * Folds `$all` into a digest of every stream head and, every N events or T
+ * seconds, appends it signed (AuditAnchorSigned) to this instance's anchor
+ * stream, from where the forwarders carry it off the machine. Off the data
+ * path: it reads the store like any subscriber. Resumes from its last
+ * anchor (when that anchor's signature is its own key's), else folds from
+ * the start.
+ */
+export class AnchorSigner {
+  private key: AnchorKey | undefined;
+  private digest = HeadsDigest.empty();
+  private asOf: Position | undefined;
+  private pending = 0;
+  private sequence = 0;
+  private previous = FIRST_ANCHOR_PREVIOUS;
+  private revision = -1;
+  private lastSignedAt: string | undefined;
+  private subscription: EventSubscription | undefined;
+  private loop: Promise<void> = Promise.resolve();
+  private signing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly stream: string;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: AnchorOptions,
+    private readonly log: Logger,
+  ) {
+    this.stream = anchorStream(options.instance);
+  }
+
+  async start(): Promise<void> {
+    this.key = await loadOrCreateAnchorKey(this.options.keyFile);
+    const keyId = keyIdOf(this.key.publicKey);
+    if (this.key.created) {
+      this.log.info(
+        { keyFile: this.options.keyFile, publicKey: `${this.options.keyFile}.pub`, keyId },
+        'anchor signing key created',
+      );
+    }
+    const [last] = await this.store.readStream<{ type: 'AuditAnchorSigned'; data: AuditAnchorSignedData }>(
+      this.stream,
+      { direction: 'backwards', maxCount: 1 },
+    );
+    let from: Position | 'start' = 'start';
+    if (last) {
+      this.sequence = last.data.sequence;
+      this.previous = anchorDigest(last.data);
+      this.revision = last.revision;
+      this.lastSignedAt = last.data.signedAt;
+      if (last.data.keyId === keyId && anchorSignatureValid(last.data, this.key.publicKey)) {
+        this.digest = HeadsDigest.restore(last.data.headsDigest, last.data.streams, last.data.events);
+        from = this.asOf = parsePosition(last.data.asOf);
+      } else {
+        this.log.warn(
+          { stream: this.stream, sequence: last.data.sequence, keyId },
+          'the last anchor is not signed by this key: folding every stream head again from the start',
+        );
+      }
+    }
+    this.subscription = this.store.subscribeToAll({ from });
+    this.loop = this.fold(this.subscription).catch((error: unknown) =>
+      this.log.error({ err: error }, 'anchor signer stopped'),
+    );
+    this.timer = setInterval(() => {
+      if (this.pending > 0) this.sign();
+    }, this.options.everySeconds * 1000);
+    this.timer.unref();
+  }
+
+  /** Stops folding; signs what arrived since the last anchor first. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.subscription?.close();
+    await this.loop;
+    if (this.pending > 0) this.sign();
+    await this.signing;
+  }
+
+  status(): AnchorStatus {
+    return {
+      sequence: this.sequence,
+      lastSignedAt: this.lastSignedAt,
+      keyId: this.key ? keyIdOf(this.key.publicKey) : undefined,
+      pendingEvents: this.pending,
+    };
+  }
+
+  private async fold(subscription: EventSubscription): Promise<void> {
+    for await (const event of subscription) {
+      const { previous, next } = headsOf(event);
+      this.digest.move(previous, next);
+      this.asOf = event.position;
+      // Our own anchors are folded (the next anchor covers them) but do not call for one.
+      if (event.streamName !== this.stream && ++this.pending >= this.options.everyEvents) this.sign();
+    }
+  }
+
+  /** Queues one anchor of the state folded when it runs (anchors append in order). */
+  private sign(): void {
+    this.signing = this.signing.then(() => this.signNow());
+  }
+
+  private async signNow(): Promise<void> {
+    if (this.pending === 0 || !this.key || !this.asOf) return;
+    const pending = this.pending;
+    const payload = {
+      sequence: this.sequence + 1,
+      asOf: formatPosition(this.asOf),
+      streams: this.digest.streams,
+      events: this.digest.events,
+      headsDigest: this.digest.toBase64(),
+      previous: this.previous,
+      signedAt: new Date().toISOString(),
+      keyId: keyIdOf(this.key.publicKey),
+      algorithm: 'ed25519' as const,
+    };
+    const anchor = signAnchor(payload, this.key.privateKey);
+    try {
+      const result = await this.store.append(
+        this.stream,
+        [
+          toNewEvent(
+            { type: 'AuditAnchorSigned', data: anchor },
+            { correlationId: this.options.instance, actor: 'system', gatewayInstance: this.options.instance },
+          ),
+        ],
+        this.revision < 0 ? 'no_stream' : this.revision,
+      );
+      this.revision = result.nextExpectedRevision;
+      this.sequence = anchor.sequence;
+      this.previous = anchorDigest(anchor);
+      this.lastSignedAt = anchor.signedAt;
+      this.pending = Math.max(0, this.pending - pending);
+    } catch (error) {
+      // Tried again at the next tick: the events stay pending.
+      this.log.warn({ err: error, stream: this.stream }, 'could not append an audit anchor');
+    }
+  }
+}
