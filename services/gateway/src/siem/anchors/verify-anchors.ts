@@ -50,8 +50,9 @@ interface Anchor extends ExportedAnchor {
 /**
  * Checks a store against anchors that left the machine. The store's `$all`
  * is folded into the same digest of stream heads the gateway signed, with
- * every head's hash recomputed from its event (so an event edited without
- * re-hashing differs too), and compared at each anchor's `asOf`: a stream
+ * every head's hash recomputed from its event (so a head edited without
+ * re-hashing differs too; an edit further down a chain is the chain's to
+ * find, and re-hashing it changes the head), and compared at each anchor's `asOf`: a stream
  * deleted, truncated or rewritten anywhere up to an anchor makes that
  * anchor and every later one differ. Counts name the kind of change.
  */
