@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { SyslogForwarderConfig } from '../../config/siem-config.js';
 import { octetCounted, syslogMessage, type SyslogHeader } from './syslog-message.js';
@@ -21,7 +21,7 @@ export class SyslogTransport implements ForwarderTransport {
   private socket: Socket | undefined;
   private closedError: Error | undefined;
   private readonly header: SyslogHeader;
-  private readonly tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername: string } | undefined;
+  private readonly tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string } | undefined;
 
   constructor(private readonly config: SyslogForwarderConfig) {
     this.description = `syslog${config.tls ? '+tls' : ''}://${config.host}:${config.port}`;
@@ -36,7 +36,8 @@ export class SyslogTransport implements ForwarderTransport {
       ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
       ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
       ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
-      servername: tls.serverName ?? config.host,
+      // SNI takes host names only (RFC 6066); an IP address is still checked against the certificate.
+      ...(tls.serverName || !isIP(config.host) ? { servername: tls.serverName ?? config.host } : {}),
     };
   }
 
