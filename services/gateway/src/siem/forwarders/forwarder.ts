@@ -121,7 +121,8 @@ export class Forwarder {
     const events = subscription[Symbol.asyncIterator]();
     let next: Promise<IteratorResult<RecordedEvent>> | undefined;
     while (!this.stopped) {
-      const first = await (next ??= events.next());
+      // A read the last batch left waiting (it lingered no longer) is this batch's first.
+      const first = await (next ?? events.next());
       next = undefined;
       if (first.done || this.stopped) return;
       const batch = [first.value];
@@ -189,5 +190,5 @@ export class Forwarder {
 }
 
 function linger(): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), LINGER_MS));
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), LINGER_MS).unref());
 }
