@@ -37,6 +37,7 @@ import {
 
 const psqlBin = join(postgresBinDir(), 'psql');
 const HEC_TOKEN = 'hec-token-7c1d0a9e5b3f4e2a';
+const GENERIC_TOKEN = 'generic-token-0f3b9d2c';
 const DEADLINE_MS = 30_000;
 
 /** RFC 5424: PRI VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG */
@@ -124,15 +125,23 @@ function startHecReceiver() {
     accepted: 0,
     badAuth: 0,
     envelopes: [] as Record<string, unknown>[],
+    generic: [] as Record<string, unknown>[],
   };
   const server: Server = createHttpServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
-      if (req.headers.authorization !== `Splunk ${HEC_TOKEN}`) {
+      if (req.url !== '/generic' && req.headers.authorization !== `Splunk ${HEC_TOKEN}`) {
         state.badAuth += 1;
         res.writeHead(401).end('{"text":"Invalid authorization","code":3}');
+        return;
+      }
+      if (req.url === '/generic') {
+        // The generic JSON forwarder: one JSON array per POST, a bearer token.
+        if (req.headers.authorization !== `Bearer ${GENERIC_TOKEN}`) state.badAuth += 1;
+        else state.generic.push(...(JSON.parse(body) as Record<string, unknown>[]));
+        res.writeHead(204).end();
         return;
       }
       if (state.down || req.url !== '/services/collector/event') {
@@ -212,10 +221,12 @@ describe('SIEM forwarders of portcullis serve', () => {
           `    - { name: rsyslog, type: syslog, format: ocsf, address: "127.0.0.1:${rsyslog.port}", confirmAfterMs: 200, batchSize: 50, degradedAfterSeconds: 1, ${retry} }`,
           `    - { name: syslog-tls, type: syslog, format: json, address: "127.0.0.1:${tls.port}", tls: { caFile: ./tls-cert.pem }, confirmAfterMs: 50, ${retry} }`,
           `    - { name: splunk, type: http, style: hec, format: json, url: "http://127.0.0.1:${hec.port}/services/collector/event", tokenEnv: PORTCULLIS_TEST_HEC_TOKEN, degradedAfterSeconds: 1, ${retry} }`,
+          `    - { name: generic, type: http, style: json, format: ocsf, url: "http://127.0.0.1:${hec.port}/generic", tokenFile: ./generic-token, ${retry} }`,
           '  anchors: { everyEvents: 20, everySeconds: 1 }',
         ],
       }),
     );
+    await writeFile(join(dir.path, 'generic-token'), `${GENERIC_TOKEN}\n`);
     storeConfig = join(dir.path, 'store.yaml');
     await writeFile(storeConfig, `store: ${store}\n`);
     process.env.PORTCULLIS_TEST_HEC_TOKEN = HEC_TOKEN;
@@ -368,7 +379,16 @@ describe('SIEM forwarders of portcullis serve', () => {
       const ids = new Set(hec.state.envelopes.map((e) => (e.event as { id: string }).id));
       return expected.every((id) => ids.has(id));
     });
-    assert.equal(hec.state.badAuth, 0, 'Authorization: Splunk <token> on every request');
+    assert.equal(
+      hec.state.badAuth,
+      0,
+      'Authorization: Splunk <token> (Bearer for the generic one) on every request',
+    );
+    const ocsf = storeEvents('ocsf').map(uidOf);
+    await until('the generic JSON endpoint has every OCSF event', () => {
+      const uids = new Set(hec.state.generic.map(uidOf));
+      return ocsf.every((u) => uids.has(u));
+    });
     const envelope = hec.state.envelopes[0]!;
     assert.equal(envelope.source, 'portcullis');
     assert.equal(envelope.sourcetype, 'portcullis:json');
@@ -379,6 +399,7 @@ describe('SIEM forwarders of portcullis serve', () => {
     assert.match(metrics, /portcullis_forwarder_errors\{forwarder="splunk"\} [1-9]/);
     assert.match(metrics, /portcullis_forwarder_last_success_timestamp_seconds\{forwarder="splunk"\} \d/);
     assert.ok(!serve.output().includes(HEC_TOKEN), 'the token is not in the log');
+    assert.ok(!serve.output().includes(GENERIC_TOKEN));
   });
 
   it('a gateway restart resumes each forwarder from its checkpoint; the anchors that reached rsyslog verify the store', async () => {

@@ -19,6 +19,9 @@ import {
 } from './anchor-signature.js';
 import { HeadsDigest, type StreamHead } from './heads-digest.js';
 
+/** A store that does not answer does not hold a gateway's shutdown for its last anchor longer than this. */
+const STOP_SIGN_MS = 5_000;
+
 export interface AnchorOptions {
   readonly instance: string;
   readonly keyFile: string;
@@ -116,13 +119,15 @@ export class AnchorSigner {
     this.timer.unref();
   }
 
-  /** Stops folding; signs what arrived since the last anchor first. */
+  /** Stops folding; signs what arrived since the last anchor first (waiting at most STOP_SIGN_MS for the store). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.subscription?.close();
     await this.loop;
     if (this.pending > 0) this.sign();
-    await this.signing;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.signing, new Promise((resolve) => (timer = setTimeout(resolve, STOP_SIGN_MS)))]);
+    clearTimeout(timer);
   }
 
   status(): AnchorStatus {
