@@ -5,7 +5,6 @@ import {
   toNewEvent,
   type AuditAnchorSignedData,
   type Position,
-  type RecordedEvent,
 } from '@portcullis/events';
 import type { EventStore, EventSubscription } from '@portcullis/eventstore';
 import type { Logger } from 'pino';
@@ -17,7 +16,7 @@ import {
   keyIdOf,
   signAnchor,
 } from './anchor-signature.js';
-import { HeadsDigest, type StreamHead } from './heads-digest.js';
+import { HeadsFold } from './heads-fold.js';
 
 /** A store that does not answer does not hold a gateway's shutdown for its last anchor longer than this. */
 const STOP_SIGN_MS = 5_000;
@@ -38,17 +37,6 @@ export interface AnchorStatus {
   readonly pendingEvents: number;
 }
 
-/** The head an event replaces: the same stream one revision earlier, whose hash the event names as prevHash. */
-export function headsOf(event: RecordedEvent): { previous: StreamHead | undefined; next: StreamHead } {
-  return {
-    previous:
-      event.revision > 0
-        ? { streamName: event.streamName, revision: event.revision - 1, hash: event.metadata.prevHash }
-        : undefined,
-    next: { streamName: event.streamName, revision: event.revision, hash: event.hash },
-  };
-}
-
 /**
  * Folds `$all` into a digest of every stream head and, every N events or T
  * seconds, appends it signed (AuditAnchorSigned) to this instance's anchor
@@ -59,7 +47,7 @@ export function headsOf(event: RecordedEvent): { previous: StreamHead | undefine
  */
 export class AnchorSigner {
   private key: AnchorKey | undefined;
-  private digest = HeadsDigest.empty();
+  private fold: HeadsFold | undefined;
   private asOf: Position | undefined;
   private pending = 0;
   private sequence = 0;
@@ -100,7 +88,11 @@ export class AnchorSigner {
       this.revision = last.revision;
       this.lastSignedAt = last.data.signedAt;
       if (last.data.keyId === keyId && anchorSignatureValid(last.data, this.key.publicKey)) {
-        this.digest = HeadsDigest.restore(last.data.headsDigest, last.data.streams, last.data.events);
+        this.fold = new HeadsFold({
+          headsDigest: last.data.headsDigest,
+          streams: last.data.streams,
+          events: last.data.events,
+        });
         from = this.asOf = parsePosition(last.data.asOf);
       } else {
         this.log.warn(
@@ -109,8 +101,9 @@ export class AnchorSigner {
         );
       }
     }
+    this.fold ??= new HeadsFold(null);
     this.subscription = this.store.subscribeToAll({ from });
-    this.loop = this.fold(this.subscription).catch((error: unknown) =>
+    this.loop = this.follow(this.subscription).catch((error: unknown) =>
       this.log.error({ err: error }, 'anchor signer stopped'),
     );
     this.timer = setInterval(() => {
@@ -128,6 +121,7 @@ export class AnchorSigner {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.signing, new Promise((resolve) => (timer = setTimeout(resolve, STOP_SIGN_MS)))]);
     clearTimeout(timer);
+    await this.fold?.close();
   }
 
   status(): AnchorStatus {
@@ -139,30 +133,37 @@ export class AnchorSigner {
     };
   }
 
-  private async fold(subscription: EventSubscription): Promise<void> {
+  private async follow(subscription: EventSubscription): Promise<void> {
     for await (const event of subscription) {
-      const { previous, next } = headsOf(event);
-      this.digest.move(previous, next);
+      const added = this.fold!.add(event); // takes the event at once; resolves when the worker has room
       this.asOf = event.position;
       // Our own anchors are folded (the next anchor covers them) but do not call for one.
       if (event.streamName !== this.stream && ++this.pending >= this.options.everyEvents) this.sign();
+      await added;
     }
   }
 
   /** Queues one anchor of the state folded when it runs (anchors append in order). */
   private sign(): void {
-    this.signing = this.signing.then(() => this.signNow());
+    this.signing = this.signing
+      .then(() => this.signNow())
+      .catch((error: unknown) =>
+        this.log.warn({ err: error, stream: this.stream }, 'could not sign an audit anchor'),
+      );
   }
 
   private async signNow(): Promise<void> {
-    if (this.pending === 0 || !this.key || !this.asOf) return;
+    if (this.pending === 0 || !this.key || !this.asOf || !this.fold) return;
+    // Taken together, before any await: the state is the fold of every event up to asOf.
     const pending = this.pending;
+    const asOf = this.asOf;
+    const folded = await this.fold.snapshot();
     const payload = {
       sequence: this.sequence + 1,
-      asOf: formatPosition(this.asOf),
-      streams: this.digest.streams,
-      events: this.digest.events,
-      headsDigest: this.digest.toBase64(),
+      asOf: formatPosition(asOf),
+      streams: folded.streams,
+      events: folded.events,
+      headsDigest: folded.headsDigest,
       previous: this.previous,
       signedAt: new Date().toISOString(),
       keyId: keyIdOf(this.key.publicKey),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 
 /** Bytes of the digest: 1024 16-bit lanes (LtHash16, Bellare-Micciancio / Lewi et al.). */
 const DIGEST_BYTES = 2048;
@@ -41,9 +42,7 @@ export class HeadsDigest {
     const bytes = Buffer.from(base64, 'base64');
     if (bytes.length !== DIGEST_BYTES)
       throw new Error(`a heads digest has ${DIGEST_BYTES} bytes, not ${bytes.length}`);
-    const lanes = new Uint16Array(DIGEST_BYTES / 2);
-    for (let i = 0; i < lanes.length; i++) lanes[i] = bytes.readUInt16LE(i * 2);
-    return new HeadsDigest(lanes, streams, events);
+    return new HeadsDigest(Uint16Array.from(lanesOf(bytes)), streams, events);
   }
 
   /** A stream's head moved: from `previous` (undefined for a new stream) to `next`. */
@@ -52,6 +51,15 @@ export class HeadsDigest {
     else this.streams += 1;
     this.combine(next, 1);
     this.events += next.revision - (previous?.revision ?? -1);
+  }
+
+  /** An event moves its stream's head from (revision - 1, prevHash) — nothing, at revision 0 — to (revision, hash). */
+  advance(streamName: string, revision: number, hash: string, prevHash: string): void {
+    this.move(revision > 0 ? { streamName, revision: revision - 1, hash: prevHash } : undefined, {
+      streamName,
+      revision,
+      hash,
+    });
   }
 
   /** A stream is gone (the verifier's view of a stream it no longer finds). */
@@ -68,12 +76,26 @@ export class HeadsDigest {
   }
 
   private combine(head: StreamHead, sign: 1 | -1): void {
-    const element = createHash('shake256', { outputLength: DIGEST_BYTES })
-      .update(JSON.stringify([head.streamName, head.revision, head.hash]))
-      .digest();
-    for (let i = 0; i < this.lanes.length; i++) {
-      // Uint16Array stores modulo 2^16.
-      this.lanes[i] = this.lanes[i]! + sign * element.readUInt16LE(i * 2);
-    }
+    const element = lanesOf(
+      createHash('shake256', { outputLength: DIGEST_BYTES })
+        .update(JSON.stringify([head.streamName, head.revision, head.hash]))
+        .digest(),
+    );
+    const lanes = this.lanes;
+    // Uint16Array stores modulo 2^16.
+    if (sign === 1) for (let i = 0; i < lanes.length; i++) lanes[i]! += element[i]!;
+    else for (let i = 0; i < lanes.length; i++) lanes[i]! -= element[i]!;
   }
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** The digest's bytes as little-endian 16-bit lanes: a view where the platform allows, else a copy. */
+function lanesOf(bytes: Buffer): Uint16Array {
+  if (LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) {
+    return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+  }
+  const lanes = new Uint16Array(bytes.length / 2);
+  for (let i = 0; i < lanes.length; i++) lanes[i] = bytes.readUInt16LE(i * 2);
+  return lanes;
 }
