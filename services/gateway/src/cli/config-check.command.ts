@@ -8,6 +8,7 @@ import type { GatewayConfig } from '../config/gateway-config.js';
 import { shippedPolicy } from '../policy/shipped-policy.js';
 import { clientTlsOf, postgresUpstreamOf } from '../proxies/start-proxies.js';
 import { sshTargetOf } from '../proxies/start-ssh-proxies.js';
+import { transportFor } from '../siem/forwarders/forwarders.service.js';
 import { loadCliConfig, type CliIo } from './common.js';
 
 /** One thing the gateway needs, checked the way `serve` would use it. */
@@ -127,6 +128,12 @@ function checksOf(config: GatewayConfig): Check[] {
         client.end();
         return `${upstream.host}:${upstream.port} host key matches, authenticated as ${upstream.user}`;
       },
+    });
+  }
+  for (const forwarder of config.siem.forwarders) {
+    checks.push({
+      item: `forwarder ${forwarder.name}`,
+      run: () => transportFor(forwarder, config.instance).probe(),
     });
   }
   return checks;

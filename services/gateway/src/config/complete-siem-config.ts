@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ValidationError } from '@portcullis/events';
+import { parseHostPort } from './host-port.js';
 import type { ForwarderConfig, SiemConfig, SiemConfigFile } from './siem-config.js';
 
 /** The `siem:` section with its defaults, and the rules a schema cannot say. */
@@ -30,9 +31,8 @@ export function completeSiemConfig(
       problems.push({ path: `${at}/retry`, message: 'maxDelayMs must not be below initialDelayMs' });
     }
     if (f.type === 'syslog') {
-      const match = /^\[?(.*?)\]?:(\d+)$/.exec(f.address)!;
-      const port = Number(match[2]);
-      if (port < 1 || port > 65535) problems.push({ path: `${at}/address`, message: 'port must be 1-65535' });
+      const { host, port } = parseHostPort(f.address, `${at}/address`);
+      if (port < 1) problems.push({ path: `${at}/address`, message: 'port must be 1-65535' });
       const tls = f.tls;
       if (tls && !tls.certFile !== !tls.keyFile) {
         problems.push({
@@ -43,7 +43,7 @@ export function completeSiemConfig(
       return {
         ...common,
         type: 'syslog',
-        host: match[1]!,
+        host,
         port,
         tls: tls && {
           ...(tls.caFile ? { caFile: absolute(tls.caFile) } : {}),

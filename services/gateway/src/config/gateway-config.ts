@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { IssuerConfigSchema, type IssuerConfig } from '@portcullis/identity';
+import { HostPort } from './host-port.js';
 import { SiemConfigSchema, type SiemConfig } from './siem-config.js';
 
 /**
@@ -7,10 +8,6 @@ import { SiemConfigSchema, type SiemConfig } from './siem-config.js';
  * unknown keys, so a typo fails at start with the key's path instead of
  * being silently ignored.
  */
-const HostPort = Type.String({
-  pattern: '^[^\\s:]+:\\d{1,5}$|^\\[[0-9a-fA-F:]+\\]:\\d{1,5}$',
-  description: 'host:port, e.g. 127.0.0.1:8080',
-});
 
 /** Per listener: how long a client may take to authenticate, and how many may be at it at once. */
 const listenerLimits = {

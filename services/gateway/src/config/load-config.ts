@@ -21,6 +21,9 @@ import {
   type SshTargetConfig,
 } from './gateway-config.js';
 import { completeSiemConfig } from './complete-siem-config.js';
+import { parseHostPort } from './host-port.js';
+
+export { parseHostPort };
 
 export interface ConfigOverrides {
   dataDir?: string;
@@ -218,15 +221,6 @@ function dataDirOf(baseDir: string, store: GatewayConfig['store']): string {
 
 function absolute(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
-}
-
-export function parseHostPort(value: string, where: string): { host: string; port: number } {
-  const match = /^(.*):(\d{1,5})$/.exec(value);
-  const port = Number(match?.[2]);
-  if (!match || !match[1] || port > 65535) {
-    throw new ValidationError(`${where} must be host:port`, [{ path: where, message: `got "${value}"` }]);
-  }
-  return { host: match[1].replace(/^\[|\]$/g, ''), port };
 }
 
 /** `${NAME}` in any string value is replaced by the environment variable; a missing one is an error. */

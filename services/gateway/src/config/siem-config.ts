@@ -1,14 +1,10 @@
 import Type, { type Static } from 'typebox';
+import { HostPort } from './host-port.js';
 
 /**
  * `siem:` in portcullis.yaml: the forwarders that carry the event stream to
  * SIEMs, and the signed anchors of the audit chain.
  */
-const HostPort = Type.String({
-  pattern: '^[^\\s:]+:\\d{1,5}$|^\\[[0-9a-fA-F:]+\\]:\\d{1,5}$',
-  description: 'host:port',
-});
-
 const forwarderCommon = {
   name: Type.String({
     pattern: '^[A-Za-z0-9_.-]{1,64}$',

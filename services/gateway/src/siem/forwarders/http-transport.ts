@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { ValidationError } from '@portcullis/events';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HttpForwarderConfig } from '../../config/siem-config.js';
 import type { ForwarderTransport, Outgoing } from './transport.js';
+import { readConfiguredFile } from './read-configured-file.js';
 
 /**
  * HTTP JSON delivery. `hec`: Splunk HTTP Event Collector, one envelope per
@@ -29,7 +30,7 @@ export class HttpTransport implements ForwarderTransport {
     this.token = readToken(config);
     this.authorization =
       this.token === undefined ? undefined : `${config.style === 'hec' ? 'Splunk' : 'Bearer'} ${this.token}`;
-    this.ca = config.caFile ? readFileSync(config.caFile) : undefined;
+    this.ca = config.caFile ? readConfiguredFile(config.name, 'caFile', config.caFile) : undefined;
   }
 
   async deliver(batch: readonly Outgoing[]): Promise<void> {
@@ -44,6 +45,13 @@ export class HttpTransport implements ForwarderTransport {
         `${this.description} answered ${status.code}: ${this.redact(status.text.slice(0, 200))}`,
       );
     }
+  }
+
+  /** Nothing is sent: any POST would deliver. The token and files were read when this was made. */
+  probe(): Promise<string> {
+    return Promise.resolve(
+      `${this.description}: ${this.token === undefined ? 'no token' : 'token'}${this.ca ? ' and CA' : ''} read; not contacted (a POST would deliver)`,
+    );
   }
 
   async close(): Promise<void> {
@@ -104,10 +112,13 @@ export class HttpTransport implements ForwarderTransport {
 function readToken(config: HttpForwarderConfig): string | undefined {
   const source = config.token;
   if (!source) return undefined;
-  const value = 'env' in source ? process.env[source.env] : readFileSync(source.file, 'utf8');
+  const value =
+    'env' in source
+      ? process.env[source.env]
+      : readConfiguredFile(config.name, 'tokenFile', source.file).toString('utf8');
   const token = value?.trim();
   if (!token) {
-    throw new Error(
+    throw new ValidationError(
       `forwarder ${config.name}: ${'env' in source ? `environment variable ${source.env}` : source.file} holds no token`,
     );
   }

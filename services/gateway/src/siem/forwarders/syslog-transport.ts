@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { SyslogForwarderConfig } from '../../config/siem-config.js';
 import { octetCounted, syslogMessage, type SyslogHeader } from './syslog-message.js';
 import type { ForwarderTransport, Outgoing } from './transport.js';
+import { readConfiguredFile } from './read-configured-file.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -33,9 +33,9 @@ export class SyslogTransport implements ForwarderTransport {
     };
     const tls = config.tls;
     this.tls = tls && {
-      ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
-      ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
-      ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
+      ...(tls.caFile ? { ca: readConfiguredFile(config.name, 'tls.caFile', tls.caFile) } : {}),
+      ...(tls.certFile ? { cert: readConfiguredFile(config.name, 'tls.certFile', tls.certFile) } : {}),
+      ...(tls.keyFile ? { key: readConfiguredFile(config.name, 'tls.keyFile', tls.keyFile) } : {}),
       // SNI takes host names only (RFC 6066); an IP address is still checked against the certificate.
       ...(tls.serverName || !isIP(config.host) ? { servername: tls.serverName ?? config.host } : {}),
     };
@@ -49,6 +49,12 @@ export class SyslogTransport implements ForwarderTransport {
       socket.write(payload, (error) => (error ? reject(error) : resolve())),
     );
     await this.settle(socket);
+  }
+
+  async probe(): Promise<string> {
+    await this.connect();
+    await this.close();
+    return `${this.description} accepts connections${this.tls ? ' (TLS, certificate verified)' : ''}`;
   }
 
   async close(): Promise<void> {

@@ -13,4 +13,6 @@ export interface ForwarderTransport {
   /** Resolves once the peer has accepted the whole batch (as far as its protocol can tell); rejects otherwise. */
   deliver(batch: readonly Outgoing[]): Promise<void>;
   close(): Promise<void>;
+  /** For `config check`: reaches the peer without delivering anything; says what was found. */
+  probe(): Promise<string>;
 }
