@@ -398,6 +398,7 @@ describe('SIEM forwarders of portcullis serve', () => {
     assert.match(metrics, /portcullis_forwarder_events_forwarded\{forwarder="splunk"\} [1-9]/);
     assert.match(metrics, /portcullis_forwarder_errors\{forwarder="splunk"\} [1-9]/);
     assert.match(metrics, /portcullis_forwarder_last_success_timestamp_seconds\{forwarder="splunk"\} \d/);
+    assert.match(metrics, /^portcullis_anchor_sequence [1-9]/m, 'anchors signed');
     assert.ok(!serve.output().includes(HEC_TOKEN), 'the token is not in the log');
     assert.ok(!serve.output().includes(GENERIC_TOKEN));
   });

@@ -7,6 +7,7 @@ import { EventStoreHealth } from './event-store.health.js';
 import { ProjectionsService } from '../projections/projections.service.js';
 import { PolicyDataWatcher } from '../policy/policy-data-watcher.js';
 import { ForwardersService } from '../siem/forwarders/forwarders.service.js';
+import { AnchorsService } from '../siem/anchors/anchors.service.js';
 
 @ApiTags('operations')
 @Controller('health')
@@ -19,6 +20,7 @@ export class HealthController {
     @Inject(POLICY_ENGINE) private readonly policy: PolicyEngine,
     private readonly policyData: PolicyDataWatcher,
     private readonly forwarders: ForwardersService,
+    private readonly anchors: AnchorsService,
   ) {}
 
   @Get()
@@ -52,6 +54,11 @@ export class HealthController {
         return forwarders.some((f) => f.degraded)
           ? indicator.degraded({ forwarders })
           : indicator.up({ forwarders });
+      },
+      () => {
+        // Informational: the last anchor signed (sequence, time, key id) and the events since.
+        const anchors = this.anchors.status();
+        return this.indicators.check('anchors').up(anchors ? { ...anchors } : { enabled: false });
       },
     ]);
   }

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { GatewayMetrics } from './metrics.js';
 import { ProjectionsService } from '../projections/projections.service.js';
 import { ForwardersService } from '../siem/forwarders/forwarders.service.js';
+import { AnchorsService } from '../siem/anchors/anchors.service.js';
 
 @ApiExcludeController()
 @Controller('metrics')
@@ -11,6 +12,7 @@ export class MetricsController {
     private readonly metrics: GatewayMetrics,
     private readonly projections: ProjectionsService,
     private readonly forwarders: ForwardersService,
+    private readonly anchors: AnchorsService,
   ) {}
 
   @Get()
@@ -26,6 +28,11 @@ export class MetricsController {
       this.metrics.forwarderErrors.set(labels, f.errors);
       this.metrics.forwarderLag.set(labels, f.lagSeconds);
       if (f.lastSuccessAt) this.metrics.forwarderLastSuccess.set(labels, Date.parse(f.lastSuccessAt) / 1000);
+    }
+    const anchors = this.anchors.status();
+    if (anchors) {
+      this.metrics.anchorSequence.set(anchors.sequence);
+      if (anchors.lastSignedAt) this.metrics.anchorLastSigned.set(Date.parse(anchors.lastSignedAt) / 1000);
     }
     return this.metrics.registry.metrics();
   }

@@ -15,6 +15,8 @@ export class GatewayMetrics {
   readonly forwarderErrors: Gauge<'forwarder'>;
   readonly forwarderLag: Gauge<'forwarder'>;
   readonly forwarderLastSuccess: Gauge<'forwarder'>;
+  readonly anchorSequence: Gauge;
+  readonly anchorLastSigned: Gauge;
 
   constructor(@Inject(EVENT_STORE) store: EventStore) {
     collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_' });
@@ -48,6 +50,16 @@ export class GatewayMetrics {
       'portcullis_forwarder_last_success_timestamp_seconds',
       'When each forwarder last delivered a batch (Unix time)',
     );
+    this.anchorSequence = new Gauge({
+      name: 'portcullis_anchor_sequence',
+      help: 'The sequence number of the last audit anchor this instance signed',
+      registers: [this.registry],
+    });
+    this.anchorLastSigned = new Gauge({
+      name: 'portcullis_anchor_last_signed_timestamp_seconds',
+      help: 'When this instance last signed an audit anchor (Unix time)',
+      registers: [this.registry],
+    });
     // Only the SQL stores group-commit; others leave these gauges at zero.
     const stats = () =>
       (store as { groupCommitStats?: { transactions: number; appends: number } }).groupCommitStats;

@@ -70,9 +70,14 @@ export class Forwarder {
   }
 
   async start(): Promise<void> {
-    const stored = await this.store.checkpoints.load(this.checkpointId);
+    let stored = await this.store.checkpoints.load(this.checkpointId);
+    if (!stored && this.config.from === 'end') {
+      // "The end" is fixed now, in the checkpoint: a restart before the first delivery must not skip to a later end.
+      const [last] = await this.store.readAll({ direction: 'backwards', maxCount: 1 });
+      if (last) await this.store.checkpoints.store(this.checkpointId, (stored = last.position));
+    }
     this.position = stored ?? undefined;
-    this.subscription = this.store.subscribeToAll({ from: stored ?? this.config.from });
+    this.subscription = this.store.subscribeToAll({ from: stored ?? 'start' });
     this.log.info(
       {
         forwarder: this.config.name,
