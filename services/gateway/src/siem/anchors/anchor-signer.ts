@@ -58,6 +58,8 @@ export class AnchorSigner {
   private loop: Promise<void> = Promise.resolve();
   private signing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private queued = false;
+  private forced = false;
   private readonly stream: string;
 
   constructor(
@@ -106,9 +108,7 @@ export class AnchorSigner {
     this.loop = this.follow(this.subscription).catch((error: unknown) =>
       this.log.error({ err: error }, 'anchor signer stopped'),
     );
-    this.timer = setInterval(() => {
-      if (this.pending > 0) this.sign();
-    }, this.options.everySeconds * 1000);
+    this.timer = setInterval(() => this.sign('time'), this.options.everySeconds * 1000);
     this.timer.unref();
   }
 
@@ -117,7 +117,7 @@ export class AnchorSigner {
     clearInterval(this.timer);
     await this.subscription?.close();
     await this.loop;
-    if (this.pending > 0) this.sign();
+    this.sign('time');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.signing, new Promise((resolve) => (timer = setTimeout(resolve, STOP_SIGN_MS)))]);
     clearTimeout(timer);
@@ -138,15 +138,28 @@ export class AnchorSigner {
       const added = this.fold!.add(event); // takes the event at once; resolves when the worker has room
       this.asOf = event.position;
       // Our own anchors are folded (the next anchor covers them) but do not call for one.
-      if (event.streamName !== this.stream && ++this.pending >= this.options.everyEvents) this.sign();
+      if (event.streamName !== this.stream && ++this.pending >= this.options.everyEvents) this.sign('count');
       await added;
     }
   }
 
-  /** Queues one anchor of the state folded when it runs (anchors append in order). */
-  private sign(): void {
+  /**
+   * Queues one anchor of the state folded when it runs (anchors append in
+   * order). At most one waits behind the one being signed, so a slow store
+   * does not pile them up; `count` signs only if everyEvents are still
+   * pending then, `time` if any are.
+   */
+  private sign(reason: 'count' | 'time'): void {
+    this.forced ||= reason === 'time';
+    if (this.queued) return;
+    this.queued = true;
     this.signing = this.signing
-      .then(() => this.signNow())
+      .then(() => {
+        this.queued = false;
+        const due = this.forced ? this.pending > 0 : this.pending >= this.options.everyEvents;
+        this.forced = false;
+        return due ? this.signNow() : undefined;
+      })
       .catch((error: unknown) =>
         this.log.warn({ err: error, stream: this.stream }, 'could not sign an audit anchor'),
       );
