@@ -69,30 +69,39 @@ const uidOf = (ocsf: Record<string, unknown>) => (ocsf.metadata as { uid: string
 
 /** Octet-counted frames (RFC 6587) over TLS: the peer rsyslog cannot be here. */
 function startTlsReceiver(dir: string): Promise<{ server: TlsServer; port: number; messages: string[] }> {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'tls-key.pem'),
-      '-out',
-      join(dir, 'tls-cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  const selfSigned = (name: string, subject: string) =>
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        subject,
+        ...(name === 'tls' ? ['-addext', 'subjectAltName=IP:127.0.0.1'] : []),
+        '-keyout',
+        join(dir, `${name}-key.pem`),
+        '-out',
+        join(dir, `${name}-cert.pem`),
+      ],
+      { stdio: 'ignore' },
+    );
+  selfSigned('tls', '/CN=127.0.0.1');
+  // The forwarder's client certificate: the peer refuses connections without it.
+  selfSigned('client', '/CN=portcullis-forwarder');
   const messages: string[] = [];
   const server = createTlsServer(
-    { key: readFileSync(join(dir, 'tls-key.pem')), cert: readFileSync(join(dir, 'tls-cert.pem')) },
+    {
+      key: readFileSync(join(dir, 'tls-key.pem')),
+      cert: readFileSync(join(dir, 'tls-cert.pem')),
+      ca: readFileSync(join(dir, 'client-cert.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     (socket) => {
       let buffer = Buffer.alloc(0);
       socket.on('error', () => {});
@@ -219,7 +228,7 @@ describe('SIEM forwarders of portcullis serve', () => {
           'siem:',
           '  forwarders:',
           `    - { name: rsyslog, type: syslog, format: ocsf, address: "127.0.0.1:${rsyslog.port}", confirmAfterMs: 200, batchSize: 50, degradedAfterSeconds: 1, ${retry} }`,
-          `    - { name: syslog-tls, type: syslog, format: json, address: "127.0.0.1:${tls.port}", tls: { caFile: ./tls-cert.pem }, confirmAfterMs: 50, ${retry} }`,
+          `    - { name: syslog-tls, type: syslog, format: json, address: "127.0.0.1:${tls.port}", tls: { caFile: ./tls-cert.pem, certFile: ./client-cert.pem, keyFile: ./client-key.pem }, confirmAfterMs: 50, ${retry} }`,
           `    - { name: splunk, type: http, style: hec, format: json, url: "http://127.0.0.1:${hec.port}/services/collector/event", tokenEnv: PORTCULLIS_TEST_HEC_TOKEN, degradedAfterSeconds: 1, ${retry} }`,
           `    - { name: generic, type: http, style: json, format: ocsf, url: "http://127.0.0.1:${hec.port}/generic", tokenFile: ./generic-token, ${retry} }`,
           '  anchors: { everyEvents: 20, everySeconds: 1 }',
@@ -316,7 +325,7 @@ describe('SIEM forwarders of portcullis serve', () => {
     });
   }
 
-  it('syslog: a psql session reaches rsyslog as RFC 5424 messages with OCSF bodies, and the TLS peer as JSON', async () => {
+  it('syslog: a psql session reaches rsyslog as RFC 5424 messages with OCSF bodies, and the TLS peer (client certificate) as JSON', async () => {
     assert.equal(await psql('SELECT 41 + 1'), '42');
     const received = await rsyslogHasEverything();
     const statement = received.find(
