@@ -113,26 +113,30 @@ describe('Forwarder', () => {
     const backlog = await appendEvents(400);
     const f = forwarder(config('lagging'));
     await f.start();
-    await until('a few refused attempts', () => peer.refused >= 3);
-    const status = f.status();
-    assert.equal(status.state, 'failing');
-    assert.equal(status.forwarded, 0);
-    assert.ok(status.errors >= 3);
-    assert.equal(status.position, undefined, 'nothing committed');
-    peer.down = false;
-    await until('the backlog delivered', () => backlog.every((id) => received().has(id)));
-    await f.stop();
-    assert.ok(
-      peer.batches.every((b) => b.length <= 50),
-      'never more than batchSize events in hand',
-    );
-    const order = peer.batches.flat().map((e) => e.id);
-    const positions = backlog.map((id) => order.indexOf(id));
-    assert.deepEqual(
-      positions,
-      [...positions].sort((a, b) => a - b),
-      'in store order',
-    );
-    assert.equal(f.status().state, 'live');
+    try {
+      // Counted by the forwarder: the peer's count can run ahead of the answers it sent.
+      await until('a few refused attempts', () => f.status().errors >= 3);
+      const status = f.status();
+      assert.equal(status.state, 'failing');
+      assert.equal(status.forwarded, 0);
+      assert.ok(status.errors >= 3);
+      assert.equal(status.position, undefined, 'nothing committed');
+      peer.down = false;
+      await until('the backlog delivered', () => backlog.every((id) => received().has(id)));
+      assert.ok(
+        peer.batches.every((b) => b.length <= 50),
+        'never more than batchSize events in hand',
+      );
+      const order = peer.batches.flat().map((e) => e.id);
+      const positions = backlog.map((id) => order.indexOf(id));
+      assert.deepEqual(
+        positions,
+        [...positions].sort((a, b) => a - b),
+        'in store order',
+      );
+      assert.equal(f.status().state, 'live');
+    } finally {
+      await f.stop();
+    }
   });
 });
