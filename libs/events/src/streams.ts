@@ -23,6 +23,8 @@ export const terminationStream = (sessionId: string): string => `${StreamCategor
 /** One identity revocation: revoked, then maybe lifted. */
 export const revocationStream = (revocationId: string): string =>
   `${StreamCategory.Revocation}-${revocationId}`;
+/** The signed anchors of one gateway instance (AuditAnchorSigned), apart so their revisions count only anchors. */
+export const anchorStream = (instance: string): string => `${StreamCategory.Gateway}-${instance}.anchors`;
 
 export function categoryOf(streamName: string): string {
   const dash = streamName.indexOf('-');

@@ -26,6 +26,7 @@ const CLASSES = [
   'ssh_activity',
   'process_activity',
   'detection_finding',
+  'event_log_activity',
 ];
 const OBJECTS = [
   'metadata',

@@ -41,6 +41,8 @@ import { ConsoleSessionStore } from './console/auth/console-session-store.js';
 import { ConsoleSignIn } from './console/auth/console-sign-in.js';
 import { ConsoleReads } from './console/console-reads.js';
 import { ApprovalChanges } from './console/live/approval-changes.js';
+import { ForwardersService } from './siem/forwarders/forwarders.service.js';
+import { AnchorsService } from './siem/anchors/anchors.service.js';
 
 @Module({})
 export class GatewayModule {
@@ -89,6 +91,8 @@ export class GatewayModule {
         ConsoleSignIn,
         ConsoleReads,
         ApprovalChanges,
+        ForwardersService,
+        AnchorsService,
       ],
     };
   }

@@ -20,3 +20,4 @@ export { grantingPolicyBundle, type PolicyGrant } from './granting-policy-bundle
 export { startSshd, OPENSSH_TOKEN_OPTIONS, type SshdServer, type SshdServerOptions } from './sshd-server.js';
 export { startServe, PORTCULLIS_BIN, type ServeProcess } from './serve-process.js';
 export { serveConfigYaml, type ServeConfigOptions } from './serve-config.js';
+export { startRsyslog, RSYSLOGD, type RsyslogServer } from './rsyslog-server.js';

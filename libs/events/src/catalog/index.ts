@@ -44,6 +44,7 @@ export interface EventDataMap {
   SessionTerminationRequested: access.SessionTerminationRequestedData;
   IdentityRevoked: access.IdentityRevokedData;
   IdentityRevocationLifted: access.IdentityRevocationLiftedData;
+  AuditAnchorSigned: gateway.AuditAnchorSignedData;
 }
 export type EventType = keyof EventDataMap;
 
@@ -76,7 +77,7 @@ export type ApprovalEventType =
   | 'ApprovalCancelled'
   | 'ApprovalDecisionRefused';
 export type PolicyEventType = 'PolicyActivated' | 'PolicyRejected';
-export type GatewayEventType = 'SessionsUnrecorded' | 'SessionsRecovered';
+export type GatewayEventType = 'SessionsUnrecorded' | 'SessionsRecovered' | 'AuditAnchorSigned';
 export type TerminationEventType = 'SessionTerminationRequested';
 export type RevocationEventType = 'IdentityRevoked' | 'IdentityRevocationLifted';
 
@@ -151,6 +152,7 @@ export const eventCatalog: { readonly [T in EventType]: CatalogEntry } = {
     category: 'revocation',
     schema: access.IdentityRevocationLiftedSchema,
   },
+  AuditAnchorSigned: { schemaVersion: 1, category: 'gateway', schema: gateway.AuditAnchorSignedSchema },
 };
 
 export const eventTypes = Object.keys(eventCatalog) as EventType[];

@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../config/gateway-config.js';
 import { shippedPolicy } from '../policy/shipped-policy.js';
 import { clientTlsOf, postgresUpstreamOf } from '../proxies/start-proxies.js';
 import { sshTargetOf } from '../proxies/start-ssh-proxies.js';
+import { transportFor } from '../siem/forwarders/forwarders.service.js';
 import { loadCliConfig, type CliIo } from './common.js';
 
 /** One thing the gateway needs, checked the way `serve` would use it. */
@@ -161,6 +162,12 @@ function checksOf(config: GatewayConfig): Check[] {
         client.end();
         return `${upstream.host}:${upstream.port} host key matches, authenticated as ${upstream.user}${certificate ? ' with a certificate of the gateway user CA' : ''}`;
       },
+    });
+  }
+  for (const forwarder of config.siem.forwarders) {
+    checks.push({
+      item: `forwarder ${forwarder.name}`,
+      run: () => transportFor(forwarder, config.instance).probe(),
     });
   }
   return checks;

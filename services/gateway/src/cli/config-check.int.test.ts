@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -109,6 +110,35 @@ describe('portcullis config check', () => {
     ]);
     assert.equal(status, 2, out);
     assert.match(out, new RegExp(`invalid +console sign-in Test client secret: cannot read ${missing}`));
+  });
+
+  it('forwarders: a syslog peer is reached, one nobody answers is unreachable, an unreadable token file invalid', async () => {
+    const listener = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const listening = (listener.address() as AddressInfo).port;
+    try {
+      const missing = join(dir.path, 'no-such-token');
+      const { status, out } = await check('forwarders', [
+        `store: { kind: postgres, url: "${postgres.url()}" }`,
+        'siem:',
+        '  forwarders:',
+        `    - { name: up, type: syslog, address: "127.0.0.1:${listening}" }`,
+        `    - { name: down, type: syslog, address: "127.0.0.1:${await freePort()}" }`,
+        `    - { name: hec, type: http, style: hec, url: "http://127.0.0.1:1/x", tokenFile: ${missing} }`,
+      ]);
+      assert.equal(status, 2, out);
+      assert.match(
+        out,
+        new RegExp(`ok +forwarder up: syslog://127\\.0\\.0\\.1:${listening} accepts connections`),
+      );
+      assert.match(out, /unreachable +forwarder down: cannot connect to syslog:\/\/127\.0\.0\.1:\d+/);
+      assert.match(
+        out,
+        new RegExp(`invalid +forwarder hec: forwarder hec: cannot read tokenFile ${missing}`),
+      );
+    } finally {
+      listener.close();
+    }
   });
 
   it('an unknown key makes the file invalid: exit 2, naming the key', async () => {

@@ -30,7 +30,7 @@ const token = lazy<import('./token.command.js').TokenOptions>(
   async () => (await import('./token.command.js')).tokenCommand,
 );
 const migrateCommand = lazy(async () => (await import('./migrate.command.js')).migrateCommand);
-const auditVerify = lazy<StoreOptions & { stream?: string; json?: boolean }>(
+const auditVerify = lazy<import('./audit-verify.command.js').AuditVerifyOptions>(
   async () => (await import('./audit-verify.command.js')).auditVerify,
 );
 const replay = async (session: string, options: ReplayOptions, io: CliIo) =>
@@ -120,11 +120,23 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
 
   const audit = program.command('audit').description('audit-trail integrity');
   storeOptions(
-    audit.command('verify').description('check every stream’s hash chain; exit 1 on a broken link'),
+    audit
+      .command('verify')
+      .description(
+        'check every stream’s hash chain and, with --anchors, the store against signed anchors that left the machine; exit 1 on any finding',
+      ),
   )
     .option('-s, --stream <name>', 'check only this stream')
+    .option(
+      '--anchors <file>',
+      'anchors exported from a SIEM: JSON lines (or a JSON array) of AuditAnchorSigned events as json, OCSF, HEC envelopes or syslog lines',
+    )
+    .option(
+      '--public-key <file>',
+      'the anchor public key (PEM, <siem.anchors.keyFile>.pub); needed with --anchors',
+    )
     .option('--json', 'print the report as JSON')
-    .action(run<StoreOptions & { stream?: string; json?: boolean }>(auditVerify));
+    .action(run<import('./audit-verify.command.js').AuditVerifyOptions>(auditVerify));
 
   storeOptions(
     program

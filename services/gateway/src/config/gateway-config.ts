@@ -1,15 +1,13 @@
 import Type, { type Static } from 'typebox';
 import { IssuerConfigSchema, type IssuerConfig } from '@portcullis/identity';
+import { HostPort } from './host-port.js';
+import { SiemConfigSchema, type SiemConfig } from './siem-config.js';
 
 /**
  * The gateway's configuration (`portcullis.yaml`). Every object refuses
  * unknown keys, so a typo fails at start with the key's path instead of
  * being silently ignored.
  */
-const HostPort = Type.String({
-  pattern: '^[^\\s:]+:\\d{1,5}$|^\\[[0-9a-fA-F:]+\\]:\\d{1,5}$',
-  description: 'host:port, e.g. 127.0.0.1:8080',
-});
 
 /** Per listener: how long a client may take to authenticate, and how many may be at it at once. */
 const listenerLimits = {
@@ -471,6 +469,7 @@ export const GatewayConfigSchema = Type.Object(
         description: 'Proxied targets (PostgreSQL, SSH)',
       }),
     ),
+    siem: Type.Optional(SiemConfigSchema),
   },
   { additionalProperties: false },
 );
@@ -528,6 +527,8 @@ export interface GatewayConfig {
   targets: CompletedTargetConfig[];
   /** SSH targets (the `protocol: ssh` entries of `targets` in the file). */
   sshTargets: CompletedSshTargetConfig[];
+  /** Forwarders to SIEMs and the signed anchors (siem-config.ts). */
+  siem: SiemConfig;
   /** Where the configuration came from, for messages. */
   source: string;
 }

@@ -21,6 +21,10 @@ import {
   type TargetConfig,
   type SshTargetConfig,
 } from './gateway-config.js';
+import { completeSiemConfig } from './complete-siem-config.js';
+import { parseHostPort } from './host-port.js';
+
+export { parseHostPort };
 
 export interface ConfigOverrides {
   dataDir?: string;
@@ -128,13 +132,10 @@ export function completeConfig(
     ssh: {
       hostKeyFile: file.ssh?.hostKeyFile
         ? absolute(baseDir, file.ssh.hostKeyFile)
-        : join(store.kind === 'pglite' ? store.dataDir : absolute(baseDir, './data'), 'ssh_host_ed25519_key'),
+        : join(dataDirOf(baseDir, store), 'ssh_host_ed25519_key'),
       userCaKeyFile: file.ssh?.userCaKeyFile
         ? absolute(baseDir, file.ssh.userCaKeyFile)
-        : join(
-            store.kind === 'pglite' ? store.dataDir : absolute(baseDir, './data'),
-            'ssh_user_ca_ed25519_key',
-          ),
+        : join(dataDirOf(baseDir, store), 'ssh_user_ca_ed25519_key'),
       recordInput: file.ssh?.recordInput ?? false,
     },
     targets: (file.targets ?? [])
@@ -150,6 +151,7 @@ export function completeConfig(
         ...sshTargetWithAbsoluteFiles(baseDir, target, source),
         ...listenerLimits(target, SSH_STARTUP_TIMEOUT_MS),
       })),
+    siem: completeSiemConfig(file.siem, source, (path) => absolute(baseDir, path), dataDirOf(baseDir, store)),
     source,
   };
 }
@@ -279,17 +281,13 @@ function sshTargetWithAbsoluteFiles(
   };
 }
 
-function absolute(baseDir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(baseDir, path);
+/** Where files the gateway creates live by default: the pglite data dir, else ./data beside the config. */
+function dataDirOf(baseDir: string, store: GatewayConfig['store']): string {
+  return store.kind === 'pglite' ? store.dataDir : absolute(baseDir, './data');
 }
 
-export function parseHostPort(value: string, where: string): { host: string; port: number } {
-  const match = /^(.*):(\d{1,5})$/.exec(value);
-  const port = Number(match?.[2]);
-  if (!match || !match[1] || port > 65535) {
-    throw new ValidationError(`${where} must be host:port`, [{ path: where, message: `got "${value}"` }]);
-  }
-  return { host: match[1].replace(/^\[|\]$/g, ''), port };
+function absolute(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
 /** `${NAME}` in any string value is replaced by the environment variable; a missing one is an error. */

@@ -7,6 +7,8 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { EventStoreHealth } from './event-store.health.js';
 import { ProjectionsService } from '../projections/projections.service.js';
 import { PolicyDataWatcher } from '../policy/policy-data-watcher.js';
+import { ForwardersService } from '../siem/forwarders/forwarders.service.js';
+import { AnchorsService } from '../siem/anchors/anchors.service.js';
 
 @ApiTags('operations')
 @Controller('health')
@@ -19,6 +21,8 @@ export class HealthController {
     @Inject(POLICY_ENGINE) private readonly policy: PolicyEngine,
     private readonly policyData: PolicyDataWatcher,
     @Inject(ACCESS_LIFECYCLE) private readonly lifecycle: StoreAccessLifecycle,
+    private readonly forwarders: ForwardersService,
+    private readonly anchors: AnchorsService,
   ) {}
 
   @Get()
@@ -53,6 +57,19 @@ export class HealthController {
         return stalled.length
           ? indicator.degraded({ projections: statuses })
           : indicator.up({ projections: statuses });
+      },
+      () => {
+        const forwarders = this.forwarders.statuses();
+        const indicator = this.indicators.check('forwarders');
+        // A forwarder behind or failing beyond its threshold: the SIEM is late, the data path is not.
+        return forwarders.some((f) => f.degraded)
+          ? indicator.degraded({ forwarders })
+          : indicator.up({ forwarders });
+      },
+      () => {
+        // Informational: the last anchor signed (sequence, time, key id) and the events since.
+        const anchors = this.anchors.status();
+        return this.indicators.check('anchors').up(anchors ? { ...anchors } : { enabled: false });
       },
     ]);
   }

@@ -11,6 +11,12 @@ export class GatewayMetrics {
   readonly projectionEvents: Gauge<'projection' | 'state'>;
   readonly groupCommitTransactions: Gauge;
   readonly groupCommitAppends: Gauge;
+  readonly forwarderEvents: Gauge<'forwarder'>;
+  readonly forwarderErrors: Gauge<'forwarder'>;
+  readonly forwarderLag: Gauge<'forwarder'>;
+  readonly forwarderLastSuccess: Gauge<'forwarder'>;
+  readonly anchorSequence: Gauge;
+  readonly anchorLastSigned: Gauge;
 
   constructor(@Inject(EVENT_STORE) store: EventStore) {
     collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_' });
@@ -24,6 +30,34 @@ export class GatewayMetrics {
       name: 'portcullis_projection_events_applied',
       help: 'Events applied by each projection since start',
       labelNames: ['projection', 'state'],
+      registers: [this.registry],
+    });
+    const forwarderGauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: ['forwarder'], registers: [this.registry] });
+    this.forwarderEvents = forwarderGauge(
+      'portcullis_forwarder_events_forwarded',
+      'Events each SIEM forwarder delivered (accepted by its peer) since start',
+    );
+    this.forwarderErrors = forwarderGauge(
+      'portcullis_forwarder_errors',
+      'Failed deliveries of each SIEM forwarder since start (each retried)',
+    );
+    this.forwarderLag = forwarderGauge(
+      'portcullis_forwarder_lag_seconds',
+      'Age of the oldest event each forwarder has not yet delivered (0: caught up)',
+    );
+    this.forwarderLastSuccess = forwarderGauge(
+      'portcullis_forwarder_last_success_timestamp_seconds',
+      'When each forwarder last delivered a batch (Unix time)',
+    );
+    this.anchorSequence = new Gauge({
+      name: 'portcullis_anchor_sequence',
+      help: 'The sequence number of the last audit anchor this instance signed',
+      registers: [this.registry],
+    });
+    this.anchorLastSigned = new Gauge({
+      name: 'portcullis_anchor_last_signed_timestamp_seconds',
+      help: 'When this instance last signed an audit anchor (Unix time)',
       registers: [this.registry],
     });
     // Only the SQL stores group-commit; others leave these gauges at zero.

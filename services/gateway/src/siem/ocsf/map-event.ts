@@ -21,6 +21,7 @@ import {
   DatastoreActivity,
   DetectionFinding,
   DEVICE_SERVER,
+  EventLogActivity,
   Disposition,
   DISPOSITION_NAMES,
   FINDING_STATUS_NAMES,
@@ -292,6 +293,22 @@ export function toOcsf(event: RecordedEvent, context: OcsfContext = {}): OcsfEve
         severity: Severity.Low,
         actorUser: approverUser(e.data.liftedBy),
       });
+    case 'AuditAnchorSigned':
+      // The anchor itself travels whole in unmapped.portcullis.anchor: audit verify --anchors reads it there.
+      return build(
+        EventLogActivity,
+        99,
+        e,
+        {
+          ...statusOf(Status.Success),
+          message: `audit anchor ${e.data.sequence} signed: ${e.data.streams} streams, ${e.data.events} events up to ${e.data.asOf}`,
+          log_name: 'portcullis',
+          log_provider: 'Portcullis',
+          actor: { app_name: 'portcullis' },
+          device: { name: e.metadata.gatewayInstance, type_id: DEVICE_SERVER, type: 'Server' },
+        },
+        { anchor: e.data },
+      );
     // ShadowDecisionDiffered: a candidate policy's opinion, for policy authors; nothing a SIEM must know of.
     case 'OutputRecorded':
     case 'SessionsRecovered':
@@ -315,7 +332,13 @@ function credentialText(data: UpstreamCredentialIssuedData): string {
   return data.validUntil ? `${what}, valid until ${data.validUntil}` : what;
 }
 
-function build(cls: OcsfClass, activityId: number, event: RecordedEvent, parts: Parts): OcsfEvent {
+function build(
+  cls: OcsfClass,
+  activityId: number,
+  event: RecordedEvent,
+  parts: Parts,
+  extra: Parts = {},
+): OcsfEvent {
   const time = Date.parse(event.metadata.recordedAt);
   const severity = (parts.severity_id as number | undefined) ?? Severity.Informational;
   const profiles = parts.disposition_id !== undefined ? ['security_control'] : undefined;
@@ -353,6 +376,7 @@ function build(cls: OcsfClass, activityId: number, event: RecordedEvent, parts: 
         causation_id: event.metadata.$causationId,
         gateway_instance: event.metadata.gatewayInstance,
         ...sequenceOf(event),
+        ...extra,
       },
     },
   }) as unknown as OcsfEvent;

@@ -323,6 +323,18 @@ const terminatedClose = recorded('session-s-pg', 'SessionClosed', {
   durationMs: 3,
   commands: 0,
 });
+const anchor = recorded('gateway-gw-1.anchors', 'AuditAnchorSigned', {
+  sequence: 1,
+  asOf: '12/34',
+  streams: 2,
+  events: 9,
+  headsDigest: Buffer.alloc(2048).toString('base64'),
+  previous: '0'.repeat(64),
+  signedAt: '2026-12-01T10:00:06.000Z',
+  keyId: '0123456789abcdef',
+  algorithm: 'ed25519',
+  signature: 'c2ln',
+});
 
 /** Maps a stream in order, the way the feed does: each session's and approval's first event gives the context. */
 function mapAll(events: RecordedEvent[], seed: OcsfContext = {}) {
@@ -342,7 +354,7 @@ describe('OCSF mapping', () => {
   const approvals = mapAll(approvalEvents, {
     session: sessionFactsOf(sessionEvents('s-pg', 'postgres')[0]!),
   });
-  const others = mapAll([rejected, unrecorded]);
+  const others = mapAll([rejected, unrecorded, anchor]);
   const access = mapAll([...accessEvents, terminatedClose], {
     session: sessionFactsOf(sessionEvents('s-pg', 'postgres')[0]!),
   });
@@ -428,6 +440,13 @@ describe('OCSF mapping', () => {
     assert.equal(others[0]!.ocsf!.status_code, 'authentication_failed');
     const granted = approvals.find((m) => m.event.type === 'ApprovalGranted')!.ocsf!;
     assert.equal(granted.disposition_id, 8);
+    const sealed = others.find((m) => m.event.type === 'AuditAnchorSigned')!.ocsf!;
+    assert.equal(sealed.type_uid, 100899);
+    assert.deepEqual(
+      (sealed.unmapped as { portcullis: { anchor: unknown } }).portcullis.anchor,
+      anchor.data,
+      'the whole anchor travels, so audit verify --anchors can read it from a SIEM export',
+    );
     assert.equal((granted.finding_info as { uid: string }).uid, 'ap-1');
   });
 

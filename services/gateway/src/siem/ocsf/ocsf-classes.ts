@@ -52,6 +52,15 @@ export const DetectionFinding: OcsfClass = {
   activities: { 1: 'Create', 2: 'Update', 3: 'Close' },
 };
 
+/** System Activity: Event Log Activity. Portcullis' own log sealing (the signed anchors) is activity Other. */
+export const EventLogActivity: OcsfClass = {
+  uid: 1008,
+  name: 'Event Log Activity',
+  categoryUid: 1,
+  categoryName: 'System Activity',
+  activities: { 99: 'Other' },
+};
+
 export const Status = { Unknown: 0, Success: 1, Failure: 2, Other: 99 } as const;
 export const Severity = { Informational: 1, Low: 2, Medium: 3, High: 4 } as const;
 export const SEVERITY_NAMES: Readonly<Record<number, string>> = {
