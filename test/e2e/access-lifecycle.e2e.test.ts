@@ -212,6 +212,12 @@ describe('terminating sessions and revoking identities across two gateway instan
     const [a, b] = [instances.get('a')!, instances.get('b')!];
     const { client, ended } = await agentSession(b);
     const sessionId = await newOpenSession('prod-db');
+    // The admin finds it in the sessions list of either instance (one store).
+    await eventually('the session is not in GET /api/sessions of A', async () => {
+      const open = await api(a, 'GET', '/api/sessions?status=open&target=prod-db', ADMIN);
+      assert.equal(open.status, 200, JSON.stringify(open.body));
+      return (open.body.items as { sessionId: string }[]).some((s) => s.sessionId === sessionId) || undefined;
+    });
 
     const answer = await api(a, 'POST', `/api/sessions/${sessionId}/terminate`, ADMIN, {
       reason: 'incident 42',
@@ -258,6 +264,11 @@ describe('terminating sessions and revoking identities across two gateway instan
     assert.equal(agent.status, 403);
     const anonymous = await api(a, 'POST', `/api/sessions/${sessionId}/terminate`);
     assert.equal(anonymous.status, 401);
+    // Nor may they list the sessions (identities, client addresses).
+    const approverList = await api(a, 'GET', '/api/sessions', APPROVER);
+    assert.equal(approverList.status, 403);
+    assert.equal(approverList.body.reason, 'not_an_auditor_or_admin');
+    assert.equal((await api(a, 'GET', '/api/sessions')).status, 401);
     // Nothing was ended: the session still answers.
     assert.equal((await client.query('SELECT 2 AS two')).rows[0].two, 2);
     await client.end();

@@ -27,7 +27,9 @@ const psqlBin = join(postgresBinDir(), 'psql');
 test('psql through `portcullis serve`: allowed, denied (never reaching the server), and audited', async () => {
   const dir = await tempDir();
   const upstream = await startPostgres();
-  const oidc = await startOidcProvider({ clients: [{ clientId: 'ci-deployer' }] });
+  const oidc = await startOidcProvider({
+    clients: [{ clientId: 'ci-deployer' }, { clientId: 'auditor', groups: ['soc-readers'] }],
+  });
   let serve: ServeProcess | undefined;
   try {
     execFileSync(psqlBin, [
@@ -46,6 +48,7 @@ test('psql through `portcullis serve`: allowed, denied (never reaching the serve
       serveConfigYaml({
         instance: 'gw-e2e',
         apiPort,
+        api: 'auditorGroups: [soc-readers]',
         store: `{ kind: pglite, dataDir: ${join(dir.path, 'data')} }`,
         policy: `{ bundle: ${bundle} }`,
         issuer: oidc,
@@ -93,9 +96,10 @@ test('psql through `portcullis serve`: allowed, denied (never reaching the serve
       rejectReason: string | null;
     };
     let sessions: Session[] = [];
+    const auditor = { authorization: `Bearer ${await oidc.issueToken('auditor')}` };
     while (Date.now() < deadline) {
       const page = (await (
-        await fetch(`http://127.0.0.1:${apiPort}/api/sessions?target=prod-db`)
+        await fetch(`http://127.0.0.1:${apiPort}/api/sessions?target=prod-db`, { headers: auditor })
       ).json()) as {
         items: Session[];
       };
@@ -132,7 +136,9 @@ test('psql through `portcullis serve`: allowed, denied (never reaching the serve
 test('`portcullis serve` with TLS towards clients (files relative to the config) and timeouts', async () => {
   const dir = await tempDir();
   const upstream = await startPostgres();
-  const oidc = await startOidcProvider({ clients: [{ clientId: 'ci-deployer' }] });
+  const oidc = await startOidcProvider({
+    clients: [{ clientId: 'ci-deployer' }, { clientId: 'auditor', groups: ['soc-readers'] }],
+  });
   let serve: ServeProcess | undefined;
   try {
     // A self-signed certificate for the listener, named by IP address.

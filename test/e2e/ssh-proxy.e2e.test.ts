@@ -42,7 +42,10 @@ async function sshConfig(dir: string, proxyPort: number, extra: { privateKeyFile
 
 test('ssh through `portcullis serve`: exec allowed and denied (checked on the host), a recorded shell replayed as asciicast', async () => {
   const dir = await tempDir();
-  const oidc = await startOidcProvider({ clients: [{ clientId: 'ci-deployer' }] });
+  // An admin finds the session id in the sessions list (as before terminating one).
+  const oidc = await startOidcProvider({
+    clients: [{ clientId: 'ci-deployer' }, { clientId: 'operator', groups: ['platform-admins'] }],
+  });
   const { keyFile } = await sshConfig(dir.path, 0);
   const sshd = await startSshd({ authorizedKeys: [(await readFile(`${keyFile}.pub`, 'utf8')).trim()] });
   const marker = `/dev/shm/portcullis-e2e-${process.pid}`;
@@ -59,7 +62,7 @@ test('ssh through `portcullis serve`: exec allowed and denied (checked on the ho
       config,
       [
         'instance: gw-e2e-ssh',
-        `api: { listen: "127.0.0.1:${apiPort}" }`,
+        `api: { listen: "127.0.0.1:${apiPort}", adminGroups: [platform-admins] }`,
         `store: { kind: pglite, dataDir: ${join(dir.path, 'data')} }`,
         `policy: { bundle: ${bundle} }`,
         'issuers:',
@@ -104,7 +107,9 @@ test('ssh through `portcullis serve`: exec allowed and denied (checked on the ho
     assert.match(shell.stdout, /in-a-recorded-shell/);
 
     const sessions = (await (
-      await fetch(`http://127.0.0.1:${apiPort}/api/sessions?target=web-1`)
+      await fetch(`http://127.0.0.1:${apiPort}/api/sessions?target=web-1`, {
+        headers: { authorization: `Bearer ${await oidc.issueToken('operator')}` },
+      })
     ).json()) as {
       items: { sessionId: string; commands: number }[];
     };

@@ -55,7 +55,9 @@ describe('portcullis serve on a failing PostgreSQL store', () => {
   before(async () => {
     dir = await tempDir('portcullis-store-faults-');
     [upstream, storeDb] = await Promise.all([startPostgres(), startPostgres()]);
-    oidc = await startOidcProvider({ clients: [{ clientId: 'ci-loader' }] });
+    oidc = await startOidcProvider({
+      clients: [{ clientId: 'ci-loader' }, { clientId: 'auditor', groups: ['soc-readers'] }],
+    });
     await direct(upstream, 'CREATE TABLE ledger (n int PRIMARY KEY)');
     const bundle = await grantingPolicyBundle(dir.path, {
       issuer: oidc.issuer,
@@ -69,6 +71,7 @@ describe('portcullis serve on a failing PostgreSQL store', () => {
       serveConfigYaml({
         instance: 'gw-faults',
         apiPort: await freePort(),
+        api: 'auditorGroups: [soc-readers]',
         store: `{ kind: postgres, url: "${storeDb.url()}", queryTimeoutMs: 3000 }`,
         policy: `{ bundle: ${bundle} }`,
         logLevel: 'warn',
@@ -348,7 +351,12 @@ describe('portcullis serve on a failing PostgreSQL store', () => {
         );
         // And the API no longer lists it as open.
         const api = /serving (http:\/\/[^ ]+)/.exec(restarted.output())![1]!;
-        const page = (await (await fetch(`${api}/api/sessions?status=open`)).json()) as { items: unknown[] };
+        const auditor = { authorization: `Bearer ${await oidc.issueToken('auditor')}` };
+        const page = (await (
+          await fetch(`${api}/api/sessions?status=open`, { headers: auditor })
+        ).json()) as {
+          items: unknown[];
+        };
         assert.equal(page.items.length, 0);
       } finally {
         assert.equal(await restarted.stop(), 0, restarted.output());

@@ -2,7 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { startOidcProvider, startPostgres, type PostgresServer } from '@portcullis/test-support';
+import {
+  startOidcProvider,
+  startPostgres,
+  type OidcProvider,
+  type PostgresServer,
+} from '@portcullis/test-support';
 import { WrongExpectedRevisionError } from '@portcullis/eventstore';
 import { completeConfig } from './config/load-config.js';
 import { openRuntime, type GatewayRuntime } from './runtime/gateway-runtime.js';
@@ -13,16 +18,36 @@ import { SessionRecorder } from '@portcullis/session';
 import type { EventStore } from '@portcullis/eventstore';
 
 let server: PostgresServer;
+/** Issues the API callers' tokens: an auditor, an admin, and a caller in neither group. */
+let oidc: OidcProvider;
 before(async () => {
   server = await startPostgres();
+  oidc = await startOidcProvider({
+    clients: [
+      { clientId: 'auditor', groups: ['soc-readers'] },
+      { clientId: 'admin', groups: ['platform-admins'] },
+      { clientId: 'developer', groups: ['developers'] },
+    ],
+  });
 });
 after(async () => {
+  await oidc?.stop();
   await server?.stop();
 });
 
-async function bootGateway(): Promise<{ runtime: GatewayRuntime; gateway: Gateway }> {
+async function bootGateway(
+  api: { auditorGroups?: string[]; adminGroups?: string[] } = {
+    auditorGroups: ['soc-readers'],
+    adminGroups: ['platform-admins'],
+  },
+): Promise<{ runtime: GatewayRuntime; gateway: Gateway }> {
   const config = completeConfig(
-    { instance: 'gw-test', api: { listen: '127.0.0.1:0' }, store: { kind: 'postgres', url: server.url() } },
+    {
+      instance: 'gw-test',
+      api: { listen: '127.0.0.1:0', ...api },
+      store: { kind: 'postgres', url: server.url() },
+      issuers: [{ issuer: oidc.issuer, audiences: [oidc.audience], jwksUrl: oidc.jwksUrl }],
+    },
     'test',
     process.cwd(),
   );
@@ -68,8 +93,10 @@ async function runSession(store: EventStore, sessionId: string, commands: number
   return recorder;
 }
 
-async function getJson(gateway: Gateway, path: string) {
-  const response = await fetch(`${gateway.url}${path}`);
+async function getJson(gateway: Gateway, path: string, token?: string) {
+  const response = await fetch(`${gateway.url}${path}`, {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -89,16 +116,17 @@ test('sessions flow from commands through the store into the read model and the 
       commands: 3,
     });
     await gateway.app.get(ProjectionsService).waitUntilLive();
+    const auditor = await oidc.issueToken('auditor');
     // The read model is eventually consistent: wait for the last event to land.
     await waitFor(async () => {
-      const items = (await getJson(gateway, '/api/sessions')).body.items as {
+      const items = (await getJson(gateway, '/api/sessions', auditor)).body.items as {
         sessionId: string;
         status: string;
       }[];
       return items.some((i) => i.sessionId === closed && i.status === 'closed') && items.length === 2;
     });
 
-    const all = await getJson(gateway, '/api/sessions');
+    const all = await getJson(gateway, '/api/sessions', auditor);
     assert.equal(all.status, 200);
     const items = all.body.items as {
       sessionId: string;
@@ -113,20 +141,38 @@ test('sessions flow from commands through the store into the read model and the 
     assert.equal(byId.get(closed)?.commands, 3);
     assert.equal(byId.get(closed)?.subject, 'sp-ci');
 
-    const onlyOpen = await getJson(gateway, '/api/sessions?status=open');
+    const onlyOpen = await getJson(gateway, '/api/sessions?status=open', auditor);
     assert.deepEqual(
       (onlyOpen.body.items as { sessionId: string }[]).map((i) => i.sessionId),
       [open],
     );
-    const page = await getJson(gateway, '/api/sessions?limit=1');
+    const page = await getJson(gateway, '/api/sessions?limit=1', auditor);
     assert.equal((page.body.items as unknown[]).length, 1);
-    const next = await getJson(gateway, `/api/sessions?limit=1&before=${String(page.body.next)}`);
+    const next = await getJson(gateway, `/api/sessions?limit=1&before=${String(page.body.next)}`, auditor);
     assert.equal((next.body.items as unknown[]).length, 1);
     assert.notDeepEqual(next.body.items, page.body.items);
 
-    const bad = await getJson(gateway, '/api/sessions?status=maybe');
+    const bad = await getJson(gateway, '/api/sessions?status=maybe', auditor);
     assert.equal(bad.status, 400);
     assert.equal(bad.body.code, 'VALIDATION');
+
+    // Identities, targets and client addresses: only for auditors and admins.
+    const anonymous = await getJson(gateway, '/api/sessions');
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.body.code, 'UNAUTHENTICATED');
+    assert.equal(anonymous.body.items, undefined);
+    const forged = await getJson(gateway, '/api/sessions', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.');
+    assert.equal(forged.status, 401);
+    const developer = await getJson(gateway, '/api/sessions', await oidc.issueToken('developer'));
+    assert.equal(developer.status, 403);
+    assert.equal(developer.body.reason, 'not_an_auditor_or_admin');
+    assert.equal(developer.body.items, undefined);
+    const admin = await getJson(gateway, '/api/sessions?status=open', await oidc.issueToken('admin'));
+    assert.equal(admin.status, 200);
+    assert.deepEqual(
+      (admin.body.items as { sessionId: string }[]).map((i) => i.sessionId),
+      [open],
+    );
 
     const health = await getJson(gateway, '/health');
     assert.equal(health.status, 200);
@@ -135,6 +181,22 @@ test('sessions flow from commands through the store into the read model and the 
 
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     assert.match(metrics, /portcullis_projection_events_applied\{projection="sessions",state="live"\} 8/);
+  } finally {
+    await shutdown(booted);
+  }
+});
+
+test('with neither api.auditorGroups nor api.adminGroups configured, the sessions list is closed to everyone', async () => {
+  const booted = await bootGateway({});
+  try {
+    const anonymous = await getJson(booted.gateway, '/api/sessions');
+    assert.equal(anonymous.status, 401);
+    for (const client of ['auditor', 'admin']) {
+      const refused = await getJson(booted.gateway, '/api/sessions', await oidc.issueToken(client));
+      assert.equal(refused.status, 403, client);
+      assert.equal(refused.body.reason, 'no_auditor_or_admin_groups');
+      assert.match(String(refused.body.title), /api\.auditorGroups, api\.adminGroups/);
+    }
   } finally {
     await shutdown(booted);
   }

@@ -16,7 +16,11 @@ export interface VerifiedCaller {
 
 /** A role of API callers granted by token groups from the config (`api.auditorGroups`, `api.adminGroups`). */
 export interface CallerRole {
-  /** `auditor`, `admin`: the refusal reasons are `no_<name>_groups` and `not_an_<name>`. */
+  /**
+   * `auditor`, `admin`: the refusal reasons are `no_<name>_groups` and
+   * `not_an_<name>`; for a route open to several roles, the names joined by
+   * `_or_` (`no_auditor_or_admin_groups`, `not_an_auditor_or_admin`).
+   */
   readonly name: 'auditor' | 'admin';
   /** The config key that lists the groups, for the caller's error message. */
   readonly configKey: string;
@@ -46,12 +50,12 @@ export class ApiCallerAuth {
 
   /** A verified caller in `api.auditorGroups` (the event stream, the compliance read models); `what` names the resource. */
   verifyAuditor(authorization: string | undefined, what: string): Promise<VerifiedCaller> {
-    return this.verifyMember(authorization, {
-      name: 'auditor',
-      configKey: 'api.auditorGroups',
-      what,
-      groups: this.config.api.auditorGroups,
-    });
+    return this.verifyMember(authorization, this.auditorRole(what));
+  }
+
+  /** Auditors: callers whose token's groups include one of `api.auditorGroups` (none by default). */
+  auditorRole(what: string): CallerRole {
+    return { name: 'auditor', configKey: 'api.auditorGroups', what, groups: this.config.api.auditorGroups };
   }
 
   /**
@@ -59,25 +63,42 @@ export class ApiCallerAuth {
    * No group configured: 403 `no_<role>_groups` (nobody has the role); a
    * caller outside them: 403 `not_an_<role>`, logged with who it was.
    */
-  async verifyMember(authorization: string | undefined, role: CallerRole): Promise<VerifiedCaller> {
+  verifyMember(authorization: string | undefined, role: CallerRole): Promise<VerifiedCaller> {
+    return this.verifyMemberOfAny(authorization, [role], role.what);
+  }
+
+  /**
+   * A verified caller who has at least one of `roles` (e.g. auditors or
+   * admins); `what` names the resource. The refusals name every role and
+   * config key: 403 `no_auditor_or_admin_groups` when none of them lists a
+   * group, `not_an_auditor_or_admin` for a caller in none of them.
+   */
+  async verifyMemberOfAny(
+    authorization: string | undefined,
+    roles: readonly [CallerRole, ...CallerRole[]],
+    what: string,
+  ): Promise<VerifiedCaller> {
     const verified = await this.verify(authorization);
     const { caller } = verified;
-    if (role.groups.length === 0) {
+    const names = roles.map((r) => r.name).join('_or_');
+    const spoken = roles.map((r) => r.name).join(' or ');
+    const keys = roles.map((r) => r.configKey);
+    if (roles.every((r) => r.groups.length === 0)) {
       throw new PortcullisError(
         ErrorCode.Forbidden,
-        `${role.what} is closed: no ${role.name} group is configured (${role.configKey})`,
-        { details: { reason: `no_${role.name}_groups` } },
+        `${what} is closed: no ${spoken} group is configured (${keys.join(', ')})`,
+        { details: { reason: `no_${names}_groups` } },
       );
     }
-    if (!caller.groups.some((g) => role.groups.includes(g))) {
+    if (!roles.some((r) => caller.groups.some((g) => r.groups.includes(g)))) {
       this.log.warn(
-        { subject: caller.subject, issuer: caller.issuer, role: role.name },
+        { subject: caller.subject, issuer: caller.issuer, role: spoken },
         'API: caller lacks the role',
       );
       throw new PortcullisError(
         ErrorCode.Forbidden,
-        `not an ${role.name}: none of the token's groups is in ${role.configKey}`,
-        { details: { reason: `not_an_${role.name}` } },
+        `not an ${spoken}: none of the token's groups is in ${keys.join(' or ')}`,
+        { details: { reason: `not_an_${names}` } },
       );
     }
     return verified;

@@ -282,13 +282,13 @@ export const GatewayConfigSchema = Type.Object(
           auditorGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
               description:
-                'Token groups allowed to read the event stream (GET /api/events). Default: none, and the stream answers 403',
+                'Token groups allowed to read the event stream, the compliance read models and the sessions list (GET /api/events, /api/commands, /api/identities, /api/sensitive-access, /api/approval-service-levels, /api/sessions). Default: none, and those routes answer 403 (the sessions list stays open to api.adminGroups)',
             }),
           ),
           adminGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
               description:
-                'Token groups allowed to terminate live sessions and revoke identities (POST /api/sessions/:id/terminate, /api/identities/…). Default: none, and those routes answer 403. Approver groups are not admins unless listed here',
+                'Token groups allowed to list and terminate live sessions and revoke identities (GET /api/sessions, POST /api/sessions/:id/terminate, /api/identities/…). Default: none, and those routes answer 403 (the sessions list stays open to api.auditorGroups). Approver groups are not admins unless listed here',
             }),
           ),
         },

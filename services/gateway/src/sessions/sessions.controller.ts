@@ -20,6 +20,7 @@ import {
   ApiOkResponse,
   ApiQuery,
   ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ValidationError } from '@portcullis/events';
 import { adminRole, operatorOf, parseBody } from '../access/admin-request.js';
@@ -35,6 +36,8 @@ const STATUSES = ['open', 'closed', 'rejected'] as const;
 
 @ApiTags('sessions')
 @Controller('api/sessions')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'No token, or a token that does not verify.' })
 export class SessionsController {
   constructor(
     private readonly queries: QueryBus,
@@ -50,7 +53,6 @@ export class SessionsController {
    */
   @Post(':id/terminate')
   @HttpCode(202)
-  @ApiBearerAuth()
   @ApiBody({ type: TerminateBody, required: false })
   @ApiAcceptedResponse({ type: TerminationView })
   @ApiForbiddenResponse({ description: 'Not in api.adminGroups (reason not_an_admin / no_admin_groups).' })
@@ -70,8 +72,17 @@ export class SessionsController {
     );
   }
 
+  /**
+   * The `sessions` read model, newest first: who connected to what, from
+   * where. For callers in `api.auditorGroups` or `api.adminGroups` (admins
+   * need the session ids to terminate sessions).
+   */
   @Get()
   @ApiOkResponse({ type: SessionPage })
+  @ApiForbiddenResponse({
+    description:
+      'In neither api.auditorGroups nor api.adminGroups (reason not_an_auditor_or_admin / no_auditor_or_admin_groups).',
+  })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })
   @ApiQuery({ name: 'target', required: false, type: String })
   @ApiQuery({
@@ -82,13 +93,19 @@ export class SessionsController {
   })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-500, default 50' })
   @ApiQuery({ name: 'before', required: false, type: String, description: 'Cursor from a previous page' })
-  list(
+  async list(
+    @Headers('authorization') authorization?: string,
     @QueryParam('status') status?: string,
     @QueryParam('target') target?: string,
     @QueryParam('limit') limit?: string,
     @QueryParam('before') before?: string,
     @QueryParam('identity') identity?: string,
   ): Promise<SessionPage> {
+    await this.auth.verifyMemberOfAny(
+      authorization,
+      [this.auth.auditorRole('the sessions list'), adminRole(this.config)],
+      'the sessions list',
+    );
     if (status !== undefined && !STATUSES.includes(status as (typeof STATUSES)[number])) {
       throw new ValidationError('invalid query', [
         { path: 'status', message: `must be one of ${STATUSES.join(', ')}` },
