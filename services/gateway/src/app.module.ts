@@ -10,7 +10,10 @@ import {
   TOKEN_VERIFIER,
   AUDIT_BACKLOG,
   DEV_ISSUER,
+  MCP_ENDPOINT,
 } from './tokens.js';
+import type { McpEndpoint } from '@portcullis/mcp';
+import { McpController } from './mcp/mcp.controller.js';
 import { DevIssuerController } from './demo/dev-issuer.controller.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
 import { ApiCallerAuth } from './auth/api-caller-auth.js';
@@ -33,7 +36,7 @@ import { EventsController } from './siem/events.controller.js';
 
 @Module({})
 export class GatewayModule {
-  static forRoot(runtime: GatewayRuntime): DynamicModule {
+  static forRoot(runtime: GatewayRuntime, mcp?: McpEndpoint): DynamicModule {
     return {
       module: GatewayModule,
       imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false })],
@@ -44,6 +47,7 @@ export class GatewayModule {
         HealthController,
         MetricsController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
+        ...(mcp ? [McpController] : []),
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
@@ -54,6 +58,7 @@ export class GatewayModule {
         { provide: TOKEN_VERIFIER, useValue: runtime.tokens },
         { provide: AUDIT_BACKLOG, useValue: runtime.audit.backlog },
         ...(runtime.devIssuer ? [{ provide: DEV_ISSUER, useValue: runtime.devIssuer }] : []),
+        ...(mcp ? [{ provide: MCP_ENDPOINT, useValue: mcp }] : []),
         PolicyActivation,
         PolicyDataWatcher,
         ListSessionsHandler,

@@ -10,3 +10,5 @@ export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 export const AUDIT_BACKLOG = Symbol('AUDIT_BACKLOG');
 /** The demo's development token issuer (demo/dev-issuer.ts); absent outside the demo. */
 export const DEV_ISSUER = Symbol('DEV_ISSUER');
+/** The MCP endpoint (libs/mcp), when mcp.enabled. */
+export const MCP_ENDPOINT = Symbol('MCP_ENDPOINT');

@@ -43,3 +43,8 @@ export function query(sql: string): Buffer {
 }
 
 export const terminate = (): Buffer => TERMINATE;
+
+/** Ends a COPY FROM STDIN the proxy will not feed: the server fails the statement with `reason`. */
+export function copyFail(reason: string): Buffer {
+  return writer.cstring(reason).frame(FrontendCode.CopyFail);
+}

@@ -12,6 +12,7 @@ import {
 } from '@portcullis/pg-proxy';
 import { DEFAULT_UNAUTHENTICATED_LIMITS } from '@portcullis/session';
 import { DEFAULT_STARTUP_TIMEOUT_MS as SSH_STARTUP_TIMEOUT_MS } from '@portcullis/ssh-proxy';
+import { DEFAULT_MCP_LIMITS } from '@portcullis/mcp';
 import {
   GatewayConfigSchema,
   type GatewayConfig,
@@ -76,6 +77,14 @@ export function completeConfig(
       { path: '/issuers', message: 'targets need at least one issuer: clients authenticate with its tokens' },
     ]);
   }
+  if (file.mcp?.enabled === true && !file.issuers?.length) {
+    throw new ValidationError(`config ${source} is invalid`, [
+      {
+        path: '/mcp/enabled',
+        message: 'the MCP endpoint needs at least one issuer: agents authenticate with its tokens',
+      },
+    ]);
+  }
   const listen = overrides.apiListen ?? file.api?.listen ?? '127.0.0.1:8080';
   let store = file.store ?? { kind: 'pglite' as const, dataDir: './data' };
   if (overrides.dataDir) {
@@ -118,6 +127,7 @@ export function completeConfig(
       webhook: webhook && { url: webhook.url, secret: webhook.secret, timeoutMs: webhook.timeoutMs ?? 5_000 },
     },
     issuers: file.issuers ?? [],
+    mcp: mcpConfig(file),
     ssh: {
       hostKeyFile: file.ssh?.hostKeyFile
         ? absolute(baseDir, file.ssh.hostKeyFile)
@@ -138,6 +148,21 @@ export function completeConfig(
         ...listenerLimits(target, SSH_STARTUP_TIMEOUT_MS),
       })),
     source,
+  };
+}
+
+/** The MCP endpoint's settings with DEFAULT_MCP_LIMITS filled in; on by default wherever an issuer is. */
+function mcpConfig(file: GatewayConfigFile): GatewayConfig['mcp'] {
+  const mcp = file.mcp ?? {};
+  return {
+    enabled: (mcp.enabled ?? true) && (file.issuers?.length ?? 0) > 0,
+    resource: mcp.resource,
+    maxSessionsPerIdentity: mcp.maxSessionsPerIdentity ?? DEFAULT_MCP_LIMITS.maxSessionsPerIdentity,
+    idleTimeoutSeconds: mcp.idleTimeoutSeconds ?? DEFAULT_MCP_LIMITS.idleTimeoutSeconds,
+    maxRows: mcp.maxRows ?? DEFAULT_MCP_LIMITS.maxRows,
+    maxResultBytes: mcp.maxResultBytes ?? DEFAULT_MCP_LIMITS.maxResultBytes,
+    maxOutputBytes: mcp.maxOutputBytes ?? DEFAULT_MCP_LIMITS.maxOutputBytes,
+    maxApprovalWaitSeconds: mcp.maxApprovalWaitSeconds ?? DEFAULT_MCP_LIMITS.maxApprovalWaitSeconds,
   };
 }
 
