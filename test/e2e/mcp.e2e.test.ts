@@ -413,6 +413,15 @@ describe('MCP at /mcp on portcullis serve', () => {
       'a review among them',
     );
     await disconnect(client);
+
+    // The read model tells an MCP agent from a psql client.
+    let frontEnds = new Set<string>();
+    for (let i = 0; i < 100 && frontEnds.size < 2; i++) {
+      const page = await rest('GET', '/api/sessions?target=prod-db&limit=200', APPROVER);
+      frontEnds = new Set((page.body.items as { frontEnd: string }[]).map((s) => s.frontEnd));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual([...frontEnds].sort(), ['mcp', 'wire']);
   });
 
   /** The PostgreSQL statements of the shipped decision fixtures (policies-rego/fixtures/command). */

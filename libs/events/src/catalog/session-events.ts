@@ -59,6 +59,7 @@ export const SessionRejectedSchema = Type.Object(
   {
     sessionId: SessionId,
     protocol: Protocol,
+    frontEnd: Type.Optional(FrontEndSchema),
     targetName: Type.String(),
     clientAddress: Type.String(),
     reason: Type.String({

@@ -124,7 +124,7 @@ export class StatementSession {
             );
       await SessionRecorder.reject(
         options.store,
-        sessionRejected(sessionId, options.target, clientAddress, refusal),
+        { ...sessionRejected(sessionId, options.target, clientAddress, refusal), frontEnd },
         context,
         options.audit,
       ).catch(() => undefined);

@@ -87,7 +87,7 @@ export class CommandSession {
             );
       await SessionRecorder.reject(
         options.store,
-        sessionRejected(sessionId, target.name, clientAddress, refusal),
+        { ...sessionRejected(sessionId, target.name, clientAddress, refusal), frontEnd },
         recorderContext,
         options.audit,
       ).catch(() => undefined);

@@ -10,6 +10,7 @@ interface SessionRow {
   session_id: string;
   status: string;
   protocol: string;
+  front_end: string;
   target_name: string;
   subject: string | null;
   issuer: string | null;
@@ -66,6 +67,7 @@ function toView(row: SessionRow): SessionView {
     sessionId: row.session_id,
     status: row.status,
     protocol: row.protocol,
+    frontEnd: row.front_end,
     targetName: row.target_name,
     subject: row.subject,
     issuer: row.issuer,
