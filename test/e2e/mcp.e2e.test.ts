@@ -147,6 +147,7 @@ describe('MCP at /mcp on portcullis serve', () => {
         extra: ['mcp: { maxSessionsPerIdentity: 3, maxRows: 50, maxApprovalWaitSeconds: 30 }'],
       }) +
         [
+          '    statementTimeoutMs: 3000',
           '  - name: web-1',
           '    protocol: ssh',
           `    listen: "127.0.0.1:${sshPort}"`,
@@ -261,6 +262,11 @@ describe('MCP at /mcp on portcullis serve', () => {
     assert.equal(limited.structuredContent!.rowCount, 200);
     assert.equal(limited.structuredContent!.truncated, true);
 
+    // The target's statementTimeoutMs holds for MCP statements too: PostgreSQL's own 57014.
+    const slow = await call(client, 'query', { target: 'prod-db', sql: 'SELECT pg_sleep(60)' });
+    assert.equal(slow.isError, true);
+    assert.match(text(slow), /canceling statement due to user request \(SQLSTATE 57014\)/);
+
     const opened = events('SessionOpened').filter((e) => e.frontEnd === 'mcp');
     assert.equal(opened.length, 1);
     assert.equal((opened[0]!.identity as { subject: string }).subject.length > 0, true);
@@ -269,6 +275,10 @@ describe('MCP at /mcp on portcullis serve', () => {
     await disconnect(client);
     const closed = events('SessionClosed').find((e) => e.sessionId === opened[0]!.sessionId);
     assert.equal(closed?.reason, 'client_terminated');
+    assert.ok(
+      (closed?.bytesFromClient as number) > 0 && (closed?.bytesToClient as number) > 0,
+      'bytes counted',
+    );
   });
 
   it('denies a DROP with the portcullis reason, and nothing reaches the server', async () => {

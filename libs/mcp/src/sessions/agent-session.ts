@@ -106,7 +106,12 @@ export class AgentSession {
     return listed;
   }
 
-  query(target: string, sql: string, rowLimit: number | undefined): Promise<AgentOutcome> {
+  query(
+    target: string,
+    sql: string,
+    rowLimit: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<AgentOutcome> {
     const options = this.targets.postgres.get(target);
     if (!options) return Promise.resolve(unknownTarget(target, 'postgres'));
     const limit = Math.min(rowLimit ?? this.limits.maxRows, this.limits.maxRows);
@@ -123,7 +128,7 @@ export class AgentSession {
           rowLimit: limit,
         });
       }
-      return this.runStatement(target, session, outcome, limit);
+      return this.runStatement(target, session, outcome, limit, signal);
     });
   }
 
@@ -152,7 +157,11 @@ export class AgentSession {
    * and runs exactly that command once granted. The agent passes only the
    * approval id: the text is the one the approver saw.
    */
-  async awaitApproval(approvalId: string, waitSeconds: number | undefined): Promise<AgentOutcome> {
+  async awaitApproval(
+    approvalId: string,
+    waitSeconds: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<AgentOutcome> {
     const entry = this.waiting.get(approvalId);
     if (!entry) {
       return { status: 'error', message: `no command of this MCP session waits for approval ${approvalId}` };
@@ -183,6 +192,7 @@ export class AgentSession {
           entry.session,
           settleReview(entry.session, sequence, decision),
           entry.rowLimit,
+          signal,
         ),
       );
     }
@@ -222,14 +232,20 @@ export class AgentSession {
     session: StatementSession,
     outcome: GuardedOutcome<StatementDecision>,
     rowLimit: number,
+    signal?: AbortSignal,
   ): Promise<AgentOutcome> {
     if (outcome.kind === 'pending') return pendingOutcome(target, outcome.pending);
     if (outcome.kind === 'denied') return { status: 'denied', message: outcome.message };
     try {
-      const result = await session.run(outcome.sequence, outcome.decision, {
-        maxRows: rowLimit,
-        maxBytes: this.limits.maxResultBytes,
-      });
+      const result = await session.run(
+        outcome.sequence,
+        outcome.decision,
+        {
+          maxRows: rowLimit,
+          maxBytes: this.limits.maxResultBytes,
+        },
+        signal,
+      );
       return { status: 'ok', target, query: result };
     } catch {
       this.forget(this.statements, target, session, 'upstream_closed');

@@ -56,7 +56,9 @@ export function registerTools(server: McpServer, agent: () => AgentSession, limi
       },
       outputSchema: Outcome,
     },
-    async ({ target, sql, rowLimit }) => toolResult(await agent().query(target, sql, rowLimit)),
+    // The client cancelling the call (or timing out) cancels the statement upstream.
+    async ({ target, sql, rowLimit }, extra) =>
+      toolResult(await agent().query(target, sql, rowLimit, extra.signal)),
   );
 
   server.registerTool(
@@ -78,7 +80,8 @@ export function registerTools(server: McpServer, agent: () => AgentSession, limi
       },
       outputSchema: Outcome,
     },
-    async ({ approvalId, waitSeconds }) => toolResult(await agent().awaitApproval(approvalId, waitSeconds)),
+    async ({ approvalId, waitSeconds }, extra) =>
+      toolResult(await agent().awaitApproval(approvalId, waitSeconds, extra.signal)),
   );
 
   server.registerTool(

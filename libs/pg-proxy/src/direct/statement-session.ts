@@ -12,6 +12,7 @@ import { checkSessionAccess } from '../connection/check-session-access.js';
 import { connectUpstream } from '../connection/connect-upstream.js';
 import { sessionOpened, sessionRejected } from '../connection/session-audit.js';
 import { SessionRefusal, SqlState, storeUnavailable } from '../connection/session-refusal.js';
+import { upstreamCanceller } from '../connection/session-timeouts.js';
 import type { PgProxyOptions } from '../listener/proxy-options.js';
 import { CatalogEpoch } from '../masking/catalog-epoch.js';
 import { sessionMasking } from '../masking/session-masking.js';
@@ -36,6 +37,7 @@ export type StatementSessionOptions = Pick<
   | 'approvals'
   | 'sessionWindowSeconds'
   | 'audit'
+  | 'statementTimeoutMs'
 > & {
   readonly logger: LedgerLogger;
   /** Shared by the front end's sessions of this target (catalog-epoch.ts). */
@@ -52,6 +54,10 @@ export type StatementSessionOptions = Pick<
  * these with the core's approval wait exactly as simple-query.ts does.
  */
 export class StatementSession {
+  /** What the agent sent (command texts) and got back (returned values, output), as SessionClosed counts them. */
+  private bytesFromClient = 0;
+  private bytesToClient = 0;
+
   private constructor(
     readonly context: StatementContext,
     readonly recorder: SessionRecorder,
@@ -59,6 +65,9 @@ export class StatementSession {
     private readonly masking: ReturnType<typeof sessionMasking>,
     private readonly logger: LedgerLogger,
     private readonly startedAt: bigint,
+    /** Sends the upstream backend a CancelRequest (undefined: the server gave no key). */
+    private readonly cancel: (() => void) | undefined,
+    private readonly statementTimeoutMs: number | undefined,
   ) {}
 
   /**
@@ -78,7 +87,12 @@ export class StatementSession {
     let upstream: UpstreamStatements | undefined;
     try {
       const access = await checkSessionAccess(options, subject);
-      upstream = new UpstreamStatements(await connectUpstream(options.upstream, `mcp`));
+      const connected = await connectUpstream(options.upstream, 'mcp');
+      upstream = new UpstreamStatements(connected);
+      const key = connected.backendKey;
+      const cancel = key
+        ? upstreamCanceller({ host: options.upstream.host, port: options.upstream.port, key })
+        : undefined;
       let recorder: SessionRecorder;
       try {
         recorder = await SessionRecorder.open(
@@ -109,6 +123,8 @@ export class StatementSession {
         masking,
         options.logger,
         process.hrtime.bigint(),
+        cancel,
+        options.statementTimeoutMs,
       );
     } catch (error) {
       upstream?.close();
@@ -148,6 +164,7 @@ export class StatementSession {
 
   /** The proxy's decision of a text, as a psql client's statement is decided (decide-statement.ts). */
   decide(text: string, approvalId?: string): StatementDecision {
+    if (approvalId === undefined) this.bytesFromClient += Buffer.byteLength(text);
     return decideStatement(this.context, text, approvalId);
   }
 
@@ -162,11 +179,30 @@ export class StatementSession {
       .catch((error: unknown) => this.appendFailed('CommandBlocked', error));
   }
 
-  /** Runs an allowed, durable statement upstream; records CommandForwarded, ResultMasked, CommandCompleted. */
-  async run(sequence: number, decision: StatementDecision, limits: ResultLimits): Promise<StatementResult> {
+  /**
+   * Runs an allowed, durable statement upstream; records CommandForwarded,
+   * ResultMasked, CommandCompleted. Past the target's statementTimeoutMs, or
+   * when `signal` aborts (the client gave up), the backend is sent a
+   * CancelRequest and PostgreSQL's 57014 is the result, as on the wire.
+   */
+  async run(
+    sequence: number,
+    decision: StatementDecision,
+    limits: ResultLimits,
+    signal?: AbortSignal,
+  ): Promise<StatementResult> {
     const startedAt = process.hrtime.bigint();
     void this.recorder.forwarded(sequence).catch((e: unknown) => this.appendFailed('CommandForwarded', e));
     let ran;
+    let cancelled = false;
+    const cancel = () => {
+      if (cancelled) return;
+      cancelled = true;
+      this.cancel?.();
+    };
+    const timer = this.statementTimeoutMs ? setTimeout(cancel, this.statementTimeoutMs) : undefined;
+    timer?.unref();
+    signal?.addEventListener('abort', cancel, { once: true });
     try {
       ran = await this.upstream.run(decision.received.text, this.masking.masking, decision.masking, limits);
     } catch (error) {
@@ -179,6 +215,9 @@ export class StatementSession {
         })
         .catch((e: unknown) => this.appendFailed('CommandCompleted', e));
       throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', cancel);
     }
     const { result, masking } = ran;
     if (masking && !masking.report.isEmpty) {
@@ -195,6 +234,10 @@ export class StatementSession {
         ...(result.error ? { error: result.error } : {}),
       })
       .catch((e: unknown) => this.appendFailed('CommandCompleted', e));
+    this.bytesToClient += result.rows.reduce(
+      (n, row) => n + row.reduce((m, v) => m + (v === null ? 0 : Buffer.byteLength(v)), 0),
+      0,
+    );
     return result;
   }
 
@@ -205,8 +248,8 @@ export class StatementSession {
     await this.recorder
       .close({
         reason,
-        bytesFromClient: 0,
-        bytesToClient: 0,
+        bytesFromClient: this.bytesFromClient,
+        bytesToClient: this.bytesToClient,
         durationMs: elapsedMs(this.startedAt),
         commands: this.recorder.commands,
       })

@@ -35,6 +35,10 @@ export interface ExecResult {
  * core's write-ahead. Exec runs without a pty or stdin, as `ssh host cmd < /dev/null`.
  */
 export class CommandSession {
+  /** What the agent sent (command texts) and got back (returned values, output), as SessionClosed counts them. */
+  private bytesFromClient = 0;
+  private bytesToClient = 0;
+
   private constructor(
     readonly context: CommandContext,
     readonly recorder: SessionRecorder,
@@ -105,6 +109,7 @@ export class CommandSession {
 
   /** The SSH proxy's decision of an exec command line (decide-command.ts). */
   decide(text: string, approvalId?: string): ExecDecision {
+    if (approvalId === undefined) this.bytesFromClient += Buffer.byteLength(text);
     return decideCommand(this.context, text, approvalId);
   }
 
@@ -168,6 +173,7 @@ export class CommandSession {
         ...(exit.code === 0 ? {} : { error: { code: tag, message: `the command ended with ${tag}` } }),
       })
       .catch((e: unknown) => this.appendFailed('CommandCompleted', e));
+    this.bytesToClient += Buffer.byteLength(stdout.text) + Buffer.byteLength(stderr.text);
     return {
       exitStatus: exit.code,
       ...(exit.signal ? { signal: exit.signal } : {}),
@@ -182,8 +188,8 @@ export class CommandSession {
     await this.recorder
       .close({
         reason,
-        bytesFromClient: 0,
-        bytesToClient: 0,
+        bytesFromClient: this.bytesFromClient,
+        bytesToClient: this.bytesToClient,
         durationMs: elapsedMs(this.startedAt),
         commands: this.recorder.commands,
       })

@@ -31,6 +31,7 @@ export async function startMcp(runtime: GatewayRuntime): Promise<McpEndpoint | u
       target: { name: target.name, labels: target.labels ?? {} },
       upstream: await postgresUpstreamOf(target),
       sessionWindowSeconds: config.approvals.sessionWindowSeconds,
+      ...(target.statementTimeoutMs ? { statementTimeoutMs: target.statementTimeoutMs } : {}),
       catalogEpoch: new CatalogEpoch(),
     });
   }
