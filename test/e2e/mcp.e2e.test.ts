@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import {
   freePort,
   grantingPolicyBundle,
+  OPENSSH_TOKEN_OPTIONS,
   postgresBinDir,
   serveConfigYaml,
   startOidcProvider,
@@ -51,6 +52,7 @@ describe('MCP at /mcp on portcullis serve', () => {
   let serve: ServeProcess;
   let api: string;
   let proxyPort: number;
+  let sshPort: number;
   const clients = new Map<Client, StreamableHTTPClientTransport>();
 
   const sql = (statement: string, database = 'postgres') =>
@@ -133,7 +135,7 @@ describe('MCP at /mcp on portcullis serve', () => {
     });
     const apiPort = await freePort();
     proxyPort = await freePort();
-    const sshPort = await freePort();
+    sshPort = await freePort();
     const config = join(dir.path, 'portcullis.yaml');
     await writeFile(
       config,
@@ -374,6 +376,26 @@ describe('MCP at /mcp on portcullis serve', () => {
       ['mcp'],
     );
     await disconnect(client);
+
+    // The same command lines through real ssh on the SSH listener are decided the same.
+    const commands = ['echo hello-from-mcp', `dd if=/dev/zero of=${marker} bs=1 count=1`];
+    const token = await oidc.issueToken(AGENT);
+    for (const command of commands) {
+      spawnSync(
+        'sshpass',
+        ['-e', 'ssh', ...OPENSSH_TOKEN_OPTIONS, '-p', String(sshPort), 'web-1@127.0.0.1', command],
+        {
+          env: { ...process.env, SSHPASS: token },
+          timeout: 30_000,
+        },
+      );
+    }
+    assert.equal(existsSync(marker), false);
+    const decided = decisionsByFrontEnd(commands);
+    for (const command of commands) {
+      assert.ok(decided.get('wire')!.get(command) && decided.get('mcp')!.get(command), command);
+      assert.deepEqual(decided.get('mcp')!.get(command), decided.get('wire')!.get(command), command);
+    }
   });
 
   it('holds an identity to mcp.maxSessionsPerIdentity MCP sessions', async () => {
@@ -393,25 +415,7 @@ describe('MCP at /mcp on portcullis serve', () => {
     for (const statement of texts) await call(client, 'query', { target: 'prod-db', sql: statement });
     for (const statement of texts) await psql(statement);
 
-    const opened = events('SessionOpened');
-    const frontEndOf = new Map(opened.map((e) => [e.sessionId as string, (e.frontEnd as string) ?? 'wire']));
-    const received = new Map(
-      events('CommandReceived').map((e) => [
-        `${e.sessionId as string}/${e.sequence as number}`,
-        e.text as string,
-      ]),
-    );
-    const firstDecisions = new Map<string, Map<string, unknown>>([
-      ['wire', new Map()],
-      ['mcp', new Map()],
-    ]);
-    for (const e of events('CommandDecided')) {
-      const key = `${e.sessionId as string}/${e.sequence as number}`;
-      const statement = received.get(key);
-      const byFrontEnd = firstDecisions.get(frontEndOf.get(e.sessionId as string) ?? 'wire')!;
-      if (statement === undefined || !texts.includes(statement) || byFrontEnd.has(statement)) continue;
-      byFrontEnd.set(statement, { outcome: e.outcome, reasons: e.reasons, masks: e.masks ?? [] });
-    }
+    const firstDecisions = decisionsByFrontEnd(texts);
     for (const statement of texts) {
       const wire = firstDecisions.get('wire')!.get(statement);
       const mcp = firstDecisions.get('mcp')!.get(statement);
@@ -433,6 +437,29 @@ describe('MCP at /mcp on portcullis serve', () => {
     }
     assert.deepEqual([...frontEnds].sort(), ['mcp', 'wire']);
   });
+
+  /** Per front end (wire, mcp), the first CommandDecided of each text: outcome, reasons, masks. */
+  function decisionsByFrontEnd(texts: readonly string[]): Map<string, Map<string, unknown>> {
+    const opened = events('SessionOpened');
+    const frontEndOf = new Map(opened.map((e) => [e.sessionId as string, (e.frontEnd as string) ?? 'wire']));
+    const received = new Map(
+      events('CommandReceived').map((e) => [
+        `${e.sessionId as string}/${e.sequence as number}`,
+        e.text as string,
+      ]),
+    );
+    const first = new Map<string, Map<string, unknown>>([
+      ['wire', new Map()],
+      ['mcp', new Map()],
+    ]);
+    for (const e of events('CommandDecided')) {
+      const statement = received.get(`${e.sessionId as string}/${e.sequence as number}`);
+      const byFrontEnd = first.get(frontEndOf.get(e.sessionId as string) ?? 'wire')!;
+      if (statement === undefined || !texts.includes(statement) || byFrontEnd.has(statement)) continue;
+      byFrontEnd.set(statement, { outcome: e.outcome, reasons: e.reasons, masks: e.masks ?? [] });
+    }
+    return first;
+  }
 
   /** The PostgreSQL statements of the shipped decision fixtures (policies-rego/fixtures/command). */
   async function fixtureStatements(): Promise<string[]> {
