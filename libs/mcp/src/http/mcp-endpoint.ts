@@ -9,6 +9,7 @@ import type { McpLimits } from '../limits.js';
 import { AgentSession, type McpTargets } from '../sessions/agent-session.js';
 import { registerTools } from '../tools/register-tools.js';
 import { bearerChallenge, verifyBearer } from './bearer-token.js';
+import { readJsonBody } from './json-body.js';
 import { protectedResourceMetadata, resourceMetadataUrl, resourceUrl } from './protected-resource.js';
 
 export interface McpEndpointOptions {
@@ -80,15 +81,17 @@ export class McpEndpoint {
       return send(response, 401, rpcError(-32001, 'authentication required'));
     }
     const { identity } = bearer;
+    // Behind Express the body is parsed already; on a bare node:http server it is read here.
+    const parsed = body === undefined && request.method === 'POST' ? await readJsonBody(request) : body;
     const sessionId = header(request, 'mcp-session-id');
     if (sessionId !== undefined) {
       const live = this.sessions.get(sessionId);
       // Another identity's session is not found, rather than forbidden: nothing says it exists.
       if (!live || live.identityKey !== identityKey(identity))
         return send(response, 404, rpcError(-32001, 'session not found'));
-      return this.serve(live, request, response, body);
+      return this.serve(live, request, response, parsed);
     }
-    if (request.method !== 'POST' || !isInitializeRequest(body)) {
+    if (request.method !== 'POST' || !isInitializeRequest(parsed)) {
       return send(response, 400, rpcError(-32000, 'no MCP session: send initialize first'));
     }
     if (this.closing) return send(response, 503, rpcError(-32000, 'the gateway is shutting down'));
@@ -106,7 +109,7 @@ export class McpEndpoint {
       );
     }
     this.perIdentity.set(key, held + 1);
-    await this.initialize(identity, key, request, response, body);
+    await this.initialize(identity, key, request, response, parsed);
   }
 
   /** Closes every MCP session (gateway shutdown): each database and host session records SessionClosed. */
@@ -155,12 +158,19 @@ export class McpEndpoint {
   }
 
   private async serve(live: LiveSession, request: IncomingMessage, response: ServerResponse, body: unknown) {
+    const id = live.transport.sessionId!;
+    // The GET stream (server-to-client notifications) stays open as long as
+    // the client likes: it is activity, but not work, so it does not hold the
+    // idle timer off; a session whose agent only listens is closed.
+    if (request.method === 'GET') {
+      this.touch(id, live);
+      return live.transport.handleRequest(request, response, body);
+    }
     live.inFlight++;
     clearTimeout(live.idle);
     response.once('close', () => {
       live.inFlight--;
-      const id = live.transport.sessionId;
-      if (id !== undefined && this.sessions.get(id) === live) this.touch(id, live);
+      if (this.sessions.get(id) === live) this.touch(id, live);
     });
     await live.transport.handleRequest(request, response, body);
   }

@@ -343,7 +343,7 @@ export const GatewayConfigSchema = Type.Object(
           ),
           idleTimeoutSeconds: Type.Optional(
             Type.Integer({
-              minimum: 10,
+              minimum: 1,
               maximum: 86_400,
               description:
                 'An MCP session without requests for this long is closed with its sessions. Default 900',

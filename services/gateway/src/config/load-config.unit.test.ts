@@ -177,7 +177,7 @@ test('mcp: on wherever an issuer is, limits defaulted, validated with their path
   ]);
   assert.ok(problems({ issuers, mcp: { maxRows: 0 } }).some((p) => p.startsWith('/mcp/maxRows')));
   assert.ok(
-    problems({ issuers, mcp: { idleTimeoutSeconds: 1 } }).some((p) =>
+    problems({ issuers, mcp: { idleTimeoutSeconds: 0 } }).some((p) =>
       p.startsWith('/mcp/idleTimeoutSeconds'),
     ),
   );
