@@ -259,6 +259,20 @@ describe('MCP at /mcp on portcullis serve', () => {
     assert.deepEqual(out.maskedColumns, ['public.users.email', 'public.users.ssn']);
     assert.equal(out.truncated, false);
 
+    // Bind parameters: one statement on the extended protocol, masked alike, the values recorded.
+    const bound = await call(client, 'query', {
+      target: 'prod-db',
+      sql: 'SELECT id, email, ssn FROM public.users WHERE id = $1',
+      parameters: [2],
+    });
+    assert.equal(bound.isError, undefined, text(bound));
+    assert.equal((bound.structuredContent!.rows as string[][]).length, 1);
+    assert.equal((bound.structuredContent!.rows as string[][])[0]![0], '2');
+    assert.doesNotMatch(JSON.stringify(bound), /bob@example\.org|987-65-4320/);
+    assert.deepEqual(bound.structuredContent!.maskedColumns, ['public.users.email', 'public.users.ssn']);
+    const recorded = events('CommandReceived').find((e) => String(e.text).endsWith('WHERE id = $1'));
+    assert.deepEqual(recorded?.parameters, ['2']);
+
     const limited = await call(client, 'query', { target: 'prod-db', sql: 'SELECT generate_series(1, 200)' });
     assert.equal((limited.structuredContent!.rows as unknown[]).length, 50, 'capped at mcp.maxRows');
     assert.equal(limited.structuredContent!.rowCount, 200);
@@ -348,6 +362,21 @@ describe('MCP at /mcp on portcullis serve', () => {
     await disconnect(stranger);
     // The statement left waiting when its session ended never runs.
     assert.equal(sql('SELECT count(*) FROM public.audit_tmp'), '2');
+  });
+
+  it('refuses a statement whose approval was denied through the REST API', async () => {
+    const client = await connect(AGENT);
+    const statement = 'UPDATE public.users SET active = false WHERE 1 = 1';
+    const pending = await call(client, 'query', { target: 'prod-db', sql: statement });
+    assert.equal(pending.structuredContent!.status, 'pending', text(pending));
+    const approvalId = pending.structuredContent!.approvalId as string;
+    const refused = await rest('POST', `/api/approvals/${approvalId}/deny`, APPROVER, { comment: 'no' });
+    assert.equal(refused.status, 200, JSON.stringify(refused.body));
+    const result = await call(client, 'await_approval', { approvalId, waitSeconds: 20 });
+    assert.equal(result.isError, true);
+    assert.match(text(result), new RegExp(`^portcullis: denied: approval ${approvalId} denied`));
+    assert.equal(sql('SELECT count(*) FROM public.users WHERE active'), '2', 'nothing ran');
+    await disconnect(client);
   });
 
   it('runs an allowed exec and refuses a denied one, decided like an SSH exec (checked on the host)', async () => {
@@ -471,9 +500,7 @@ describe('MCP at /mcp on portcullis serve', () => {
         input: { command: { protocol: string; text: string } };
       };
       const { protocol, text: statement } = fixture.input.command;
-      // Bind parameters ($1) need the extended protocol, which the MCP tool does not take.
-      if (protocol === 'postgres' && !statement.includes('$1') && !texts.includes(statement))
-        texts.push(statement);
+      if (protocol === 'postgres' && !texts.includes(statement)) texts.push(statement);
     }
     return texts;
   }

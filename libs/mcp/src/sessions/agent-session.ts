@@ -109,6 +109,7 @@ export class AgentSession {
   query(
     target: string,
     sql: string,
+    parameters: readonly (string | null)[] | undefined,
     rowLimit: number | undefined,
     signal?: AbortSignal,
   ): Promise<AgentOutcome> {
@@ -118,7 +119,9 @@ export class AgentSession {
     return this.serially(target, async () => {
       const session = await this.statementSession(target, options);
       if ('status' in session) return session;
-      const outcome = await guardCommand(session, sql);
+      const outcome = await guardCommand(session, (approvalId) =>
+        session.decide(sql, approvalId, parameters),
+      );
       if (outcome.kind === 'pending') {
         this.waiting.set(outcome.pending.approvalId, {
           kind: 'query',
@@ -138,7 +141,7 @@ export class AgentSession {
     return this.serially(target, async () => {
       const session = await this.commandSession(target, options);
       if ('status' in session) return session;
-      const outcome = await guardCommand(session, command);
+      const outcome = await guardCommand(session, (approvalId) => session.decide(command, approvalId));
       if (outcome.kind === 'pending') {
         this.waiting.set(outcome.pending.approvalId, {
           kind: 'exec',

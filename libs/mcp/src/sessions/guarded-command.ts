@@ -19,7 +19,6 @@ export type Decided = Verdict & { readonly received: ReceivedCommand };
 export interface GuardedSession<D extends Decided> {
   readonly recorder: SessionRecorder;
   readonly review: ReviewContext;
-  decide(text: string, approvalId?: string): D;
   writeAhead(decision: D): Promise<number | undefined>;
   blocked(sequence: number, refusal: string): void;
 }
@@ -54,12 +53,13 @@ export type GuardedOutcome<D extends Decided> =
  */
 export async function guardCommand<D extends Decided>(
   session: GuardedSession<D>,
-  text: string,
+  /** The protocol's decision of this one command; with an approval id, decided again after the grant. */
+  decide: (approvalId?: string) => D,
 ): Promise<GuardedOutcome<D>> {
-  const decision = session.decide(text);
+  const decision = decide();
   const sequence = await session.writeAhead(decision);
   if (sequence === undefined) return { kind: 'denied', message: denied(Refusals.auditUnavailable) };
-  if (decision.review) return startReview(session, decision, sequence);
+  if (decision.review) return startReview(session, decision, sequence, decide);
   if (!decision.allowed) return refuse(session, sequence, decision);
   return { kind: 'allowed', sequence, decision };
 }
@@ -80,6 +80,7 @@ async function startReview<D extends Decided>(
   session: GuardedSession<D>,
   decision: D,
   sequence: number,
+  decide: (approvalId?: string) => D,
 ): Promise<GuardedOutcome<D>> {
   let interrupt: ((why: string) => void) | undefined;
   let earlyInterrupt: string | undefined;
@@ -98,8 +99,8 @@ async function startReview<D extends Decided>(
         return () => (interrupt = undefined);
       },
     },
-    // Decided again with the grant, on exactly the text the approval names.
-    (approvalId) => session.decide(decision.received.text, approvalId),
+    // Decided again with the grant, on exactly the text (and parameters) the approval names.
+    (approvalId) => decide(approvalId),
   );
   const first = await Promise.race([
     told.then((message) => ({ told: message })),

@@ -38,7 +38,7 @@ export function registerTools(server: McpServer, agent: () => AgentSession, limi
     {
       title: 'Run SQL on a PostgreSQL target',
       description:
-        'Runs one SQL text (one or more statements, no bind parameters) on a postgres target through the ' +
+        'Runs one SQL text (one or more statements; or one statement with `parameters`) on a postgres target through the ' +
         'Portcullis guard: classified, decided by policy and audited before it runs; sensitive columns ' +
         'come back masked. A denial is an error starting `portcullis: denied:`. A statement that needs a ' +
         'human comes back `pending` with an approval id: call await_approval with it; it then runs exactly ' +
@@ -46,7 +46,11 @@ export function registerTools(server: McpServer, agent: () => AgentSession, limi
         `(and at most ${limits.maxRows}).`,
       inputSchema: {
         target: z.string().min(1).describe('A postgres target name (list_targets)'),
-        sql: z.string().min(1).describe('The SQL text'),
+        sql: z.string().min(1).describe('The SQL text; with `parameters`, one statement with $1, $2, …'),
+        parameters: z
+          .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+          .optional()
+          .describe('Values for $1, $2, … (sent as text; null is NULL)'),
         rowLimit: z
           .number()
           .int()
@@ -57,8 +61,16 @@ export function registerTools(server: McpServer, agent: () => AgentSession, limi
       outputSchema: Outcome,
     },
     // The client cancelling the call (or timing out) cancels the statement upstream.
-    async ({ target, sql, rowLimit }, extra) =>
-      toolResult(await agent().query(target, sql, rowLimit, extra.signal)),
+    async ({ target, sql, parameters, rowLimit }, extra) =>
+      toolResult(
+        await agent().query(
+          target,
+          sql,
+          parameters?.map((p) => (p === null ? null : String(p))),
+          rowLimit,
+          extra.signal,
+        ),
+      ),
   );
 
   server.registerTool(

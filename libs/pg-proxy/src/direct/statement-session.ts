@@ -162,10 +162,17 @@ export class StatementSession {
     return { ...this.context, targetName: this.context.target.name };
   }
 
-  /** The proxy's decision of a text, as a psql client's statement is decided (decide-statement.ts). */
-  decide(text: string, approvalId?: string): StatementDecision {
+  /**
+   * The proxy's decision of a text, as a psql client's statement is decided
+   * (decide-statement.ts). With `parameters` the text runs as one
+   * extended-protocol statement, and CommandReceived records them, as for an
+   * Execute on the wire.
+   */
+  decide(text: string, approvalId?: string, parameters?: readonly (string | null)[]): StatementDecision {
     if (approvalId === undefined) this.bytesFromClient += Buffer.byteLength(text);
-    return decideStatement(this.context, text, approvalId);
+    const decision = decideStatement(this.context, text, approvalId);
+    if (parameters === undefined) return decision;
+    return { ...decision, received: { ...decision.received, parameters: [...parameters] } };
   }
 
   /** CommandReceived + CommandDecided durable: the sequence, or undefined (refuse: audit unavailable). */
@@ -204,7 +211,13 @@ export class StatementSession {
     timer?.unref();
     signal?.addEventListener('abort', cancel, { once: true });
     try {
-      ran = await this.upstream.run(decision.received.text, this.masking.masking, decision.masking, limits);
+      ran = await this.upstream.run(
+        decision.received.text,
+        this.masking.masking,
+        decision.masking,
+        limits,
+        decision.received.parameters,
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       void this.recorder

@@ -64,18 +64,25 @@ export class UpstreamStatements {
     this.socket.destroy();
   }
 
-  /** Runs one decided text; `masking` is the session's ResultMasking, `plan` the decision's. */
+  /**
+   * Runs one decided text, as a simple Query, or with `parameters` as one
+   * extended-protocol statement (text parameters); `masking` is the
+   * session's ResultMasking, `plan` the decision's.
+   */
   async run(
     sql: string,
     masking: ResultMasking,
     plan: MaskingPlan,
     limits: ResultLimits,
+    parameters?: readonly (string | null)[],
   ): Promise<RanStatement> {
     if (this.busy) throw new Error('a statement is already running on this session');
     if (this.failure) throw this.failure;
     this.busy = true;
     try {
-      this.socket.write(frontend.query(sql));
+      this.socket.write(
+        parameters === undefined ? frontend.query(sql) : frontend.extendedQuery(sql, parameters),
+      );
       return await this.collect(masking, plan.active ? masking.begin(plan) : undefined, limits);
     } finally {
       this.busy = false;
