@@ -3,18 +3,13 @@ import {
   SessionRefusal as PostgresRefusal,
   StatementSession,
   type StatementDecision,
-  type StatementResult,
   type StatementSessionOptions,
 } from '@portcullis/pg-proxy';
 import type { PolicyEngine } from '@portcullis/policy';
-import { admitSession, denied, Refusals } from '@portcullis/session';
-import {
-  CommandSession,
-  type CommandSessionOptions,
-  type ExecDecision,
-  type ExecResult,
-} from '@portcullis/ssh-proxy';
+import { admitSession, Refusals } from '@portcullis/session';
+import { CommandSession, type CommandSessionOptions, type ExecDecision } from '@portcullis/ssh-proxy';
 import type { McpLimits } from '../limits.js';
+import { pendingOutcome, sessionRefused, unknownTarget, type AgentOutcome } from './agent-outcome.js';
 import {
   guardCommand,
   settleReview,
@@ -36,21 +31,6 @@ export interface TargetListing {
   /** `approval_required`: policy admits the session once a human approved it. */
   readonly access: 'allowed' | 'approval_required';
 }
-
-/** A tool's outcome before it becomes an MCP tool result (tools/tool-results.ts). */
-export type AgentOutcome =
-  | { readonly status: 'ok'; readonly target: string; readonly query: StatementResult }
-  | { readonly status: 'ok'; readonly target: string; readonly exec: ExecResult }
-  | { readonly status: 'denied'; readonly message: string }
-  | { readonly status: 'error'; readonly message: string }
-  | {
-      readonly status: 'pending';
-      readonly target: string;
-      readonly approvalId: string;
-      readonly reason: string;
-      readonly expiresAt: string;
-      readonly whereToDecide: string;
-    };
 
 type Waiting =
   | {
@@ -334,24 +314,4 @@ export class AgentSession {
     );
     return next;
   }
-}
-
-function pendingOutcome<D extends Decided>(target: string, pending: PendingCommand<D>): AgentOutcome {
-  return {
-    status: 'pending',
-    target,
-    approvalId: pending.approvalId,
-    reason: pending.reason,
-    expiresAt: pending.expiresAt.toISOString(),
-    whereToDecide: pending.whereToDecide,
-  };
-}
-
-function unknownTarget(target: string, protocol: string): AgentOutcome {
-  return { status: 'error', message: `no ${protocol} target named ${target} (list_targets names them)` };
-}
-
-/** As on the wire, the agent learns only that the session was not admitted, or which approval it waits for. */
-function sessionRefused(target: string, approvalMessage: string | undefined): AgentOutcome {
-  return { status: 'denied', message: approvalMessage ?? denied(Refusals.sessionRefused(target)) };
 }

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentOutcome } from '../sessions/agent-session.js';
+import type { AgentOutcome } from '../sessions/agent-outcome.js';
 
 /**
  * An agent's outcome as an MCP tool result: structured content for
