@@ -6,7 +6,7 @@
  * is checked upstream; the decisions are compared with real psql's through
  * the same gateway, in the recorded events.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -95,6 +95,19 @@ describe('MCP at /mcp on portcullis serve', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
+  /** Polls until `check` holds of the events of `type` (after-the-fact events are appended in batches). */
+  async function eventually(
+    type: string,
+    check: (events: Record<string, unknown>[]) => boolean,
+  ): Promise<Record<string, unknown>[]> {
+    let found = events(type);
+    for (let i = 0; i < 100 && !check(found); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      found = events(type);
+    }
+    return found;
+  }
+
   /** The recorded events of one type, oldest first (the store is the test's PostgreSQL). */
   function events(type: string): Record<string, unknown>[] {
     const rows = sql(
@@ -146,7 +159,11 @@ describe('MCP at /mcp on portcullis serve', () => {
         policy: `{ bundle: ${bundle} }`,
         issuer: oidc,
         target: { listenPort: proxyPort, upstreamPort: pg.port },
-        extra: ['mcp: { maxSessionsPerIdentity: 3, maxRows: 50, maxApprovalWaitSeconds: 30 }'],
+        extra: [
+          'mcp: { maxSessionsPerIdentity: 3, maxRows: 50, maxApprovalWaitSeconds: 30 }',
+          // The machine running the tests may be loaded: a slow append must not refuse a statement here.
+          'audit: { appendTimeoutMs: 15000 }',
+        ],
       }) +
         [
           '    statementTimeoutMs: 3000',
@@ -166,6 +183,11 @@ describe('MCP at /mcp on portcullis serve', () => {
     serve = await startServe(config);
     api = `http://127.0.0.1:${apiPort}`;
     assert.match(serve.output(), new RegExp(`portcullis: mcp on ${api}/mcp`));
+  });
+
+  // A test that failed half-way must not leave its MCP sessions counted against the next one's.
+  afterEach(async () => {
+    for (const client of [...clients.keys()]) await disconnect(client).catch(() => undefined);
   });
 
   after(async () => {
@@ -286,10 +308,14 @@ describe('MCP at /mcp on portcullis serve', () => {
     const opened = events('SessionOpened').filter((e) => e.frontEnd === 'mcp');
     assert.equal(opened.length, 1);
     assert.equal((opened[0]!.identity as { subject: string }).subject.length > 0, true);
-    const masked = events('ResultMasked').filter((e) => e.sessionId === opened[0]!.sessionId);
+    const masked = (
+      await eventually('ResultMasked', (all) => all.some((e) => e.sessionId === opened[0]!.sessionId))
+    ).filter((e) => e.sessionId === opened[0]!.sessionId);
     assert.ok(masked.length >= 1, 'ResultMasked recorded');
     await disconnect(client);
-    const closed = events('SessionClosed').find((e) => e.sessionId === opened[0]!.sessionId);
+    const closed = (
+      await eventually('SessionClosed', (all) => all.some((e) => e.sessionId === opened[0]!.sessionId))
+    ).find((e) => e.sessionId === opened[0]!.sessionId);
     assert.equal(closed?.reason, 'client_terminated');
     assert.ok(
       (closed?.bytesFromClient as number) > 0 && (closed?.bytesToClient as number) > 0,
