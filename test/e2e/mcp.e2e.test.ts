@@ -127,7 +127,7 @@ describe('MCP at /mcp on portcullis serve', () => {
         clients: [
           { clientId: AGENT },
           { clientId: OTHER_AGENT },
-          { clientId: APPROVER, groups: ['dba-oncall'] },
+          { clientId: APPROVER, groups: ['dba-oncall', 'portcullis-approvers'] },
         ],
       }),
       startSshd({ authorizedKeys: [(await readFile(`${keyFile}.pub`, 'utf8')).trim()] }),
@@ -171,6 +171,16 @@ describe('MCP at /mcp on portcullis serve', () => {
           '    protocol: ssh',
           `    listen: "127.0.0.1:${sshPort}"`,
           '    labels: { env: dev, kind: host }',
+          '    upstream:',
+          '      host: 127.0.0.1',
+          `      port: ${sshd.port}`,
+          `      user: ${sshd.user}`,
+          `      privateKeyFile: ${keyFile}`,
+          `      hostKey: "${sshd.hostPublicKey}"`,
+          '  - name: web-prod',
+          '    protocol: ssh',
+          `    listen: "127.0.0.1:${await freePort()}"`,
+          '    labels: { env: production, kind: host }',
           '    upstream:',
           '      host: 127.0.0.1',
           `      port: ${sshd.port}`,
@@ -262,6 +272,7 @@ describe('MCP at /mcp on portcullis serve', () => {
       [
         ['prod-db', 'postgres', 'allowed'],
         ['web-1', 'ssh', 'allowed'],
+        ['web-prod', 'ssh', 'allowed'],
       ],
     );
 
@@ -451,6 +462,23 @@ describe('MCP at /mcp on portcullis serve', () => {
       assert.ok(decided.get('wire')!.get(command) && decided.get('mcp')!.get(command), command);
       assert.deepEqual(decided.get('mcp')!.get(command), decided.get('wire')!.get(command), command);
     }
+  });
+
+  it('pauses an exec that needs review, and refuses it once the approval is denied', async () => {
+    const client = await connect(AGENT);
+    const command = 'sudo systemctl restart nginx';
+    const pending = await call(client, 'exec', { target: 'web-prod', command });
+    assert.equal(pending.structuredContent!.status, 'pending', text(pending));
+    const approvalId = pending.structuredContent!.approvalId as string;
+    const refused = await rest('POST', `/api/approvals/${approvalId}/deny`, APPROVER, { comment: 'not now' });
+    assert.equal(refused.status, 200, JSON.stringify(refused.body));
+    const result = await call(client, 'await_approval', { approvalId, waitSeconds: 20 });
+    assert.equal(result.isError, true);
+    assert.match(text(result), new RegExp(`^portcullis: denied: approval ${approvalId} denied`));
+    const blocked = await eventually('CommandBlocked', (all) =>
+      all.some((e) => String(e.reason).includes(approvalId)),
+    );
+    assert.ok(blocked.some((e) => e.errorCode === 'exit 126'));
   });
 
   it('holds an identity to mcp.maxSessionsPerIdentity MCP sessions', async () => {
