@@ -23,7 +23,9 @@
  *   ResponseTracker);
  * - `statements/` decides and runs each statement (simple and extended
  *   protocol, approvals) on the session core's verdict and ledger;
- * - `masking/` masks results, COPY rows and error fields.
+ * - `masking/` masks results, COPY rows and error fields;
+ * - `direct/` runs decided statements for front ends without a PostgreSQL
+ *   wire (MCP), through the same decision, ledger and masking.
  * README.md draws the full sequences.
  */
 export * from './protocol/index.js';
@@ -38,3 +40,7 @@ export { POISON_SQL } from './statements/poison-statement.js';
 export { DEFAULT_STARTUP_TIMEOUT_MS } from './connection/handle-connection.js';
 export { DEFAULT_IDLE_TIMEOUT_SECONDS } from './connection/session-timeouts.js';
 export { connectUpstream as connectPostgresUpstream } from './connection/connect-upstream.js';
+export { StatementSession, type StatementSessionOptions } from './direct/statement-session.js';
+export type { StatementResult, ResultLimits } from './direct/statement-result.js';
+export type { StatementDecision } from './statements/decide-statement.js';
+export { CatalogEpoch } from './masking/catalog-epoch.js';

@@ -11,7 +11,10 @@ import {
   AUDIT_BACKLOG,
   DEV_ISSUER,
   ACCESS_LIFECYCLE,
+  MCP_ENDPOINT,
 } from './tokens.js';
+import type { McpEndpoint } from '@portcullis/mcp';
+import { McpController } from './mcp/mcp.controller.js';
 import { DevIssuerController } from './demo/dev-issuer.controller.js';
 import { ApprovalsController } from './approvals/approvals.controller.js';
 import { ApiCallerAuth } from './auth/api-caller-auth.js';
@@ -46,7 +49,7 @@ import { AnchorsService } from './siem/anchors/anchors.service.js';
 
 @Module({})
 export class GatewayModule {
-  static forRoot(runtime: GatewayRuntime): DynamicModule {
+  static forRoot(runtime: GatewayRuntime, mcp?: McpEndpoint): DynamicModule {
     return {
       module: GatewayModule,
       imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false })],
@@ -60,6 +63,7 @@ export class GatewayModule {
         MetricsController,
         ConsoleController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
+        ...(mcp ? [McpController] : []),
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
@@ -71,6 +75,7 @@ export class GatewayModule {
         { provide: AUDIT_BACKLOG, useValue: runtime.audit.backlog },
         { provide: ACCESS_LIFECYCLE, useValue: runtime.lifecycle },
         ...(runtime.devIssuer ? [{ provide: DEV_ISSUER, useValue: runtime.devIssuer }] : []),
+        ...(mcp ? [{ provide: MCP_ENDPOINT, useValue: mcp }] : []),
         PolicyActivation,
         PolicyDataWatcher,
         ListSessionsHandler,

@@ -6,12 +6,16 @@ import { GatewayModule } from './app.module.js';
 import { NestPinoLogger } from './logging/logger.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import type { GatewayRuntime } from './runtime/gateway-runtime.js';
+import type { McpEndpoint } from '@portcullis/mcp';
+import { startMcp } from './mcp/start-mcp.js';
 
 export interface Gateway {
   readonly app: INestApplication;
   readonly openapi: OpenAPIObject;
   /** The address the API listens on, once `listen` resolved. */
   readonly url: string;
+  /** The MCP endpoint's URL, when it is served. */
+  readonly mcpUrl?: string;
   close(): Promise<void>;
 }
 
@@ -26,11 +30,12 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Builds the Nest application on an opened runtime, without listening. */
+/** Builds the Nest application on an opened runtime, without listening; with the MCP endpoint when `mcp` is given. */
 export async function createGatewayApp(
   runtime: GatewayRuntime,
+  mcp?: McpEndpoint,
 ): Promise<{ app: INestApplication; openapi: OpenAPIObject }> {
-  const app = await NestFactory.create(GatewayModule.forRoot(runtime), {
+  const app = await NestFactory.create(GatewayModule.forRoot(runtime, mcp), {
     logger: new NestPinoLogger(runtime.log),
     bufferLogs: false,
   });
@@ -42,7 +47,8 @@ export async function createGatewayApp(
 
 /** Builds the application and starts listening on the configured API address. */
 export async function startGateway(runtime: GatewayRuntime): Promise<Gateway> {
-  const { app, openapi } = await createGatewayApp(runtime);
+  const mcp = await startMcp(runtime);
+  const { app, openapi } = await createGatewayApp(runtime, mcp);
   const { host, port } = runtime.config.api;
   await app.listen(port, host);
   const server = app.getHttpServer() as import('node:http').Server;
@@ -54,7 +60,10 @@ export async function startGateway(runtime: GatewayRuntime): Promise<Gateway> {
     app,
     openapi,
     url,
+    ...(mcp ? { mcpUrl: `${url}/mcp` } : {}),
     close: async () => {
+      // MCP sessions end first, recording SessionClosed while the store is open.
+      await mcp?.close();
       await app.close();
     },
   };

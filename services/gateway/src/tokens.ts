@@ -12,3 +12,5 @@ export const AUDIT_BACKLOG = Symbol('AUDIT_BACKLOG');
 export const DEV_ISSUER = Symbol('DEV_ISSUER');
 /** Terminations and revocations followed through the store (libs/session StoreAccessLifecycle). */
 export const ACCESS_LIFECYCLE = Symbol('ACCESS_LIFECYCLE');
+/** The MCP endpoint (libs/mcp), when mcp.enabled. */
+export const MCP_ENDPOINT = Symbol('MCP_ENDPOINT');

@@ -9,6 +9,20 @@ import { IdentitySchema } from '../identity.js';
 const SessionId = Type.String({ minLength: 1, description: 'The gateway session id (a uuid).' });
 const Sequence = Type.Integer({ minimum: 1, description: 'Command number within the session, from 1.' });
 const Protocol = Type.Union([Type.Literal('postgres'), Type.Literal('ssh')]);
+/**
+ * Which front end the session came through: `wire` (a PostgreSQL or SSH
+ * client on a proxy listener) or `mcp` (an agent's MCP tool calls on the
+ * gateway's /mcp). Absent in events recorded before MCP existed: `wire`.
+ */
+export const FrontEndSchema = Type.Union([Type.Literal('wire'), Type.Literal('mcp')], {
+  description: 'The front end the session came through; absent means wire (recorded before MCP).',
+});
+export type FrontEnd = Static<typeof FrontEndSchema>;
+
+/** A SessionOpened's front end, `wire` for events that predate the field. */
+export function frontEndOf(opened: { readonly frontEnd?: FrontEnd }): FrontEnd {
+  return opened.frontEnd ?? 'wire';
+}
 
 export const TargetRefSchema = Type.Object(
   {
@@ -25,6 +39,7 @@ export const SessionOpenedSchema = Type.Object(
     identity: IdentitySchema,
     target: TargetRefSchema,
     protocol: Protocol,
+    frontEnd: Type.Optional(FrontEndSchema),
     clientAddress: Type.String(),
     policyRevision: Type.String({ description: 'Revision of the policy bundle that admitted the session.' }),
     approvalId: Type.Optional(
@@ -44,6 +59,7 @@ export const SessionRejectedSchema = Type.Object(
   {
     sessionId: SessionId,
     protocol: Protocol,
+    frontEnd: Type.Optional(FrontEndSchema),
     targetName: Type.String(),
     clientAddress: Type.String(),
     reason: Type.String({

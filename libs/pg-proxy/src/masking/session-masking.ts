@@ -15,7 +15,7 @@ import { ResultMasking } from './result-masking.js';
  * reopened if it dies; `close()` ends it with the session.
  */
 export function sessionMasking(
-  options: PgProxyOptions,
+  options: Pick<PgProxyOptions, 'upstream' | 'maskingKey'>,
   context: StatementContext,
   epoch: CatalogEpoch,
 ): { masking: ResultMasking; close(): void } {

@@ -43,3 +43,30 @@ export function query(sql: string): Buffer {
 }
 
 export const terminate = (): Buffer => TERMINATE;
+
+/** Ends a COPY FROM STDIN the proxy will not feed: the server fails the statement with `reason`. */
+export function copyFail(reason: string): Buffer {
+  return writer.cstring(reason).frame(FrontendCode.CopyFail);
+}
+
+/**
+ * One statement with text parameters on the unnamed statement and portal:
+ * Parse, Bind (text in, text out), Describe portal (its RowDescription, so
+ * the results can be masked by column), Execute (all rows), Sync.
+ */
+export function extendedQuery(sql: string, parameters: readonly (string | null)[]): Buffer {
+  const frames = [writer.cstring('').cstring(sql).int16(0).frame(FrontendCode.Parse)];
+  writer.cstring('').cstring('').int16(0).int16(parameters.length);
+  for (const value of parameters) {
+    if (value === null) writer.int32(-1);
+    else {
+      const bytes = Buffer.from(value, 'utf8');
+      writer.int32(bytes.length).bytes(bytes);
+    }
+  }
+  frames.push(writer.int16(0).frame(FrontendCode.Bind));
+  frames.push(writer.byte(0x50 /* P: portal */).cstring('').frame(FrontendCode.Describe));
+  frames.push(writer.cstring('').int32(0).frame(FrontendCode.Execute));
+  frames.push(writer.frame(FrontendCode.Sync));
+  return Buffer.concat(frames);
+}

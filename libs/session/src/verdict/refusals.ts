@@ -15,6 +15,10 @@ export const Refusals = {
   /** Why a human must look: what the client is told while it waits, or when no one can approve. */
   approvalRequired: (reasons: readonly string[]) =>
     `approval required: ${reasons.join('; ') || 'policy requires review'}`,
+  /** A front end without a wire answer for admission (MCP): the session was not admitted; the reason is in SessionRejected. */
+  sessionRefused: (target: string) => `no session to ${target}: not authorized`,
+  /** An approved command the agent never collected (MCP await_approval) before its session ended: it never ran. */
+  notCollected: 'the session ended before the approved command was collected',
   sessionWindowEnded: (approvalId: string, until: Date) =>
     `the approved session window (approval ${approvalId}) ended at ${until.toISOString()}`,
   /** A statement that could change the upstream role of a session switched to a granted role (set-role). */

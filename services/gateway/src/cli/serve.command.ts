@@ -37,6 +37,7 @@ export async function serveConfig(
     for (const l of proxies.listeners) {
       io.stdout.write(`portcullis: ${l.protocol} target ${l.target} on ${l.host}:${l.port}\n`);
     }
+    if (gateway.mcpUrl) io.stdout.write(`portcullis: mcp on ${gateway.mcpUrl}\n`);
     io.stdout.write(`portcullis: serving ${gateway.url} (store: ${runtime.store.description})\n`);
     extras.onServing?.();
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);

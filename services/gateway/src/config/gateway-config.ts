@@ -432,6 +432,70 @@ export const GatewayConfigSchema = Type.Object(
         },
       ),
     ),
+    mcp: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(
+            Type.Boolean({
+              description:
+                'Serve the MCP endpoint at /mcp on the API listener (every configured target reachable through it). Default true when an issuer is configured',
+            }),
+          ),
+          resource: Type.Optional(
+            Type.String({
+              pattern: '^https?://[^\\s]+/mcp$',
+              description:
+                'The public URL of the MCP endpoint (ending in /mcp), named in the protected-resource metadata and 401 challenges. Default: http://<Host header>/mcp',
+            }),
+          ),
+          maxSessionsPerIdentity: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 1000,
+              description: 'MCP sessions one identity may hold at once. Default 4',
+            }),
+          ),
+          idleTimeoutSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 86_400,
+              description:
+                'An MCP session without requests for this long is closed with its sessions. Default 900',
+            }),
+          ),
+          maxRows: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 100_000,
+              description: 'Rows one query returns at most. Default 1000',
+            }),
+          ),
+          maxResultBytes: Type.Optional(
+            Type.Integer({
+              minimum: 1024,
+              maximum: 67_108_864,
+              description:
+                'UTF-8 bytes of values one query returns at most (rows past it are cut). Default 1048576',
+            }),
+          ),
+          maxOutputBytes: Type.Optional(
+            Type.Integer({
+              minimum: 1024,
+              maximum: 16_777_216,
+              description: 'Bytes of stdout, and of stderr, one exec returns at most. Default 65536',
+            }),
+          ),
+          maxApprovalWaitSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 600,
+              description: 'The longest one await_approval call waits. Default 60',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     issuers: Type.Optional(
       Type.Array(IssuerConfigSchema, {
         description: 'OIDC issuers whose access tokens the proxies accept (libs/identity)',
@@ -521,6 +585,17 @@ export interface GatewayConfig {
   issuers: IssuerConfig[];
   /** The web console's sign-in and roles; undefined when no `console` section is configured. */
   console: ConsoleConfig | undefined;
+  /** The MCP endpoint at /mcp (docs/mcp.md); `enabled` false when off or when no issuer is configured. */
+  mcp: {
+    enabled: boolean;
+    resource: string | undefined;
+    maxSessionsPerIdentity: number;
+    idleTimeoutSeconds: number;
+    maxRows: number;
+    maxResultBytes: number;
+    maxOutputBytes: number;
+    maxApprovalWaitSeconds: number;
+  };
   /** The SSH proxy's host key (absolute) and whether typed input is recorded. */
   ssh: { hostKeyFile: string; userCaKeyFile: string; recordInput: boolean };
   /** PostgreSQL targets. */

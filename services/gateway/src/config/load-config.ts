@@ -12,6 +12,7 @@ import {
 } from '@portcullis/pg-proxy';
 import { DEFAULT_UNAUTHENTICATED_LIMITS } from '@portcullis/session';
 import { DEFAULT_STARTUP_TIMEOUT_MS as SSH_STARTUP_TIMEOUT_MS } from '@portcullis/ssh-proxy';
+import { DEFAULT_MCP_LIMITS } from '@portcullis/mcp';
 import {
   GatewayConfigSchema,
   type GatewayConfig,
@@ -81,6 +82,14 @@ export function completeConfig(
       { path: '/issuers', message: 'targets need at least one issuer: clients authenticate with its tokens' },
     ]);
   }
+  if (file.mcp?.enabled === true && !file.issuers?.length) {
+    throw new ValidationError(`config ${source} is invalid`, [
+      {
+        path: '/mcp/enabled',
+        message: 'the MCP endpoint needs at least one issuer: agents authenticate with its tokens',
+      },
+    ]);
+  }
   const listen = overrides.apiListen ?? file.api?.listen ?? '127.0.0.1:8080';
   let store = file.store ?? { kind: 'pglite' as const, dataDir: './data' };
   if (overrides.dataDir) {
@@ -129,6 +138,7 @@ export function completeConfig(
     },
     issuers: file.issuers ?? [],
     console: consoleConfig(file, source, baseDir, publicUrl),
+    mcp: mcpConfig(file),
     ssh: {
       hostKeyFile: file.ssh?.hostKeyFile
         ? absolute(baseDir, file.ssh.hostKeyFile)
@@ -202,6 +212,21 @@ function consoleConfig(
     adminGroups: section.adminGroups ?? file.api?.adminGroups ?? [],
     auditorGroups: section.auditorGroups ?? file.api?.auditorGroups ?? [],
     sessionTtlSeconds: section.sessionTtlSeconds ?? 28_800,
+  };
+}
+
+/** The MCP endpoint's settings with DEFAULT_MCP_LIMITS filled in; on by default wherever an issuer is. */
+function mcpConfig(file: GatewayConfigFile): GatewayConfig['mcp'] {
+  const mcp = file.mcp ?? {};
+  return {
+    enabled: (mcp.enabled ?? true) && (file.issuers?.length ?? 0) > 0,
+    resource: mcp.resource,
+    maxSessionsPerIdentity: mcp.maxSessionsPerIdentity ?? DEFAULT_MCP_LIMITS.maxSessionsPerIdentity,
+    idleTimeoutSeconds: mcp.idleTimeoutSeconds ?? DEFAULT_MCP_LIMITS.idleTimeoutSeconds,
+    maxRows: mcp.maxRows ?? DEFAULT_MCP_LIMITS.maxRows,
+    maxResultBytes: mcp.maxResultBytes ?? DEFAULT_MCP_LIMITS.maxResultBytes,
+    maxOutputBytes: mcp.maxOutputBytes ?? DEFAULT_MCP_LIMITS.maxOutputBytes,
+    maxApprovalWaitSeconds: mcp.maxApprovalWaitSeconds ?? DEFAULT_MCP_LIMITS.maxApprovalWaitSeconds,
   };
 }
 

@@ -239,3 +239,44 @@ test('console: sign-in issuers must be trusted issuers; defaults for scope, redi
   );
   assert.ok(problems({ console: { issuers: [] } }).some((p) => p.startsWith('/console/issuers')));
 });
+
+test('mcp: on wherever an issuer is, limits defaulted, validated with their paths', () => {
+  const issuers = [{ issuer: 'https://login.example/t/v2.0', audiences: ['api://portcullis'] }];
+  assert.equal(defaultConfig().mcp.enabled, false, 'no issuer: no MCP endpoint');
+  const on = completeConfig({ issuers }, 'x', '/');
+  assert.deepEqual(on.mcp, {
+    enabled: true,
+    resource: undefined,
+    maxSessionsPerIdentity: 4,
+    idleTimeoutSeconds: 900,
+    maxRows: 1000,
+    maxResultBytes: 1_048_576,
+    maxOutputBytes: 65_536,
+    maxApprovalWaitSeconds: 60,
+  });
+  const tuned = completeConfig(
+    { issuers, mcp: { maxRows: 10, idleTimeoutSeconds: 60, resource: 'https://gw.example/mcp' } },
+    'x',
+    '/',
+  );
+  assert.equal(tuned.mcp.maxRows, 10);
+  assert.equal(tuned.mcp.resource, 'https://gw.example/mcp');
+  assert.equal(completeConfig({ issuers, mcp: { enabled: false } }, 'x', '/').mcp.enabled, false);
+  assert.deepEqual(problems({ mcp: { enabled: true } }), [
+    '/mcp/enabled the MCP endpoint needs at least one issuer: agents authenticate with its tokens',
+  ]);
+  assert.ok(problems({ issuers, mcp: { maxRows: 0 } }).some((p) => p.startsWith('/mcp/maxRows')));
+  assert.ok(
+    problems({ issuers, mcp: { idleTimeoutSeconds: 0 } }).some((p) =>
+      p.startsWith('/mcp/idleTimeoutSeconds'),
+    ),
+  );
+  assert.ok(
+    problems({ issuers, mcp: { resource: 'gw.example' } }).some((p) => p.startsWith('/mcp/resource')),
+  );
+  assert.ok(
+    problems({ issuers, mcp: { maxSesions: 2 } }).includes(
+      '/mcp/maxSesions must not have additional properties',
+    ),
+  );
+});

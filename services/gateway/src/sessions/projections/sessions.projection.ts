@@ -1,4 +1,4 @@
-import type { DomainEvent, Recorded } from '@portcullis/events';
+import { frontEndOf, type DomainEvent, type Recorded } from '@portcullis/events';
 import type { SqlExecutor } from '@portcullis/eventstore';
 import type { Projection } from '../../projections/projection.js';
 
@@ -16,8 +16,8 @@ export const sessionsProjection: Projection = {
         await tx.query(
           `INSERT INTO portcullis_rm_sessions
              (session_id, status, protocol, target_name, subject, issuer, app_id, identity_kind,
-              client_address, policy_revision, opened_at, gateway_instance)
-           VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+              client_address, policy_revision, opened_at, gateway_instance, front_end)
+           VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            ON CONFLICT (session_id) DO NOTHING`,
           [
             data.sessionId,
@@ -31,6 +31,7 @@ export const sessionsProjection: Projection = {
             data.policyRevision,
             at,
             recorded.metadata.gatewayInstance,
+            frontEndOf(data),
           ],
         );
         return;
@@ -40,8 +41,8 @@ export const sessionsProjection: Projection = {
         await tx.query(
           `INSERT INTO portcullis_rm_sessions
              (session_id, status, protocol, target_name, subject, issuer, app_id, identity_kind,
-              client_address, opened_at, closed_at, reject_reason, gateway_instance)
-           VALUES ($1, 'rejected', $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)
+              client_address, opened_at, closed_at, reject_reason, gateway_instance, front_end)
+           VALUES ($1, 'rejected', $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)
            ON CONFLICT (session_id) DO NOTHING`,
           [
             data.sessionId,
@@ -55,6 +56,7 @@ export const sessionsProjection: Projection = {
             at,
             data.reason,
             recorded.metadata.gatewayInstance,
+            frontEndOf(data),
           ],
         );
         return;

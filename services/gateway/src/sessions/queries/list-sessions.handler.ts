@@ -10,6 +10,7 @@ interface SessionRow {
   session_id: string;
   status: string;
   protocol: string;
+  front_end: string;
   target_name: string;
   subject: string | null;
   issuer: string | null;
@@ -70,6 +71,7 @@ function toView(row: SessionRow): SessionView {
     sessionId: row.session_id,
     status: row.status,
     protocol: row.protocol,
+    frontEnd: row.front_end,
     targetName: row.target_name,
     subject: row.subject,
     issuer: row.issuer,

@@ -5,6 +5,11 @@ export class SessionView {
   @ApiProperty() sessionId!: string;
   @ApiProperty({ enum: ['open', 'closed', 'rejected'] }) status!: string;
   @ApiProperty({ enum: ['postgres', 'ssh'] }) protocol!: string;
+  @ApiProperty({
+    enum: ['wire', 'mcp'],
+    description: 'wire: a psql/ssh client on a proxy listener; mcp: an agent on /mcp',
+  })
+  frontEnd!: string;
   @ApiProperty() targetName!: string;
   @ApiPropertyOptional({ nullable: true, type: String }) subject!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) issuer!: string | null;

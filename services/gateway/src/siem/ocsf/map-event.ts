@@ -70,7 +70,7 @@ export function toOcsf(event: RecordedEvent, context: OcsfContext = {}): OcsfEve
     case 'SessionOpened':
       return build(Authentication, 1, e, {
         ...statusOf(Status.Success),
-        message: `session opened to ${e.data.target.name} (${e.data.protocol})`,
+        message: `session opened to ${e.data.target.name} (${e.data.protocol}${e.data.frontEnd === 'mcp' ? ' via MCP' : ''})`,
         ...authenticationParts(session ?? sessionFactsOf(e), e.data.identity, e.metadata.actor),
       });
     case 'SessionRejected':
