@@ -29,7 +29,9 @@ describe('upstream death', () => {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const pid = world.direct(
-        `SELECT pid FROM pg_stat_activity WHERE application_name = 'portcullis:${application}' AND state = '${state}'`,
+        // The proxy names upstream sessions portcullis:<session>:<subject>:<client's name> (cut at 63 bytes).
+        `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'portcullis:%' AND state = '${state}'
+           AND '${application}' LIKE split_part(application_name, ':', 4) || '%' AND split_part(application_name, ':', 4) <> ''`,
       );
       if (pid) return pid;
       if (Date.now() > deadline) assert.fail(`no ${state} backend for ${application}`);
