@@ -1,8 +1,8 @@
 /**
  * The SIEM forwarders of a real `portcullis serve`, with real peers: a real
- * rsyslogd (imtcp, octet counting) receiving OCSF over syslog, a Node TLS
- * server receiving syslog over TLS (Debian's rsyslog here has no TLS
- * driver module: no lmnsd_gtls / lmnsd_ossl), and a Node HTTP server as
+ * rsyslogd (imtcp, octet counting) receiving OCSF over syslog, a second
+ * rsyslogd receiving it over TLS (RFC 5425, rsyslog's gtls driver from
+ * rsyslog-gnutls, client certificate required), and a Node HTTP server as
  * the Splunk HEC endpoint. Real psql sessions through the proxy make the
  * events. Outages of each peer and a restart of the gateway lose nothing;
  * the data path does not wait for a peer; the anchors that reached rsyslog
@@ -12,11 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import pg from 'pg';
 import {
   PORTCULLIS_BIN,
@@ -67,63 +67,68 @@ function parseSyslog(line: string): Syslog {
 
 const uidOf = (ocsf: Record<string, unknown>) => (ocsf.metadata as { uid: string }).uid;
 
-/** Octet-counted frames (RFC 6587) over TLS: the peer rsyslog cannot be here. */
-function startTlsReceiver(dir: string): Promise<{ server: TlsServer; port: number; messages: string[] }> {
-  const selfSigned = (name: string, subject: string) =>
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        subject,
-        ...(name === 'tls' ? ['-addext', 'subjectAltName=IP:127.0.0.1'] : []),
-        '-keyout',
-        join(dir, `${name}-key.pem`),
-        '-out',
-        join(dir, `${name}-cert.pem`),
-      ],
-      { stdio: 'ignore' },
+/**
+ * A throwaway CA in `dir` (ca-cert.pem) and two certificates it signs:
+ * rsyslog's (tls-*.pem, for 127.0.0.1) and the forwarder's client
+ * certificate (client-*.pem), which rsyslog requires (x509/certvalid).
+ */
+function makeCertificates(dir: string): void {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  const at = (file: string) => join(dir, file);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=Portcullis test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout',
+    at('ca-key.pem'),
+    '-out',
+    at('ca-cert.pem'),
+  );
+  const signed = (name: string, subject: string, extensions: string) => {
+    openssl(
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      subject,
+      '-keyout',
+      at(`${name}-key.pem`),
+      '-out',
+      at(`${name}.csr`),
     );
-  selfSigned('tls', '/CN=127.0.0.1');
-  // The forwarder's client certificate: the peer refuses connections without it.
-  selfSigned('client', '/CN=portcullis-forwarder');
-  const messages: string[] = [];
-  const server = createTlsServer(
-    {
-      key: readFileSync(join(dir, 'tls-key.pem')),
-      cert: readFileSync(join(dir, 'tls-cert.pem')),
-      ca: readFileSync(join(dir, 'client-cert.pem')),
-      requestCert: true,
-      rejectUnauthorized: true,
-    },
-    (socket) => {
-      let buffer = Buffer.alloc(0);
-      socket.on('error', () => {});
-      socket.on('data', (chunk: Buffer) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        for (;;) {
-          const space = buffer.indexOf(0x20);
-          if (space === -1) return;
-          const length = Number(buffer.subarray(0, space).toString('ascii'));
-          assert.ok(Number.isInteger(length) && length > 0, 'an octet count');
-          if (buffer.length < space + 1 + length) return;
-          messages.push(buffer.subarray(space + 1, space + 1 + length).toString('utf8'));
-          buffer = buffer.subarray(space + 1 + length);
-        }
-      });
-    },
-  );
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ server, port: (server.address() as AddressInfo).port, messages }),
-    ),
-  );
+    writeFileSync(at(`${name}.ext`), `${extensions}\n`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      at(`${name}.csr`),
+      '-CA',
+      at('ca-cert.pem'),
+      '-CAkey',
+      at('ca-key.pem'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      at(`${name}.ext`),
+      '-out',
+      at(`${name}-cert.pem`),
+    );
+  };
+  signed('tls', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth');
+  signed('client', '/CN=portcullis-forwarder', 'extendedKeyUsage=clientAuth');
 }
 
 /** A Splunk HEC-style endpoint: 503 while `down`, else takes the batch. */
@@ -177,7 +182,7 @@ describe('SIEM forwarders of portcullis serve', () => {
   let upstream: PostgresServer;
   let oidc: OidcProvider;
   let rsyslog: RsyslogServer;
-  let tls: Awaited<ReturnType<typeof startTlsReceiver>>;
+  let tlsRsyslog: RsyslogServer;
   let hec: Awaited<ReturnType<typeof startHecReceiver>>;
   let serve: ServeProcess;
   let configFile: string;
@@ -194,7 +199,14 @@ describe('SIEM forwarders of portcullis serve', () => {
     await admin.end();
     oidc = await startOidcProvider({ clients: [{ clientId: 'ci-loader' }] });
     rsyslog = await startRsyslog();
-    tls = await startTlsReceiver(dir.path);
+    makeCertificates(dir.path);
+    tlsRsyslog = await startRsyslog({
+      tls: {
+        caFile: join(dir.path, 'ca-cert.pem'),
+        certFile: join(dir.path, 'tls-cert.pem'),
+        keyFile: join(dir.path, 'tls-key.pem'),
+      },
+    });
     hec = await startHecReceiver();
     await writeFile(
       join(dir.path, 'grants.yaml'),
@@ -228,7 +240,7 @@ describe('SIEM forwarders of portcullis serve', () => {
           'siem:',
           '  forwarders:',
           `    - { name: rsyslog, type: syslog, format: ocsf, address: "127.0.0.1:${rsyslog.port}", confirmAfterMs: 200, batchSize: 50, degradedAfterSeconds: 1, ${retry} }`,
-          `    - { name: syslog-tls, type: syslog, format: json, address: "127.0.0.1:${tls.port}", tls: { caFile: ./tls-cert.pem, certFile: ./client-cert.pem, keyFile: ./client-key.pem }, confirmAfterMs: 50, ${retry} }`,
+          `    - { name: syslog-tls, type: syslog, format: ocsf, address: "127.0.0.1:${tlsRsyslog.port}", tls: { caFile: ./ca-cert.pem, certFile: ./client-cert.pem, keyFile: ./client-key.pem }, confirmAfterMs: 50, ${retry} }`,
           `    - { name: splunk, type: http, style: hec, format: json, url: "http://127.0.0.1:${hec.port}/services/collector/event", tokenEnv: PORTCULLIS_TEST_HEC_TOKEN, degradedAfterSeconds: 1, ${retry} }`,
           `    - { name: generic, type: http, style: json, format: ocsf, url: "http://127.0.0.1:${hec.port}/generic", tokenFile: ./generic-token, ${retry} }`,
           '  anchors: { everyEvents: 20, everySeconds: 1 }',
@@ -245,7 +257,7 @@ describe('SIEM forwarders of portcullis serve', () => {
   after(async () => {
     await serve?.stop();
     await rsyslog?.remove();
-    tls?.server.close();
+    await tlsRsyslog?.remove();
     hec?.server.close();
     await oidc?.stop();
     await upstream?.stop();
@@ -315,23 +327,22 @@ describe('SIEM forwarders of portcullis serve', () => {
     }
   }
 
-  /** Resolves once rsyslog has every OCSF event of the store (by metadata.uid); returns what it has. */
-  async function rsyslogHasEverything(): Promise<Syslog[]> {
+  /** Resolves once `server` has every OCSF event of the store (by metadata.uid); returns what it has. */
+  async function rsyslogHasEverything(server: RsyslogServer = rsyslog): Promise<Syslog[]> {
     const expected = storeEvents('ocsf').map(uidOf);
-    return until('rsyslog has every event', async () => {
-      const received = (await rsyslog.lines()).map(parseSyslog);
-      const uids = new Set(received.map((m) => uidOf(m.body)));
+    const name = server === rsyslog ? 'rsyslog' : 'rsyslog over TLS';
+    return until(`${name} has every event`, async () => {
+      const received = (await server.lines()).map(parseSyslog);
+      const uids = new Set(received.map((m) => (m.body.metadata as { uid?: string } | undefined)?.uid));
       return expected.every((u) => uids.has(u)) ? received : undefined;
     });
   }
 
-  it('syslog: a psql session reaches rsyslog as RFC 5424 messages with OCSF bodies, and the TLS peer (client certificate) as JSON', async () => {
-    assert.equal(await psql('SELECT 41 + 1'), '42');
-    const received = await rsyslogHasEverything();
+  /** The statement `sql` as Datastore Activity in RFC 5424 with an OCSF body, and the session as Authentication. */
+  function assertSessionReceived(received: Syslog[], sql: string): void {
     const statement = received.find(
       (m) =>
-        m.body.class_uid === 6005 &&
-        (m.body.query_info as { query_string?: string })?.query_string === 'SELECT 41 + 1',
+        m.body.class_uid === 6005 && (m.body.query_info as { query_string?: string })?.query_string === sql,
     );
     assert.ok(statement, 'the statement as Datastore Activity');
     assert.equal(statement.app, 'portcullis');
@@ -348,12 +359,43 @@ describe('SIEM forwarders of portcullis serve', () => {
       received.some((m) => m.body.class_uid === 3002),
       'the session as Authentication',
     );
+  }
 
-    const json = storeEvents('json').map((e) => e.id as string);
-    await until('the TLS peer has every event', () => {
-      const ids = new Set(tls.messages.map((m) => (parseSyslog(m).body as { id: string }).id));
-      return json.every((id) => ids.has(id));
+  /**
+   * A TLS client that trusts rsyslog's CA but has no client certificate: rsyslog
+   * (x509/certvalid) ends the connection, and what it wrote is never logged.
+   */
+  function sendWithoutClientCertificate(message: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: tlsRsyslog.port,
+        ca: readFileSync(join(dir.path, 'ca-cert.pem')),
+      });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('rsyslog kept a TLS connection without a client certificate open'));
+      }, 10_000);
+      socket.on('error', () => {});
+      socket.once('secureConnect', () => socket.write(`${Buffer.byteLength(message)} ${message}`));
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
+  }
+
+  it('syslog: a psql session reaches rsyslog as RFC 5424 messages with OCSF bodies, over TCP and over TLS (client certificate required)', async () => {
+    const intruder = `<110>1 2026-01-01T00:00:00Z host intruder - - - {"no":"client certificate"}`;
+    await sendWithoutClientCertificate(intruder);
+    assert.equal(await psql('SELECT 41 + 1'), '42');
+    assertSessionReceived(await rsyslogHasEverything(), 'SELECT 41 + 1');
+    const overTls = await rsyslogHasEverything(tlsRsyslog);
+    assertSessionReceived(overTls, 'SELECT 41 + 1');
+    assert.ok(
+      !(await tlsRsyslog.lines()).some((l) => l.includes('intruder')),
+      'nothing from the client without a certificate',
+    );
   });
 
   it('syslog: rsyslog stopped while events happen, then restarted: everything arrives, and psql never waited for it', async () => {

@@ -20,4 +20,11 @@ export { grantingPolicyBundle, type PolicyGrant } from './granting-policy-bundle
 export { startSshd, OPENSSH_TOKEN_OPTIONS, type SshdServer, type SshdServerOptions } from './sshd-server.js';
 export { startServe, PORTCULLIS_BIN, type ServeProcess } from './serve-process.js';
 export { serveConfigYaml, type ServeConfigOptions } from './serve-config.js';
-export { startRsyslog, RSYSLOGD, type RsyslogServer } from './rsyslog-server.js';
+export {
+  startRsyslog,
+  RSYSLOGD,
+  RSYSLOG_GTLS,
+  type RsyslogOptions,
+  type RsyslogServer,
+  type RsyslogTlsOptions,
+} from './rsyslog-server.js';

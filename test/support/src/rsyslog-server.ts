@@ -7,6 +7,26 @@ import { freePort } from './free-port.js';
 import { tempDir, type TempDir } from './temp-dir.js';
 
 export const RSYSLOGD = '/usr/sbin/rsyslogd';
+/** rsyslog's GnuTLS network stream driver (Debian's package rsyslog-gnutls). */
+export const RSYSLOG_GTLS = '/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so';
+
+export interface RsyslogTlsOptions {
+  /** PEM: the CA that client certificates must chain to (and rsyslog's own chain). */
+  readonly caFile: string;
+  /** PEM: rsyslog's server certificate and key. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /**
+   * `anon`: any client; `x509/certvalid` (the default): only clients presenting a
+   * certificate signed by `caFile` get through the handshake.
+   */
+  readonly authMode?: 'anon' | 'x509/certvalid';
+}
+
+export interface RsyslogOptions {
+  /** RFC 5425: imtcp behind rsyslog's gtls driver (TLS only on the port). */
+  readonly tls?: RsyslogTlsOptions;
+}
 
 export interface RsyslogServer {
   readonly port: number;
@@ -29,10 +49,15 @@ process.on('exit', () => {
 /**
  * A real rsyslogd (Debian's), unprivileged, in a temp dir with its own
  * config: imtcp on 127.0.0.1 (octet-counted framing, RFC 6587) and omfile
- * writing each message as received to a file.
+ * writing each message as received to a file. With `tls`, imtcp speaks TLS
+ * only (rsyslog's gtls driver, mode 1) and, by default, requires a client
+ * certificate signed by `tls.caFile`.
  */
-export async function startRsyslog(): Promise<RsyslogServer> {
+export async function startRsyslog(options: RsyslogOptions = {}): Promise<RsyslogServer> {
   if (!existsSync(RSYSLOGD)) throw new Error(`${RSYSLOGD} not found: install the Debian package rsyslog`);
+  const { tls } = options;
+  if (tls && !existsSync(RSYSLOG_GTLS))
+    throw new Error(`${RSYSLOG_GTLS} not found: install the Debian package rsyslog-gnutls`);
   const dir: TempDir = await tempDir('portcullis-rsyslog-');
   const port = await freePort();
   const outFile = join(dir.path, 'received.log');
@@ -41,8 +66,15 @@ export async function startRsyslog(): Promise<RsyslogServer> {
   await writeFile(
     conf,
     [
-      `global(workDirectory="${join(dir.path, 'work')}" maxMessageSize="256k")`,
-      'module(load="imtcp")',
+      `global(workDirectory="${join(dir.path, 'work')}" maxMessageSize="256k"${
+        tls
+          ? ` defaultNetstreamDriver="gtls" defaultNetstreamDriverCAFile="${tls.caFile}"` +
+            ` defaultNetstreamDriverCertFile="${tls.certFile}" defaultNetstreamDriverKeyFile="${tls.keyFile}"`
+          : ''
+      })`,
+      tls
+        ? `module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="${tls.authMode ?? 'x509/certvalid'}")`
+        : 'module(load="imtcp")',
       `input(type="imtcp" port="${port}" address="127.0.0.1")`,
       'template(name="raw" type="string" string="%rawmsg%\\n")',
       `action(type="omfile" file="${outFile}" template="raw")`,
