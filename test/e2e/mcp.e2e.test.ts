@@ -37,6 +37,8 @@ const psqlBin = join(postgresBinDir(), 'psql');
 const AGENT = 'ci-deployer';
 const OTHER_AGENT = 'etl-job';
 const APPROVER = 'dba-approver';
+/** Reads the sessions list (api.auditorGroups). */
+const AUDITOR = 'soc-reader';
 
 interface ToolResult {
   isError?: boolean;
@@ -128,6 +130,7 @@ describe('MCP at /mcp on portcullis serve', () => {
           { clientId: AGENT },
           { clientId: OTHER_AGENT },
           { clientId: APPROVER, groups: ['dba-oncall', 'portcullis-approvers'] },
+          { clientId: AUDITOR, groups: ['soc-readers'] },
         ],
       }),
       startSshd({ authorizedKeys: [(await readFile(`${keyFile}.pub`, 'utf8')).trim()] }),
@@ -159,6 +162,7 @@ describe('MCP at /mcp on portcullis serve', () => {
         policy: `{ bundle: ${bundle} }`,
         issuer: oidc,
         target: { listenPort: proxyPort, upstreamPort: pg.port },
+        api: 'auditorGroups: [soc-readers]',
         extra: [
           'mcp: { maxSessionsPerIdentity: 3, maxRows: 50, maxApprovalWaitSeconds: 30 }',
           // The machine running the tests may be loaded: a slow append must not refuse a statement here.
@@ -514,7 +518,7 @@ describe('MCP at /mcp on portcullis serve', () => {
     // The read model tells an MCP agent from a psql client.
     let frontEnds = new Set<string>();
     for (let i = 0; i < 100 && frontEnds.size < 2; i++) {
-      const page = await rest('GET', '/api/sessions?target=prod-db&limit=200', APPROVER);
+      const page = await rest('GET', '/api/sessions?target=prod-db&limit=200', AUDITOR);
       frontEnds = new Set((page.body.items as { frontEnd: string }[]).map((s) => s.frontEnd));
       await new Promise((r) => setTimeout(r, 50));
     }
