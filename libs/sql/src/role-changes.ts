@@ -15,11 +15,12 @@ const IDENTITY_SETTINGS = new Set(['role', 'session_authorization']);
  * - `DO` blocks and `CREATE FUNCTION`/`PROCEDURE`: code whose statements are
  *   text the parser does not see, and which could run any of the above.
  * Walks the whole parse tree, so a nested occurrence counts. A text that
- * does not parse yields nothing here: policy denies it as unparseable.
+ * does not parse cannot be shown to leave the role alone: it counts as one
+ * (fail closed, whatever the policy says of unparseable text).
  */
 export function roleChanges(text: string): string[] {
   const parsed = parseStatements(text);
-  if (!parsed.ok) return [];
+  if (!parsed.ok) return ['text that does not parse'];
   const found = new Set<string>();
   for (const raw of parsed.stmts) visit(raw.stmt, found);
   return [...found];

@@ -21,6 +21,8 @@ describe('roleChanges: ways back from a granted role to the connection user', ()
     ["CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1'", ['CREATE FUNCTION']],
     ['CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$', ['CREATE PROCEDURE']],
     ['SELECT 1; RESET ROLE', ['RESET ROLE']],
+    // Fail closed: what does not parse cannot be shown to leave the role alone.
+    ['SELEC 1; RESET ROLE', ['text that does not parse']],
   ];
   for (const [text, expected] of cases) {
     it(`finds ${expected.join(', ')} in ${text}`, () => assert.deepEqual(roleChanges(text), expected));

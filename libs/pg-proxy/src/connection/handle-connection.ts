@@ -15,7 +15,7 @@ import { makeClientReady } from './make-client-ready.js';
 import { negotiate, type ClientTls } from './negotiate.js';
 import type { PgProxyOptions, ProxyLogger } from '../listener/proxy-options.js';
 import { sessionOpened, sessionRejected } from './session-audit.js';
-import { SessionRefusal, SqlState, storeUnavailable } from './session-refusal.js';
+import { asSessionRefusal, SqlState, storeUnavailable } from './session-refusal.js';
 import { sessionMasking } from '../masking/session-masking.js';
 import { SessionRelay } from '../relay/session-relay.js';
 import { credentialIssued } from './session-audit.js';
@@ -147,16 +147,7 @@ export async function handleConnection(socket: Socket, deps: ConnectionDeps): Pr
     clearTimeout(startupDeadline);
     upstream?.socket.destroy();
     await sessionUpstream?.revoke();
-    const refusal =
-      error instanceof SessionRefusal
-        ? error
-        : new SessionRefusal(
-            'internal_error',
-            error instanceof Error ? error.message : String(error),
-            SqlState.InternalError,
-            'internal error',
-            identity,
-          );
+    const refusal = asSessionRefusal(error, identity);
     channel.end(fatal(refusal.sqlState, refusal.clientMessage));
     logger.warn({ sessionId, reason: refusal.reason, detail: refusal.detail }, 'session refused');
     if (refusal.reason === 'client_disconnected') return;

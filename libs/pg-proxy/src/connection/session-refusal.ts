@@ -18,6 +18,18 @@ export class SessionRefusal extends PortcullisError {
   }
 }
 
+/** Whatever stopped a session from opening, as the refusal it is: a SessionRefusal as is, anything else an internal error. */
+export function asSessionRefusal(error: unknown, identity?: Identity): SessionRefusal {
+  if (error instanceof SessionRefusal) return error;
+  return new SessionRefusal(
+    'internal_error',
+    error instanceof Error ? error.message : String(error),
+    SqlState.InternalError,
+    'internal error',
+    identity,
+  );
+}
+
 /** The store could not record what a session needs recorded first: no audit, no session (fail closed). */
 export function storeUnavailable(error: unknown, identity?: Identity): SessionRefusal {
   return new SessionRefusal(

@@ -11,7 +11,7 @@ import {
 import { checkSessionAccess } from '../connection/check-session-access.js';
 import { connectUpstream } from '../connection/connect-upstream.js';
 import { sessionOpened, sessionRejected } from '../connection/session-audit.js';
-import { SessionRefusal, SqlState, storeUnavailable } from '../connection/session-refusal.js';
+import { asSessionRefusal, storeUnavailable } from '../connection/session-refusal.js';
 import { upstreamCanceller } from '../connection/session-timeouts.js';
 import type { PgProxyOptions } from '../listener/proxy-options.js';
 import { CatalogEpoch } from '../masking/catalog-epoch.js';
@@ -129,16 +129,7 @@ export class StatementSession {
       );
     } catch (error) {
       upstream?.close();
-      const refusal =
-        error instanceof SessionRefusal
-          ? error
-          : new SessionRefusal(
-              'internal_error',
-              error instanceof Error ? error.message : String(error),
-              SqlState.InternalError,
-              'internal error',
-              identity,
-            );
+      const refusal = asSessionRefusal(error, identity);
       await SessionRecorder.reject(
         options.store,
         { ...sessionRejected(sessionId, options.target, clientAddress, refusal), frontEnd },
