@@ -177,11 +177,14 @@ export function handleConnection(
 
   /** An operator ended the session (libs/session LiveSessions): say why on every open channel, then close. */
   const terminate = (message: string) => {
+    closing ??= 'terminated';
+    session?.upstream.end(); // nothing more runs from here on
     for (const channel of channels) {
       channel.stderr.write(`\r\n${message}\r\n`);
       channel.close();
     }
-    stop('terminated');
+    // The connection ends a moment later, so the message and the channel close reach the client first.
+    setTimeout(() => stop('terminated'), 200).unref();
   };
 
   const untrack = deps.track({ stop });
