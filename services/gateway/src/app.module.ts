@@ -40,6 +40,8 @@ import { IdentitiesController } from './access/identities.controller.js';
 import { accessCommandHandlers } from './access/commands/access-command.handlers.js';
 import { ListRevocationsHandler } from './access/queries/list-revocations.handler.js';
 import { ConsoleController } from './console/console.controller.js';
+import { ConsoleRecordingController } from './console/recording/console-recording.controller.js';
+import { ConsolePages } from './console/console-pages.js';
 import { ConsoleSessionStore } from './console/auth/console-session-store.js';
 import { ConsoleSignIn } from './console/auth/console-sign-in.js';
 import { ConsoleReads } from './console/console-reads.js';
@@ -62,6 +64,7 @@ export class GatewayModule {
         HealthController,
         MetricsController,
         ConsoleController,
+        ConsoleRecordingController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
         ...(mcp ? [McpController] : []),
       ],
@@ -95,6 +98,7 @@ export class GatewayModule {
         ConsoleSessionStore,
         ConsoleSignIn,
         ConsoleReads,
+        ConsolePages,
         ApprovalChanges,
         ForwardersService,
         AnchorsService,

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Param, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { ErrorCode, isPortcullisError, type ApprovalRefusalReason } from '@portcullis/events';
+import type { ApprovalRefusalReason } from '@portcullis/events';
 import type { Logger } from 'pino';
 import { DecideApprovalCommand } from '../approvals/commands/approval-commands.js';
 import { ApprovalRefusedError } from '../approvals/commands/approval-refused.error.js';
@@ -22,16 +22,18 @@ import { ConsoleSessionStore } from './auth/console-session-store.js';
 import { ConsoleSignIn, SignInFailedError } from './auth/console-sign-in.js';
 import type { ConsoleSession } from './auth/console-user.js';
 import { CONSOLE_FEATURES } from './console-features.js';
+import { ConsolePages, redirect, send, type ConsoleRequest } from './console-pages.js';
 import { ConsoleReads } from './console-reads.js';
 import { ApprovalChanges } from './live/approval-changes.js';
 import { approvalCard, approvalsBody } from './views/approvals-page.js';
 import { CONSOLE_CSS } from './views/console-css.js';
+import { recordingSection } from './recording/recording-section.js';
 import type { Html } from './views/html.js';
-import { layout, type ConsolePage } from './views/layout.js';
+import type { ConsolePage } from './views/layout.js';
 import { sessionDetailBody, sessionsBody, type SessionFilter } from './views/sessions-page.js';
 import { messageBody, signInBody } from './views/simple-pages.js';
 
-type Request = IncomingMessage & { url: string; body?: unknown };
+type Request = ConsoleRequest;
 
 const KEEPALIVE_MS = 15_000;
 const SESSION_STATUSES = ['open', 'closed', 'rejected'] as const;
@@ -70,6 +72,7 @@ export class ConsoleController implements OnModuleDestroy {
     private readonly commands: CommandBus,
     private readonly changes: ApprovalChanges,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly pages: ConsolePages,
   ) {}
 
   @Get()
@@ -319,13 +322,16 @@ export class ConsoleController implements OnModuleDestroy {
           messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
         );
       }
+      const recording = recordingSection(id, timeline, session);
       this.render(
         res,
         200,
         'sessions',
         'Session',
         session,
-        sessionDetailBody(id, timeline, session, CONSOLE_FEATURES),
+        sessionDetailBody(id, timeline, session, CONSOLE_FEATURES, recording.body),
+        undefined,
+        recording.policy,
       );
     });
   }
@@ -336,15 +342,11 @@ export class ConsoleController implements OnModuleDestroy {
   }
 
   private session(req: Request): ConsoleSession | undefined {
-    const secure = isSecure(req, this.config.approvals.publicUrl);
-    return this.sessions.get(readCookie(req, cookieNames(secure).session));
+    return this.pages.session(req);
   }
 
-  /** The signed-in session, or a redirect to sign-in (and back here after). */
   private signedIn(req: Request, res: ServerResponse): ConsoleSession | undefined {
-    const session = this.session(req);
-    if (!session) redirect(res, `/console/sign-in?next=${encodeURIComponent(req.url)}`);
-    return session;
+    return this.pages.signedIn(req, res);
   }
 
   private refusedAsCsrf(req: Request, res: ServerResponse, session: ConsoleSession): boolean {
@@ -371,33 +373,8 @@ export class ConsoleController implements OnModuleDestroy {
     return true;
   }
 
-  /** Errors become an HTML page here (the API's problem filter answers JSON). */
-  private async guard(
-    res: ServerResponse,
-    session: ConsoleSession | undefined,
-    work: () => Promise<void>,
-  ): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      const status = !isPortcullisError(error)
-        ? 500
-        : error.code === ErrorCode.NotFound
-          ? 404
-          : error.code === ErrorCode.Unavailable
-            ? 503
-            : 500;
-      if (status === 500) this.log.error({ err: error }, 'console: page failed');
-      if (res.headersSent) return void res.end();
-      this.render(
-        res,
-        status,
-        'error',
-        'Something went wrong',
-        session,
-        messageBody(status === 500 ? 'The console could not answer this request.' : (error as Error).message),
-      );
-    }
+  private guard(res: ServerResponse, session: ConsoleSession | undefined, work: () => Promise<void>) {
+    return this.pages.guard(res, session, work);
   }
 
   private render(
@@ -408,26 +385,10 @@ export class ConsoleController implements OnModuleDestroy {
     session: ConsoleSession | undefined,
     body: Html,
     flash?: ConsoleSession['flash'],
+    policy?: string,
   ): void {
-    send(
-      res,
-      status,
-      'text/html; charset=utf-8',
-      layout({ title, page, session, features: CONSOLE_FEATURES, body, flash }).text,
-    );
+    this.pages.render(res, status, page, title, session, body, flash, policy);
   }
-}
-
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  setSecurityHeaders(res);
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function redirect(res: ServerResponse, location: string, status = 303): void {
-  setSecurityHeaders(res);
-  res.writeHead(status, { location });
-  res.end();
 }
 
 /** Where to go after sign-in: only a console path (never another site: no open redirect). */

@@ -39,6 +39,8 @@ export interface SessionTimeline {
   readonly rejected: (SessionRejectedData & { at: string }) | undefined;
   readonly closed: (SessionClosedData & { at: string }) | undefined;
   readonly commands: TimelineCommand[];
+  /** A terminal channel of it was recorded (`OutputRecorded`): the page plays it. */
+  readonly recorded: boolean;
 }
 
 /**
@@ -51,6 +53,7 @@ export function sessionTimeline(events: readonly Recorded<DomainEvent>[]): Sessi
   let rejected: SessionTimeline['rejected'];
   let closed: SessionTimeline['closed'];
   const commands = new Map<number, TimelineCommand>();
+  let recorded = false;
   for (const event of events) {
     const at = event.metadata.recordedAt;
     switch (event.type) {
@@ -117,6 +120,9 @@ export function sessionTimeline(events: readonly Recorded<DomainEvent>[]): Sessi
         if (command) command.unknown = event.data.reason;
         break;
       }
+      case 'OutputRecorded':
+        recorded = true;
+        break;
       default:
         break;
     }
@@ -125,6 +131,7 @@ export function sessionTimeline(events: readonly Recorded<DomainEvent>[]): Sessi
     opened,
     rejected,
     closed,
+    recorded,
     commands: [...commands.values()].sort((a, b) => a.sequence - b.sequence),
   };
 }

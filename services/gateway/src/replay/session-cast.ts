@@ -8,6 +8,13 @@ import type { Recorded, SessionEvent } from '@portcullis/events';
  * channel's start (each batch carries its channel's offset from the session
  * start). The first resize frame gives the header's size; later size
  * changes stay as "r" events.
+ *
+ * Options (the console's player uses both): `input: false` leaves out the
+ * "i" frames (what was typed, recorded only with `ssh.recordInput`, which
+ * includes passwords typed at prompts): the cast then holds only what the
+ * terminal showed. `markers: true` adds an asciicast "m" marker for each
+ * command line decided while a recorded channel was open (its
+ * `CommandReceived`), labelled with the line, at the time it was received.
  */
 export interface AsciicastHeader {
   readonly version: 2;
@@ -17,17 +24,28 @@ export interface AsciicastHeader {
   readonly title: string;
 }
 
-export type AsciicastEvent = [number, 'o' | 'i' | 'r', string];
+export type AsciicastEvent = [number, 'o' | 'i' | 'r' | 'm', string];
 
 export interface SessionCast {
   readonly header: AsciicastHeader;
   readonly events: AsciicastEvent[];
 }
 
+export interface SessionCastOptions {
+  /** Keep the "i" (typed input) frames; default true. */
+  readonly input?: boolean;
+  /** Add "m" markers for the command lines received while a recorded channel was open; default false. */
+  readonly markers?: boolean;
+}
+
 const DEFAULT_SIZE = { width: 80, height: 24 };
 
 /** Returns null when the stream has no terminal recording. */
-export function sessionCast(stream: readonly Recorded<SessionEvent>[], channel?: number): SessionCast | null {
+export function sessionCast(
+  stream: readonly Recorded<SessionEvent>[],
+  channel?: number,
+  options: SessionCastOptions = {},
+): SessionCast | null {
   const opened = stream.find((e) => e.type === 'SessionOpened');
   const batches = stream
     .flatMap((e) => (e.type === 'OutputRecorded' ? [e.data] : []))
@@ -42,18 +60,20 @@ export function sessionCast(stream: readonly Recorded<SessionEvent>[], channel?:
     ]),
   );
   // Stable: frames of one batch keep their order when times tie.
+  const openedAt = opened ? Date.parse(opened.metadata.recordedAt) / 1000 : 0;
+  if (opened && options.markers) frames.push(...commandMarkers(stream, batches, openedAt + origin, origin));
   frames.sort((a, b) => a[0] - b[0]);
   let size = DEFAULT_SIZE;
-  const firstResize = frames.find((f) => f[1] === 'r');
+  const firstResize = frames.find((f) => f[1] === 'r' && parseSize(f[2]));
   if (firstResize) size = parseSize(firstResize[2]) ?? size;
   let current = `${size.width}x${size.height}`;
   const events = frames.filter((f) => {
+    if (f[1] === 'i') return options.input !== false;
     if (f[1] !== 'r') return true;
-    if (f[2] === current) return false;
+    if (f[2] === current || !parseSize(f[2])) return false;
     current = f[2];
     return true;
   });
-  const openedAt = opened ? Date.parse(opened.metadata.recordedAt) / 1000 : 0;
   const target = opened?.type === 'SessionOpened' ? opened.data.target.name : undefined;
   const sessionId = stream[0]?.data.sessionId ?? '';
   return {
@@ -74,9 +94,48 @@ export function* asciicastLines(cast: SessionCast): Generator<string> {
   for (const event of cast.events) yield JSON.stringify(event);
 }
 
+/**
+ * A marker for each command line received while one of the recorded
+ * channels was open (from its first to its last frame): on a terminal
+ * channel those are the lines typed at the prompt. `CommandReceived` does
+ * not name its channel, so an exec on another channel at the same time
+ * would be marked too. Times are from the store's clock (milliseconds),
+ * the frames' from the proxy's: a marker can sit a few milliseconds off.
+ */
+function commandMarkers(
+  stream: readonly Recorded<SessionEvent>[],
+  batches: readonly {
+    channel: number;
+    startOffsetSeconds: number;
+    frames: readonly [number, string, string][];
+  }[],
+  castStart: number,
+  origin: number,
+): AsciicastEvent[] {
+  const spans = new Map<number, { from: number; to: number }>();
+  for (const b of batches) {
+    const from = b.startOffsetSeconds - origin;
+    const to = from + Math.max(0, ...b.frames.map((f) => f[0]));
+    const span = spans.get(b.channel);
+    spans.set(
+      b.channel,
+      span ? { from: Math.min(span.from, from), to: Math.max(span.to, to) } : { from, to },
+    );
+  }
+  // A line is received after its Enter was typed, so up to a second after the channel's last frame still counts.
+  const open = (time: number) => [...spans.values()].some((s) => time >= s.from && time <= s.to + 1);
+  return stream.flatMap((e): AsciicastEvent[] => {
+    if (e.type !== 'CommandReceived' || e.data.protocol !== 'ssh') return [];
+    const time = Date.parse(e.metadata.recordedAt) / 1000 - castStart;
+    return open(time) ? [[round(Math.max(0, time)), 'm', e.data.text]] : [];
+  });
+}
+
 function parseSize(text: string): { width: number; height: number } | null {
   const match = /^(\d+)x(\d+)$/.exec(text);
-  return match ? { width: Number(match[1]), height: Number(match[2]) } : null;
+  const size = match ? { width: Number(match[1]), height: Number(match[2]) } : null;
+  // A client without a terminal of its own (`ssh -tt` from a pipe) asks for a 0x0 pty: no size.
+  return size && size.width > 0 && size.height > 0 ? size : null;
 }
 
 const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;

@@ -73,5 +73,58 @@ describe('sessionCast', () => {
       event('OutputRecorded', { channel: 0, startOffsetSeconds: 0, frames: [[0, 'o', 'x']], bytes: 1 }),
     ]);
     assert.deepEqual([cast?.header.width, cast?.header.height], [80, 24]);
+    // `ssh -tt` from a pipe asks for a 0x0 pty: that is no size; a real one later stays an "r" event.
+    const unsized = sessionCast([
+      event('OutputRecorded', {
+        channel: 0,
+        startOffsetSeconds: 0,
+        frames: [
+          [0, 'r', '0x0'],
+          [0.1, 'o', 'x'],
+          [0.2, 'r', '100x30'],
+        ],
+        bytes: 1,
+      }),
+    ]);
+    assert.deepEqual([unsized?.header.width, unsized?.header.height], [100, 30]);
+    assert.deepEqual(unsized?.events, [[0.1, 'o', 'x']]);
+  });
+
+  it('marks the command lines received while a channel was recorded, and can leave out typed input', () => {
+    const at = (seconds: number) =>
+      new Date(Date.parse('2026-11-22T10:00:00.000Z') + seconds * 1000).toISOString();
+    const command = (sequence: number, text: string, seconds: number, protocol = 'ssh') =>
+      event('CommandReceived', { sequence, protocol, text, classification: {} }, at(seconds));
+    const stream = [
+      event('SessionOpened', { target: { name: 'web-1' } }),
+      command(1, 'uptime', 1),
+      event('OutputRecorded', {
+        channel: 0,
+        startOffsetSeconds: 2,
+        frames: [
+          [0.1, 'o', '$ '],
+          [0.5, 'i', 'echo hi\r'],
+          [0.6, 'o', 'echo hi\r\nhi\r\n$ '],
+          [2, 'o', 'logout\r\n'],
+        ],
+        bytes: 30,
+      }),
+      command(2, 'echo hi', 2.55),
+      command(3, 'exit', 3.9),
+      command(4, 'late', 9),
+    ];
+    const cast = sessionCast(stream, undefined, { markers: true, input: false });
+    assert.deepEqual(cast?.events, [
+      [0.1, 'o', '$ '],
+      [0.55, 'm', 'echo hi'],
+      [0.6, 'o', 'echo hi\r\nhi\r\n$ '],
+      [1.9, 'm', 'exit'],
+      [2, 'o', 'logout\r\n'],
+    ]);
+    // Without options: what the CLI writes, input included and no markers.
+    assert.deepEqual(
+      sessionCast(stream)?.events.map((e) => e[1]),
+      ['o', 'i', 'o', 'o'],
+    );
   });
 });

@@ -22,8 +22,21 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-export function setSecurityHeaders(response: ServerResponse): void {
-  response.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+/**
+ * The same policy with one addition, sent only with a page that embeds the
+ * terminal player: `'wasm-unsafe-eval'` lets the page compile WebAssembly
+ * (asciinema-player's terminal emulator is a wasm module inside its
+ * script, served from /console/assets like the rest). It allows no
+ * JavaScript eval and nothing inline; styles stay `'self'` (the player
+ * sets its styles through the CSSOM, which style-src does not govern).
+ */
+export const PLAYER_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+);
+
+export function setSecurityHeaders(response: ServerResponse, policy = CONTENT_SECURITY_POLICY): void {
+  response.setHeader('content-security-policy', policy);
   response.setHeader('x-content-type-options', 'nosniff');
   response.setHeader('x-frame-options', 'DENY');
   // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on a form POST.

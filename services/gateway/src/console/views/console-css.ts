@@ -77,4 +77,5 @@ th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--
 .command { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; }
 .reasons { margin: 0; padding-left: 1.2rem; }
 .sign-in { list-style: none; padding: 0; display: grid; gap: .5rem; max-width: 24rem; }
+.recording-player { max-width: 64rem; }
 `;

@@ -87,6 +87,8 @@ export function sessionDetailBody(
   timeline: SessionTimeline,
   session: ConsoleSession,
   features: ConsoleFeatures,
+  /** The terminal recording's section (recording/recording-section.ts). */
+  recording: Html = html``,
 ): Html {
   const { opened, rejected, closed } = timeline;
   const identity = opened?.identity ?? rejected?.identity;
@@ -120,7 +122,7 @@ export function sessionDetailBody(
           : ''
       }
     </dl>
-    ${sessionActions(sessionId, live, session, features)}
+    ${sessionActions(sessionId, live, session, features)} ${recording}
     <section aria-labelledby="timeline-heading">
       <h2 id="timeline-heading">Statements <span class="count">${timeline.commands.length}</span></h2>
       ${
