@@ -47,9 +47,11 @@ export function sessionCast(
   options: SessionCastOptions = {},
 ): SessionCast | null {
   const opened = stream.find((e) => e.type === 'SessionOpened');
-  const batches = stream
-    .flatMap((e) => (e.type === 'OutputRecorded' ? [e.data] : []))
-    .filter((b) => channel === undefined || b.channel === channel);
+  const recorded = stream.filter(
+    (e): e is Recorded<Extract<SessionEvent, { type: 'OutputRecorded' }>> =>
+      e.type === 'OutputRecorded' && (channel === undefined || e.data.channel === channel),
+  );
+  const batches = recorded.map((e) => e.data);
   if (batches.length === 0) return null;
   const origin = Math.min(...batches.map((b) => b.startOffsetSeconds));
   const frames = batches.flatMap((b) =>
@@ -61,7 +63,7 @@ export function sessionCast(
   );
   // Stable: frames of one batch keep their order when times tie.
   const openedAt = opened ? Date.parse(opened.metadata.recordedAt) / 1000 : 0;
-  if (opened && options.markers) frames.push(...commandMarkers(stream, batches, openedAt + origin, origin));
+  if (options.markers) frames.push(...commandMarkers(stream, recorded, origin));
   frames.sort((a, b) => a[0] - b[0]);
   let size = DEFAULT_SIZE;
   const firstResize = frames.find((f) => f[1] === 'r' && parseSize(f[2]));
@@ -99,21 +101,25 @@ export function* asciicastLines(cast: SessionCast): Generator<string> {
  * channels was open (from its first to its last frame): on a terminal
  * channel those are the lines typed at the prompt. `CommandReceived` does
  * not name its channel, so an exec on another channel at the same time
- * would be marked too. Times are from the store's clock (milliseconds),
- * the frames' from the proxy's: a marker can sit a few milliseconds off.
+ * would be marked too.
+ *
+ * A command's time is its `recordedAt`, the store's clock, and frames are
+ * timed by the proxy's: the two meet through the batches, which carry
+ * both. A batch is stored after its last frame, so the cast's start on the
+ * store's clock is at most each batch's `recordedAt` minus its last frame's
+ * cast time; the smallest of these is taken (the batch stored soonest
+ * after its last frame). Both kinds of event wait the same for the store,
+ * so a marker sits about where its line was typed (within the recording's
+ * flush interval, 100 ms, either way), not off by the store's latency.
  */
 function commandMarkers(
   stream: readonly Recorded<SessionEvent>[],
-  batches: readonly {
-    channel: number;
-    startOffsetSeconds: number;
-    frames: readonly [number, string, string][];
-  }[],
-  castStart: number,
+  recorded: readonly Recorded<Extract<SessionEvent, { type: 'OutputRecorded' }>>[],
   origin: number,
 ): AsciicastEvent[] {
   const spans = new Map<number, { from: number; to: number }>();
-  for (const b of batches) {
+  let castStart = Infinity;
+  for (const { data: b, metadata } of recorded) {
     const from = b.startOffsetSeconds - origin;
     const to = from + Math.max(0, ...b.frames.map((f) => f[0]));
     const span = spans.get(b.channel);
@@ -121,7 +127,10 @@ function commandMarkers(
       b.channel,
       span ? { from: Math.min(span.from, from), to: Math.max(span.to, to) } : { from, to },
     );
+    const storedAt = Date.parse(metadata.recordedAt) / 1000;
+    if (Number.isFinite(storedAt)) castStart = Math.min(castStart, storedAt - to);
   }
+  if (!Number.isFinite(castStart)) return [];
   // A line is received after its Enter was typed, so up to a second after the channel's last frame still counts.
   const open = (time: number) => [...spans.values()].some((s) => time >= s.from && time <= s.to + 1);
   return stream.flatMap((e): AsciicastEvent[] => {

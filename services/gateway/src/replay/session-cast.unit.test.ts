@@ -98,17 +98,22 @@ describe('sessionCast', () => {
     const stream = [
       event('SessionOpened', { target: { name: 'web-1' } }),
       command(1, 'uptime', 1),
-      event('OutputRecorded', {
-        channel: 0,
-        startOffsetSeconds: 2,
-        frames: [
-          [0.1, 'o', '$ '],
-          [0.5, 'i', 'echo hi\r'],
-          [0.6, 'o', 'echo hi\r\nhi\r\n$ '],
-          [2, 'o', 'logout\r\n'],
-        ],
-        bytes: 30,
-      }),
+      event(
+        'OutputRecorded',
+        {
+          channel: 0,
+          startOffsetSeconds: 2,
+          frames: [
+            [0.1, 'o', '$ '],
+            [0.5, 'i', 'echo hi\r'],
+            [0.6, 'o', 'echo hi\r\nhi\r\n$ '],
+            [2, 'o', 'logout\r\n'],
+          ],
+          bytes: 30,
+          // Stored with its last frame (the channel opened 2 s into the session, its last frame 2 s later).
+        },
+        at(4),
+      ),
       command(2, 'echo hi', 2.55),
       command(3, 'exit', 3.9),
       command(4, 'late', 9),
@@ -121,6 +126,15 @@ describe('sessionCast', () => {
       [1.9, 'm', 'exit'],
       [2, 'o', 'logout\r\n'],
     ]);
+    // The markers follow the batches' clock, not SessionOpened's: storing that late moves no marker.
+    const lateOpen = [event('SessionOpened', { target: { name: 'web-1' } }, at(0.3)), ...stream.slice(1)];
+    assert.deepEqual(
+      sessionCast(lateOpen, undefined, { markers: true })?.events.filter((e) => e[1] === 'm'),
+      [
+        [0.55, 'm', 'echo hi'],
+        [1.9, 'm', 'exit'],
+      ],
+    );
     // Without options: what the CLI writes, input included and no markers.
     assert.deepEqual(
       sessionCast(stream)?.events.map((e) => e[1]),
