@@ -65,5 +65,14 @@ describe('sessionTimeline', () => {
       error: undefined,
     });
     assert.doesNotMatch(JSON.stringify(timeline), /example\.org/);
+    assert.equal(timeline.recorded, false, 'no terminal was recorded');
+  });
+
+  it('knows when a terminal channel was recorded', () => {
+    const timeline = sessionTimeline([
+      recorded('SessionOpened', { protocol: 'ssh' }),
+      recorded('OutputRecorded', { channel: 0, startOffsetSeconds: 0, frames: [[0, 'o', '$ ']], bytes: 2 }),
+    ]);
+    assert.equal(timeline.recorded, true);
   });
 });
