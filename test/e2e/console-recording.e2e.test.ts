@@ -4,8 +4,8 @@
  * two lines typed at the prompt; an auditor signs in on the real
  * `oidc-provider` login page (headless Debian chromium via playwright-core),
  * opens the session's detail page, and asciinema-player (served by the
- * gateway) plays it: the terminal shows the echoed text, the typed lines
- * are markers. A session without a recording says so; someone who is no
+ * gateway) plays it from the keyboard: the terminal shows the echoed text,
+ * the typed lines are markers, `[` jumps back to them. A session without a recording says so; someone who is no
  * auditor or admin gets no recording; nothing is loaded from outside the
  * gateway. Screenshots go where console.e2e's go (PORTCULLIS_ARTIFACTS_DIR).
  */
@@ -196,7 +196,9 @@ describe('an SSH recording in the console, in headless chromium', () => {
     assert.doesNotMatch(await terminal.innerText(), new RegExp(ECHOED), 'nothing shown before playing');
     await consoleBrowser.shoot('01-session-recording');
 
-    await page.locator('#recording-player .ap-play-button').click();
+    // With the keyboard: the terminal takes focus, space plays.
+    await page.locator('#recording-player .ap-term-text').focus();
+    await page.keyboard.press(' ');
     // The command's output: a line of the terminal that is the echoed text alone (not the typed line).
     await page.waitForFunction(
       (text) =>
@@ -213,7 +215,20 @@ describe('an SSH recording in the console, in headless chromium', () => {
       new RegExp(`echo ${ECHOED}`),
       'the typed line, as the terminal echoed it',
     );
+    await page.locator('#recording-player .ap-term').getByText('logout').waitFor();
     await consoleBrowser.shoot('02-session-recording-played');
+    // `[` jumps back a typed command (to `exit`), again to the one before (`echo …`, typed half a
+    // second and more before `exit`): the terminal as it was then, before `logout`.
+    await page.keyboard.press('[');
+    await page.keyboard.press('[');
+    await page.waitForFunction(
+      () =>
+        !(
+          globalThis as unknown as { document: { querySelector(s: string): { innerText: string } | null } }
+        ).document
+          .querySelector('#recording-player .ap-term')
+          ?.innerText.includes('logout'),
+    );
     assert.deepEqual(cspViolations, [], 'the player runs under the page’s policy');
 
     // The cast the player got: asciicast v2, markers, and no typed-input frames.
