@@ -15,7 +15,24 @@ export interface StatementRelay {
   readonly recorder: SessionRecorder;
   readonly statements: StatementContext;
   /** The extended protocol's state: after a refusal, messages up to Sync are discarded. */
-  readonly extended: { readonly discarding: boolean };
+  readonly extended: { readonly discarding: boolean; readonly executedSinceSync: boolean };
+  /**
+   * The statement may run ahead of its durable write-ahead pair (an
+   * effect-free read at the start of an implicit transaction, strict audit
+   * with overlapReads): see `runAhead`.
+   */
+  canRunAhead(decision: StatementDecision): boolean;
+  /**
+   * Forwards the command (`send`) while its write-ahead pair is appended and
+   * holds every byte the server answers until the pair is durable. Resolves
+   * true once it is and the result has been released; false when it is not:
+   * the result was dropped and the client got the audit refusal in its place.
+   */
+  runAhead(
+    decision: Pick<StatementDecision, 'masking'>,
+    recorded: Pick<StatementDecision, 'received' | 'decided' | 'shadow'>,
+    send: (command: TrackedCommand) => void,
+  ): Promise<boolean>;
   /** Write-ahead through the ledger: the sequence once durable, else undefined (refuse). */
   writeAhead(
     decision: Pick<StatementDecision, 'received' | 'decided' | 'shadow'>,

@@ -316,6 +316,12 @@ export const GatewayConfigSchema = Type.Object(
                 'Events kept in memory while the store is unavailable, to be appended when it is back (default 10000).',
             }),
           ),
+          overlapReads: Type.Optional(
+            Type.Boolean({
+              description:
+                'Strict mode: forward an effect-free read (one plain SELECT of known side-effect-free functions) while its write-ahead pair is appended, and hold its result until the pair is durable (default true). false: every statement waits before it is forwarded. Turn it off if views call volatile functions.',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -570,6 +576,7 @@ export interface GatewayConfig {
     asyncBufferEvents: number;
     appendTimeoutMs: number;
     backlogEvents: number;
+    overlapReads: boolean;
   };
   log: { level: string };
   policy: {

@@ -119,6 +119,7 @@ export function completeConfig(
       asyncBufferEvents: file.audit?.asyncBufferEvents ?? 10_000,
       appendTimeoutMs: file.audit?.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
       backlogEvents: file.audit?.backlogEvents ?? DEFAULT_BACKLOG_EVENTS,
+      overlapReads: file.audit?.overlapReads ?? true,
     },
     log: { level: file.log?.level ?? 'info' },
     policy: {
