@@ -79,7 +79,16 @@ export class ApiCallerAuth {
     what: string,
   ): Promise<VerifiedCaller> {
     const verified = await this.verify(authorization);
-    const { caller } = verified;
+    this.requireMemberOfAny(verified.caller, roles, what);
+    return verified;
+  }
+
+  /**
+   * The role check of `verifyMemberOfAny`, for a caller verified earlier
+   * (the console verifies the access token once, at sign-in): the same 403
+   * refusals, `no_<roles>_groups` and `not_an_<roles>`.
+   */
+  requireMemberOfAny(caller: Decider, roles: readonly [CallerRole, ...CallerRole[]], what: string): void {
     const names = roles.map((r) => r.name).join('_or_');
     const spoken = roles.map((r) => r.name).join(' or ');
     const keys = roles.map((r) => r.configKey);
@@ -101,7 +110,6 @@ export class ApiCallerAuth {
         { details: { reason: `not_an_${names}` } },
       );
     }
-    return verified;
   }
 
   async verify(authorization: string | undefined): Promise<VerifiedCaller> {

@@ -414,12 +414,13 @@ export const GatewayConfigSchema = Type.Object(
           adminGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
               description:
-                'Token groups that administer the console (e.g. terminate sessions). Default: api.adminGroups',
+                'Token groups that administer the console: the sessions pages, and terminating live sessions. Default: api.adminGroups',
             }),
           ),
           auditorGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
-              description: 'Token groups that see the compliance pages. Default: api.auditorGroups',
+              description:
+                'Token groups that see the sessions pages and the compliance pages. Default: api.auditorGroups',
             }),
           ),
           sessionTtlSeconds: Type.Optional(

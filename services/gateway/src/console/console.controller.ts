@@ -3,10 +3,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Param, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { ErrorCode, isPortcullisError, type ApprovalRefusalReason } from '@portcullis/events';
+import {
+  ErrorCode,
+  isPortcullisError,
+  ValidationError,
+  type ApprovalRefusalReason,
+} from '@portcullis/events';
 import type { Logger } from 'pino';
+import { AccessRefusedError } from '../access/access-refused.error.js';
+import { operatorOf, parseBody } from '../access/admin-request.js';
+import { DEFAULT_TERMINATION_REASON, TerminateSessionCommand } from '../access/commands/access-commands.js';
 import { DecideApprovalCommand } from '../approvals/commands/approval-commands.js';
 import { ApprovalRefusedError } from '../approvals/commands/approval-refused.error.js';
+import { ApiCallerAuth, type CallerRole } from '../auth/api-caller-auth.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { GATEWAY_CONFIG, LOGGER } from '../tokens.js';
 import {
@@ -18,11 +27,13 @@ import {
   readCookie,
   setSecurityHeaders,
 } from './auth/console-http.js';
+import { SESSIONS_PAGES, sessionReaderRoles, terminatorRoles } from './auth/console-roles.js';
 import { ConsoleSessionStore } from './auth/console-session-store.js';
 import { ConsoleSignIn, SignInFailedError } from './auth/console-sign-in.js';
 import type { ConsoleSession } from './auth/console-user.js';
 import { CONSOLE_FEATURES } from './console-features.js';
 import { ConsoleReads } from './console-reads.js';
+import { sessionWindow } from './session-window.js';
 import { ApprovalChanges } from './live/approval-changes.js';
 import { approvalCard, approvalsBody } from './views/approvals-page.js';
 import { CONSOLE_CSS } from './views/console-css.js';
@@ -69,6 +80,7 @@ export class ConsoleController implements OnModuleDestroy {
     private readonly reads: ConsoleReads,
     private readonly commands: CommandBus,
     private readonly changes: ApprovalChanges,
+    private readonly auth: ApiCallerAuth,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -289,16 +301,36 @@ export class ConsoleController implements OnModuleDestroy {
   @Get('sessions')
   async sessionsPage(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
     const session = this.signedIn(req, res);
-    if (!session) return;
+    if (!session || this.refusedRole(res, session, sessionReaderRoles(this.config), SESSIONS_PAGES)) return;
     const query = new URL(req.url, 'http://console').searchParams;
-    const status = query.get('status') || undefined;
+    const given = (name: string) => query.get(name)?.trim() || undefined;
+    const status = given('status');
     const filter: SessionFilter = {
-      identity: query.get('identity')?.trim() || undefined,
-      target: query.get('target')?.trim() || undefined,
+      identity: given('identity'),
+      target: given('target'),
       status: SESSION_STATUSES.find((s) => s === status),
+      from: given('from'),
+      to: given('to'),
+      range: given('range'),
     };
+    const window = sessionWindow(filter, Date.now());
+    if (!window.ok) {
+      return this.render(
+        res,
+        400,
+        'sessions',
+        'Sessions',
+        session,
+        sessionsBody({ problem: window.problem }, filter),
+      );
+    }
     await this.guard(res, session, async () => {
-      const page = await this.reads.sessions({ ...filter, before: query.get('before') || undefined });
+      const page = await this.reads.sessions({
+        ...filter,
+        liveFrom: window.from,
+        liveTo: window.to,
+        before: given('before'),
+      });
       this.render(res, 200, 'sessions', 'Sessions', session, sessionsBody(page, filter));
     });
   }
@@ -306,27 +338,56 @@ export class ConsoleController implements OnModuleDestroy {
   @Get('sessions/:id')
   async sessionPage(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
     const session = this.signedIn(req, res);
-    if (!session) return;
+    if (!session || this.refusedRole(res, session, sessionReaderRoles(this.config), SESSIONS_PAGES)) return;
     await this.guard(res, session, async () => {
       const timeline = await this.reads.session(id);
-      if (!timeline) {
-        return this.render(
-          res,
-          404,
-          'sessions',
-          'No such session',
-          session,
-          messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
+      if (!timeline) return this.noSuchSession(res, session, id);
+      const flash = session.flash;
+      session.flash = undefined;
+      this.render(res, 200, 'sessions', 'Session', session, sessionDetailBody(id, timeline, session), flash);
+    });
+  }
+
+  /**
+   * Ends a live session, for console admins: the same command and handler
+   * as `POST /api/sessions/:id/terminate` (the instance holding the session
+   * ends it), CSRF-checked like every form. Post/redirect/get back to the
+   * session's page, with a notice of what happened.
+   */
+  @Post('sessions/:id/terminate')
+  async terminate(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
+    const session = this.signedIn(req, res);
+    if (!session || this.refusedAsCsrf(req, res, session)) return;
+    if (this.refusedRole(res, session, terminatorRoles(this.config), 'terminating sessions')) return;
+    const back = { href: `/console/sessions/${encodeURIComponent(id)}`, label: 'Back to the session' };
+    const typed = formOf(req.body).reason?.trim();
+    let reason: string | undefined;
+    try {
+      ({ reason } = parseBody(typed ? { reason: typed } : {}, { reason: 'string' }));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const text = `The reason ${error.problems.map((p) => p.message).join('; ')}.`;
+      return this.render(res, 400, 'error', 'Not understood', session, messageBody(text, back));
+    }
+    await this.guard(res, session, async () => {
+      try {
+        await this.commands.execute(
+          new TerminateSessionCommand(
+            id,
+            operatorOf(session.user.caller),
+            reason ?? DEFAULT_TERMINATION_REASON,
+          ),
         );
+        session.flash = {
+          kind: 'ok',
+          text: 'Termination requested: the gateway instance holding the session ends it within a second.',
+        };
+      } catch (error) {
+        if (!(error instanceof AccessRefusedError)) throw error;
+        if (error.reason === 'unknown_session') return this.noSuchSession(res, session, id);
+        session.flash = { kind: 'refused', text: `Not terminated: ${error.message}.` };
       }
-      this.render(
-        res,
-        200,
-        'sessions',
-        'Session',
-        session,
-        sessionDetailBody(id, timeline, session, CONSOLE_FEATURES),
-      );
+      redirect(res, back.href);
     });
   }
 
@@ -345,6 +406,47 @@ export class ConsoleController implements OnModuleDestroy {
     const session = this.session(req);
     if (!session) redirect(res, `/console/sign-in?next=${encodeURIComponent(req.url)}`);
     return session;
+  }
+
+  private noSuchSession(res: ServerResponse, session: ConsoleSession, id: string): void {
+    this.render(
+      res,
+      404,
+      'sessions',
+      'No such session',
+      session,
+      messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
+    );
+  }
+
+  /**
+   * The API's role check (ApiCallerAuth, with the console's groups) on the
+   * identity verified at sign-in; a refusal is a 403 page saying why.
+   */
+  private refusedRole(
+    res: ServerResponse,
+    session: ConsoleSession,
+    roles: readonly [CallerRole, ...CallerRole[]],
+    what: string,
+  ): boolean {
+    try {
+      this.auth.requireMemberOfAny(session.user.caller, roles, what);
+      return false;
+    } catch (error) {
+      if (!isPortcullisError(error) || error.code !== ErrorCode.Forbidden) throw error;
+      this.render(
+        res,
+        403,
+        'error',
+        'Not allowed',
+        session,
+        messageBody(
+          `You may not use ${what}: ${error.message}. Your groups are read when you sign in: after a change, sign out and in again.`,
+          { href: '/console/approvals', label: 'Back to approvals' },
+        ),
+      );
+      return true;
+    }
   }
 
   private refusedAsCsrf(req: Request, res: ServerResponse, session: ConsoleSession): boolean {
@@ -436,11 +538,11 @@ function returnPath(req: Request): string {
   return next && /^\/console(\/[^\\]*)?$/.test(next) && !next.startsWith('//') ? next : '/console/approvals';
 }
 
-function formOf(body: unknown): { csrf?: string; decision?: string; comment?: string } {
+function formOf(body: unknown): { csrf?: string; decision?: string; comment?: string; reason?: string } {
   if (typeof body !== 'object' || body === null) return {};
   const pick = (key: string) => {
     const value = (body as Record<string, unknown>)[key];
     return typeof value === 'string' ? value : undefined;
   };
-  return { csrf: pick('csrf'), decision: pick('decision'), comment: pick('comment') };
+  return { csrf: pick('csrf'), decision: pick('decision'), comment: pick('comment'), reason: pick('reason') };
 }
