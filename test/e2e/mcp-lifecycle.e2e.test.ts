@@ -166,7 +166,7 @@ describe('MCP sessions under the access lifecycle (portcullis serve)', () => {
         targetExtra: ['credential: { mode: ephemeral-role, maxSessionSeconds: 600 }'],
         extra: [
           // Long enough for `id -un` on a loaded machine, far shorter than `sleep 30`.
-          'mcp: { execTimeoutSeconds: 3 }',
+          'mcp: { execTimeoutSeconds: 6 }',
           `ssh: { userCaKeyFile: ${caFile}, hostKeyFile: ${join(dir.path, 'host_key')} }`,
           'audit: { appendTimeoutMs: 15000 }',
         ],
@@ -219,7 +219,7 @@ describe('MCP sessions under the access lifecycle (portcullis serve)', () => {
     assert.equal(slow.structuredContent!.status, 'error');
     assert.equal(
       text(slow),
-      'portcullis: exec timed out: the command ran past 3 s (mcp.execTimeoutSeconds) and was stopped',
+      'portcullis: exec timed out: the command ran past 6 s (mcp.execTimeoutSeconds) and was stopped',
     );
     assert.equal(slow.structuredContent!.timedOut, true);
     const received = events('CommandReceived').find(
@@ -232,7 +232,7 @@ describe('MCP sessions under the access lifecycle (portcullis serve)', () => {
     assert.equal(completed.commandTag, 'timeout');
     assert.deepEqual(completed.error, {
       code: 'timeout',
-      message: 'the command ran past the exec timeout (3 s) and was stopped',
+      message: 'the command ran past the exec timeout (6 s) and was stopped',
     });
 
     // The MCP session goes on.
@@ -325,6 +325,14 @@ describe('MCP sessions under the access lifecycle (portcullis serve)', () => {
       subject: string;
     };
 
+    // A command running when the revocation arrives is cut off.
+    const running = call(client, 'exec', { target: 'web-1', command: 'sleep 30' });
+    const sleep = await eventually('sleep 30 received', () =>
+      events('CommandReceived').find((e) => e.sessionId === sshSession && e.text === 'sleep 30'),
+    );
+    await eventually('sleep 30 forwarded', () =>
+      events('CommandForwarded').find((e) => e.sessionId === sshSession && e.sequence === sleep.sequence),
+    );
     const revoked = await rest('POST', '/api/identities/revoke', ADMIN, {
       issuer,
       subject,
@@ -337,6 +345,16 @@ describe('MCP sessions under the access lifecycle (portcullis serve)', () => {
       assert.equal(closed.revocationId, revoked.body.revocationId);
       assert.equal((closed.terminatedBy as { subject: string }).subject, ADMIN);
     }
+    const cut = await running;
+    assert.equal(cut.isError, true);
+    assert.equal(text(cut), 'portcullis: session terminated: access revoked');
+    const completed = await eventually('CommandCompleted of sleep 30', () =>
+      events('CommandCompleted').find((e) => e.sessionId === sshSession && e.sequence === sleep.sequence),
+    );
+    assert.deepEqual(completed.error, {
+      code: 'terminated',
+      message: 'portcullis: session terminated: access revoked',
+    });
     const refused = await call(client, 'query', { target: 'prod-db', sql: 'SELECT 1' });
     assert.equal(refused.isError, true);
     assert.equal(text(refused), 'portcullis: session terminated: access revoked');

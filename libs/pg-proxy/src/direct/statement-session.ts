@@ -48,6 +48,16 @@ export type StatementSessionOptions = Pick<
 };
 
 /**
+ * The session was ended while the statement ran, or before: an operator's
+ * termination, or its credential expired. `goodbye` is what the client is told.
+ */
+export class StatementSessionEnded extends Error {
+  constructor(readonly goodbye: string) {
+    super(goodbye);
+  }
+}
+
+/**
  * A PostgreSQL session opened by a front end that has no PostgreSQL wire of
  * its own (the MCP server): the same steps as a proxy connection — session
  * admission (libs/session), the proxy's own upstream session, SessionOpened
@@ -62,13 +72,6 @@ export type StatementSessionOptions = Pick<
  * lifecycle (libs/session) like a proxy connection: an operator's
  * termination or a revocation ends it (`end`), and SessionClosed says who.
  */
-/** The session was ended while the statement ran (an operator's termination): `goodbye` is what the client is told. */
-export class StatementSessionEnded extends Error {
-  constructor(readonly goodbye: string) {
-    super(goodbye);
-  }
-}
-
 export class StatementSession {
   /** What the agent sent (command texts) and got back (returned values, output), as SessionClosed counts them. */
   private bytesFromClient = 0;
@@ -199,7 +202,7 @@ export class StatementSession {
     return this.upstream.closed;
   }
 
-  /** The goodbye, once an operator ended the session (or its credential expired): it runs nothing more. */
+  /** The goodbye, once an operator ended the session: it runs nothing more. */
   get ended(): string | undefined {
     return this.goodbye;
   }
@@ -330,6 +333,8 @@ export class StatementSession {
   private end(goodbye: string): void {
     if (this.goodbye !== undefined) return;
     this.goodbye = goodbye;
+    // The server would otherwise go on running it after the socket is gone.
+    if (this.running.size > 0) this.cancel?.();
     this.upstream.close();
     this.onEnded?.(goodbye);
   }
@@ -342,6 +347,7 @@ export class StatementSession {
     // Not an operator's end: the front end may open a new session (with a new credential).
     const timer = setTimeout(() => {
       this.expired = true;
+      if (this.running.size > 0) this.cancel?.();
       this.upstream.close();
     }, delay);
     timer.unref();

@@ -37,11 +37,11 @@ export interface ExecResult {
   readonly stderr: string;
   /** Output past the limit was dropped (the command still ran to its end). */
   readonly truncated: boolean;
-  /** The command ran past the timeout: it was sent KILL and its channel closed (stdout and stderr: what came before). */
+  /** The command ran past the timeout and was stopped (stdout and stderr: what it wrote until then). */
   readonly timedOut?: true;
 }
 
-/** The session was ended while the command ran (an operator's termination): `message` is the goodbye. */
+/** The session was ended while the command ran, or before (an operator's termination): `goodbye` is what the client is told. */
 export class CommandSessionEnded extends Error {
   constructor(readonly goodbye: string) {
     super(goodbye);
@@ -253,12 +253,16 @@ export class CommandSession {
     stream.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
+    let connectionClosed: (() => void) | undefined;
     const exit = await new Promise<{ code: number | null; signal?: string }>((resolve) => {
       let outcome: { code: number | null; signal?: string } = { code: null };
       stream.on('exit', (code: number | null, signal?: string) => {
         outcome = signal ? { code: null, signal } : { code };
       });
       stream.once('close', () => resolve(outcome));
+      // The connection gone (a termination ends it) ends the command's wait too.
+      connectionClosed = () => resolve(outcome);
+      this.upstream.once('close', connectionClosed);
       timer = setTimeout(() => {
         timedOut = true;
         stream.signal('KILL');
@@ -270,7 +274,10 @@ export class CommandSession {
           resolve(outcome);
         }, KILL_GRACE_MS);
       }, timeoutMs);
-    }).finally(() => clearTimeout(timer));
+    }).finally(() => {
+      clearTimeout(timer);
+      if (connectionClosed) this.upstream.removeListener('close', connectionClosed);
+    });
     this.bytesToClient += Buffer.byteLength(stdout.text) + Buffer.byteLength(stderr.text);
     if (this.goodbye !== undefined) {
       this.completed(sequence, startedAt, 'terminated', { code: 'terminated', message: this.goodbye });
