@@ -499,6 +499,14 @@ export const GatewayConfigSchema = Type.Object(
               description: 'The longest one await_approval call waits. Default 60',
             }),
           ),
+          execTimeoutSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 3600,
+              description:
+                'The longest one exec runs: past it the command is sent KILL, its channel closed, and the tool answers a timeout error (CommandCompleted records it). Default 300',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -603,6 +611,7 @@ export interface GatewayConfig {
     maxResultBytes: number;
     maxOutputBytes: number;
     maxApprovalWaitSeconds: number;
+    execTimeoutSeconds: number;
   };
   /** The SSH proxy's host key (absolute) and whether typed input is recorded. */
   ssh: { hostKeyFile: string; userCaKeyFile: string; recordInput: boolean };

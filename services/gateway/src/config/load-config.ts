@@ -228,6 +228,7 @@ function mcpConfig(file: GatewayConfigFile): GatewayConfig['mcp'] {
     maxResultBytes: mcp.maxResultBytes ?? DEFAULT_MCP_LIMITS.maxResultBytes,
     maxOutputBytes: mcp.maxOutputBytes ?? DEFAULT_MCP_LIMITS.maxOutputBytes,
     maxApprovalWaitSeconds: mcp.maxApprovalWaitSeconds ?? DEFAULT_MCP_LIMITS.maxApprovalWaitSeconds,
+    execTimeoutSeconds: mcp.execTimeoutSeconds ?? DEFAULT_MCP_LIMITS.execTimeoutSeconds,
   };
 }
 
