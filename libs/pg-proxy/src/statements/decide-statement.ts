@@ -48,6 +48,8 @@ export interface StatementDecision extends Verdict {
    * until the append is durable (session-relay.ts `runAhead`).
    */
   readonly effectFree: boolean;
+  /** A `COPY … FROM STDIN` among the statements: the client's CopyData may follow right behind it. */
+  readonly copiesFromClient: boolean;
   readonly received: ReceivedCommand;
   /** What to mask in the results (allowed statements). */
   readonly masking: MaskingPlan;
@@ -129,6 +131,7 @@ export function decideStatement(
     masking,
     touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
     effectFree: isEffectFree(command),
+    copiesFromClient: command.statements.some((s) => s.copy?.direction === 'from' && s.copy.stdio),
     received: {
       protocol: 'postgres',
       text: command.text,
@@ -145,6 +148,7 @@ export function hostDenial(policy: PolicyEngine, text: string, reason: string): 
     ...verdictOf(hostDecision(policy, reason)),
     touchesTransaction: false,
     effectFree: false,
+    copiesFromClient: false,
     masking: NO_MASKING,
     received: { protocol: 'postgres', text, classification: { statements: [], columns_read: [] } },
   };

@@ -32,6 +32,8 @@ export async function relaySimpleQuery(relay: StatementRelay, message: Query): P
   const command = relay.track(sequence, decision.masking);
   relay.describeCopySources(command);
   relay.forward(message.frame, { kind: 'query', command });
+  // A client may send its rows right behind an allowed COPY FROM STDIN, before the server's CopyInResponse.
+  if (decision.copiesFromClient) relay.tracker.copyIn = true;
   relay.forwarded(sequence);
 }
 

@@ -1,7 +1,7 @@
 import type { SessionRecorder } from '@portcullis/session';
 import type { ClientChannel } from '../connection/client-channel.js';
 import type { MaskingPlan } from '../masking/masking-plan.js';
-import type { Expectation, TrackedCommand } from '../relay/response-tracker.js';
+import type { Expectation, ResponseTracker, TrackedCommand } from '../relay/response-tracker.js';
 import type { StatementContext, StatementDecision } from './decide-statement.js';
 
 /**
@@ -13,6 +13,8 @@ import type { StatementContext, StatementDecision } from './decide-statement.js'
 export interface StatementRelay {
   readonly channel: ClientChannel;
   readonly recorder: SessionRecorder;
+  /** What the server owes and its transaction state (response-tracker.ts). */
+  readonly tracker: ResponseTracker;
   readonly statements: StatementContext;
   /** The extended protocol's state: after a refusal, messages up to Sync are discarded. */
   readonly extended: { readonly discarding: boolean; readonly executedSinceSync: boolean };
