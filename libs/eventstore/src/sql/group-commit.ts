@@ -46,6 +46,8 @@ export class GroupCommitter {
   private readonly queue: Pending[] = [];
   private readonly heads = new StreamHeads();
   private running = 0;
+  /** A flush has just ended and the next one starts after this turn of the event loop. */
+  private drainScheduled = false;
   private idle: (() => void)[] = [];
   readonly stats: GroupCommitStats = { transactions: 0, appends: 0, staleRetries: 0 };
 
@@ -57,7 +59,7 @@ export class GroupCommitter {
   submit(request: AppendRequest): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject, staleTries: 0 });
-      this.drain();
+      if (!this.drainScheduled) this.drain();
     });
   }
 
@@ -73,8 +75,15 @@ export class GroupCommitter {
       this.running += 1;
       void this.commit(batch).finally(() => {
         this.running -= 1;
-        this.drain();
-        if (this.running === 0 && this.queue.length === 0) this.idle.splice(0).forEach((f) => f());
+        // Not a timer: one turn of the event loop, so that the callers this
+        // flush just resolved, and whatever I/O has arrived, can queue their
+        // next appends before the next flush takes everything queued.
+        this.drainScheduled = true;
+        setImmediate(() => {
+          this.drainScheduled = false;
+          this.drain();
+          if (this.running === 0 && this.queue.length === 0) this.idle.splice(0).forEach((f) => f());
+        });
       });
     }
   }
