@@ -26,6 +26,12 @@ export interface GroupCommitStats {
   appends: number;
   /** Appends retried because another writer had moved the stream's head. */
   staleRetries: number;
+  /**
+   * Transactions that needed portcullis_append's verdicts (a head unknown or
+   * moved, an event id stored already, an expectation that fails) instead of
+   * the chained fast path.
+   */
+  verdictTransactions: number;
 }
 
 /** SQLSTATEs after which the whole batch is simply retried. */
@@ -49,7 +55,7 @@ export class GroupCommitter {
   /** A flush has just ended and the next one starts after this turn of the event loop. */
   private drainScheduled = false;
   private idle: (() => void)[] = [];
-  readonly stats: GroupCommitStats = { transactions: 0, appends: 0, staleRetries: 0 };
+  readonly stats: GroupCommitStats = { transactions: 0, appends: 0, staleRetries: 0, verdictTransactions: 0 };
 
   constructor(
     private readonly db: SqlExecutor,
@@ -112,12 +118,13 @@ export class GroupCommitter {
   private async commit(batch: Pending[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await appendBatch(
+        const { outcomes, path } = await appendBatch(
           this.db,
           batch.map((p) => p.request),
           this.heads,
         );
         this.stats.transactions += 1;
+        if (path === 'verdicts') this.stats.verdictTransactions += 1;
         this.stats.appends += batch.length;
         const retry: Pending[] = [];
         outcomes.forEach((outcome, i) => {
