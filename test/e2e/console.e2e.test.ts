@@ -14,16 +14,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import {
+  CONSOLE_ARTIFACTS_DIR,
   freePort,
   grantingPolicyBundle,
   launchChromium,
   postgresBinDir,
   serveConfigYaml,
+  signInToConsole,
   startOidcProvider,
   startPostgres,
   startServe,
@@ -39,7 +40,7 @@ const psqlBin = join(postgresBinDir(), 'psql');
 const AGENT = 'ci-deployer';
 const APPROVER = 'alice';
 const CONSOLE_CLIENT = 'portcullis-console';
-const ARTIFACTS = process.env.PORTCULLIS_ARTIFACTS_DIR ?? join(tmpdir(), 'portcullis-console-screenshots');
+const ARTIFACTS = CONSOLE_ARTIFACTS_DIR;
 
 interface SeenRequest {
   readonly url: string;
@@ -85,15 +86,7 @@ describe('the web console in headless chromium', () => {
   }
 
   async function signIn(login: string): Promise<void> {
-    await page.goto(`${api}/console`);
-    await page.getByRole('link', { name: 'Sign in with Test provider' }).click();
-    // The provider's own (development) login page.
-    await page.waitForURL((url) => url.origin === oidc.issuer);
-    await page.locator('input[name="login"]').fill(login);
-    await page.locator('input[name="password"]').fill('any password');
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL(`${api}/console/approvals`);
-    await page.getByText(`Signed in as ${login}`).waitFor();
+    await signInToConsole(page, { api, issuer: oidc.issuer, login });
   }
 
   /** Signs out of the console, and forgets the provider's own session too, as another person's browser would. */

@@ -6,13 +6,14 @@
  *   detail page, for admins (console.adminGroups), posting to the
  *   console's own route, which sends the same command as
  *   `POST /api/sessions/:id/terminate`.
- * - `compliance`: the Compliance pages (per-identity activity, denials,
- *   sensitive access, approval service levels, audit-chain status, CSV)
- *   in the navigation, for auditors, on the compliance read models.
+ * - `compliance` (on): the Compliance pages (per-identity activity,
+ *   denials, sensitive access, approval service levels, audit-chain
+ *   status, CSV) in the navigation, for auditors and admins
+ *   (console-compliance.controller.ts, on the compliance read models).
  */
 export interface ConsoleFeatures {
   readonly terminateSessions: boolean;
   readonly compliance: boolean;
 }
 
-export const CONSOLE_FEATURES: ConsoleFeatures = { terminateSessions: false, compliance: false };
+export const CONSOLE_FEATURES: ConsoleFeatures = { terminateSessions: false, compliance: true };

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Param, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { ErrorCode, isPortcullisError, type ApprovalRefusalReason } from '@portcullis/events';
+import type { ApprovalRefusalReason } from '@portcullis/events';
 import type { Logger } from 'pino';
 import { DecideApprovalCommand } from '../approvals/commands/approval-commands.js';
 import { ApprovalRefusedError } from '../approvals/commands/approval-refused.error.js';
@@ -13,7 +13,6 @@ import {
   appendCookie,
   cookie,
   cookieNames,
-  csrfProblem,
   isSecure,
   readCookie,
   setSecurityHeaders,
@@ -22,16 +21,17 @@ import { ConsoleSessionStore } from './auth/console-session-store.js';
 import { ConsoleSignIn, SignInFailedError } from './auth/console-sign-in.js';
 import type { ConsoleSession } from './auth/console-user.js';
 import { CONSOLE_FEATURES } from './console-features.js';
+import { ConsolePages, formOf, redirect, send, type ConsoleRequest } from './console-pages.js';
 import { ConsoleReads } from './console-reads.js';
 import { ApprovalChanges } from './live/approval-changes.js';
 import { approvalCard, approvalsBody } from './views/approvals-page.js';
 import { CONSOLE_CSS } from './views/console-css.js';
 import type { Html } from './views/html.js';
-import { layout, type ConsolePage } from './views/layout.js';
+import type { ConsolePage } from './views/layout.js';
 import { sessionDetailBody, sessionsBody, type SessionFilter } from './views/sessions-page.js';
 import { messageBody, signInBody } from './views/simple-pages.js';
 
-type Request = IncomingMessage & { url: string; body?: unknown };
+type Request = ConsoleRequest;
 
 const KEEPALIVE_MS = 15_000;
 const SESSION_STATUSES = ['open', 'closed', 'rejected'] as const;
@@ -69,6 +69,7 @@ export class ConsoleController implements OnModuleDestroy {
     private readonly reads: ConsoleReads,
     private readonly commands: CommandBus,
     private readonly changes: ApprovalChanges,
+    private readonly pages: ConsolePages,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -336,68 +337,23 @@ export class ConsoleController implements OnModuleDestroy {
   }
 
   private session(req: Request): ConsoleSession | undefined {
-    const secure = isSecure(req, this.config.approvals.publicUrl);
-    return this.sessions.get(readCookie(req, cookieNames(secure).session));
+    return this.pages.session(req);
   }
 
-  /** The signed-in session, or a redirect to sign-in (and back here after). */
   private signedIn(req: Request, res: ServerResponse): ConsoleSession | undefined {
-    const session = this.session(req);
-    if (!session) redirect(res, `/console/sign-in?next=${encodeURIComponent(req.url)}`);
-    return session;
+    return this.pages.signedIn(req, res);
   }
 
   private refusedAsCsrf(req: Request, res: ServerResponse, session: ConsoleSession): boolean {
-    const sent = formOf(req.body).csrf ?? req.headers['x-csrf-token'];
-    const problem = csrfProblem(req, session.csrfToken, sent, this.config.approvals.publicUrl);
-    if (!problem) return false;
-    this.log.warn(
-      { subject: session.user.caller.subject, path: req.url, problem },
-      'console: request refused (CSRF)',
-    );
-    this.render(
-      res,
-      403,
-      'error',
-      'Request refused',
-      session,
-      messageBody(
-        problem === 'origin'
-          ? 'This request came from another site, so it was refused.'
-          : 'This request did not carry the form token of your console session, so it was refused. Reload the page and try again.',
-        { href: '/console/approvals', label: 'Back to approvals' },
-      ),
-    );
-    return true;
+    return this.pages.refusedAsCsrf(req, res, session);
   }
 
-  /** Errors become an HTML page here (the API's problem filter answers JSON). */
-  private async guard(
+  private guard(
     res: ServerResponse,
     session: ConsoleSession | undefined,
     work: () => Promise<void>,
   ): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      const status = !isPortcullisError(error)
-        ? 500
-        : error.code === ErrorCode.NotFound
-          ? 404
-          : error.code === ErrorCode.Unavailable
-            ? 503
-            : 500;
-      if (status === 500) this.log.error({ err: error }, 'console: page failed');
-      if (res.headersSent) return void res.end();
-      this.render(
-        res,
-        status,
-        'error',
-        'Something went wrong',
-        session,
-        messageBody(status === 500 ? 'The console could not answer this request.' : (error as Error).message),
-      );
-    }
+    return this.pages.guard(res, session, work);
   }
 
   private render(
@@ -409,38 +365,12 @@ export class ConsoleController implements OnModuleDestroy {
     body: Html,
     flash?: ConsoleSession['flash'],
   ): void {
-    send(
-      res,
-      status,
-      'text/html; charset=utf-8',
-      layout({ title, page, session, features: CONSOLE_FEATURES, body, flash }).text,
-    );
+    this.pages.render(res, status, page, title, session, body, flash);
   }
-}
-
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  setSecurityHeaders(res);
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function redirect(res: ServerResponse, location: string, status = 303): void {
-  setSecurityHeaders(res);
-  res.writeHead(status, { location });
-  res.end();
 }
 
 /** Where to go after sign-in: only a console path (never another site: no open redirect). */
 function returnPath(req: Request): string {
   const next = new URL(req.url, 'http://console').searchParams.get('next');
   return next && /^\/console(\/[^\\]*)?$/.test(next) && !next.startsWith('//') ? next : '/console/approvals';
-}
-
-function formOf(body: unknown): { csrf?: string; decision?: string; comment?: string } {
-  if (typeof body !== 'object' || body === null) return {};
-  const pick = (key: string) => {
-    const value = (body as Record<string, unknown>)[key];
-    return typeof value === 'string' ? value : undefined;
-  };
-  return { csrf: pick('csrf'), decision: pick('decision'), comment: pick('comment') };
 }

@@ -24,7 +24,7 @@ export function layout(options: LayoutOptions): Html {
             ${link('approvals', '/console/approvals', 'Approvals')}
             ${link('sessions', '/console/sessions', 'Sessions')}
             ${
-              options.features.compliance && session.user.auditor
+              options.features.compliance && (session.user.auditor || session.user.admin)
                 ? link('compliance', '/console/compliance', 'Compliance')
                 : ''
             }

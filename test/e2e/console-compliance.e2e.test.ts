@@ -1,0 +1,337 @@
+/**
+ * The console's Compliance pages in a real browser: headless Debian
+ * chromium driven by playwright-core against `portcullis serve`, with a
+ * real `oidc-provider` login page, real PostgreSQL and real `psql`. The
+ * agent reads a masked column and tries a DROP through the proxy; an
+ * auditor signs in and reads each compliance page (identities, the agent's
+ * activity, denials, sensitive access, approval service levels, the audit
+ * chain with its last signed anchor and an on-demand chain walk), sees the
+ * columns and counts but never a masked value, and downloads a CSV that is
+ * byte for byte the REST endpoint's; a person who is neither auditor nor
+ * admin is refused with the reason. Screenshots go to the console tests'
+ * artefacts dir (PORTCULLIS_ARTIFACTS_DIR, default a temp dir).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import {
+  CONSOLE_ARTIFACTS_DIR,
+  freePort,
+  grantingPolicyBundle,
+  launchChromium,
+  postgresBinDir,
+  serveConfigYaml,
+  signInToConsole,
+  startOidcProvider,
+  startPostgres,
+  startServe,
+  tempDir,
+  type Chromium,
+  type OidcProvider,
+  type PostgresServer,
+  type ServeProcess,
+  type TempDir,
+} from '@portcullis/test-support';
+
+const psqlBin = join(postgresBinDir(), 'psql');
+const AGENT = 'report-builder';
+const AUDITOR = 'audrey';
+const OUTSIDER = 'olivia';
+const AUDIT_CLIENT = 'audit-bot';
+const CONSOLE_CLIENT = 'portcullis-console';
+const SECRETS = ['ada@example.org', 'bob@example.org'];
+const SELECT = 'SELECT id, email FROM public.users ORDER BY id';
+const DROP = 'DROP TABLE public.users';
+
+describe('the console’s compliance pages in headless chromium', () => {
+  let dir: TempDir;
+  let pg: PostgresServer;
+  let oidc: OidcProvider;
+  let serve: ServeProcess;
+  let browser: Chromium;
+  let page: Page;
+  let api: string;
+  let proxyPort: number;
+  /** Warm-up statements the policy refused (a cold start can exceed its time budget). */
+  let warmupDenials = 0;
+  let warmups = 0;
+  const screenshots: string[] = [];
+
+  const upstream = (statement: string) =>
+    execFileSync(psqlBin, [pg.url('postgres'), '-Atc', statement])
+      .toString()
+      .trim();
+
+  async function agent(statement: string) {
+    const env = { ...process.env, PGPASSWORD: await oidc.issueToken(AGENT) };
+    const conn = `host=127.0.0.1 port=${proxyPort} dbname=prod-db user=agent sslmode=disable`;
+    return promisify(execFile)(psqlBin, [conn, '-Atc', statement], { env, timeout: 60_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({
+        code: e.code,
+        stdout: e.stdout,
+        stderr: e.stderr,
+      }),
+    );
+  }
+
+  async function shoot(name: string): Promise<void> {
+    const path = join(CONSOLE_ARTIFACTS_DIR, `compliance-${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    screenshots.push(path);
+  }
+
+  /** Reloads `path` until `ready` holds (the read models follow the store within moments). */
+  async function openUntil(path: string, ready: () => Promise<boolean>, what: string): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const response = await page.goto(`${api}${path}`);
+      assert.equal(response?.status(), 200, `${path}: ${await response?.text()}`);
+      if (await ready()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`${what} (${path})`);
+  }
+
+  const mainText = () => page.locator('main').innerText();
+
+  function assertNoSecret(text: string, where: string): void {
+    for (const secret of SECRETS) assert.ok(!text.includes(secret), `${secret} shown on ${where}`);
+  }
+
+  before(async () => {
+    await mkdir(CONSOLE_ARTIFACTS_DIR, { recursive: true });
+    dir = await tempDir('portcullis-console-compliance-e2e-');
+    const apiPort = await freePort();
+    proxyPort = await freePort();
+    api = `http://127.0.0.1:${apiPort}`;
+    [pg, oidc] = await Promise.all([
+      startPostgres(),
+      startOidcProvider({
+        clients: [{ clientId: AGENT }, { clientId: AUDIT_CLIENT, groups: ['auditors'] }],
+        users: [
+          { accountId: AUDITOR, groups: ['auditors'] },
+          { accountId: OUTSIDER, groups: ['dba-oncall'] },
+        ],
+        webClients: [{ clientId: CONSOLE_CLIENT, redirectUris: [`${api}/console/callback`] }],
+      }),
+    ]);
+    upstream(
+      "CREATE TABLE public.users (id int, email text); INSERT INTO public.users VALUES (1, 'ada@example.org'), (2, 'bob@example.org')",
+    );
+    upstream('CREATE DATABASE portcullis');
+    const bundle = await grantingPolicyBundle(dir.path, {
+      issuer: oidc.issuer,
+      appIds: [AGENT],
+      targetLabels: [{ env: ['production'], kind: ['database'] }],
+    });
+    const config = join(dir.path, 'portcullis.yaml');
+    await writeFile(
+      config,
+      serveConfigYaml({
+        instance: 'gw-compliance',
+        apiPort,
+        api: 'auditorGroups: [auditors]',
+        store: `{ kind: postgres, url: "${pg.url('portcullis')}" }`,
+        policy: `{ bundle: ${bundle} }`,
+        issuer: oidc,
+        target: { listenPort: proxyPort, upstreamPort: pg.port },
+        extra: [
+          'siem:',
+          `  anchors: { keyFile: "${join(dir.path, 'anchor-key.pem')}", everyEvents: 5, everySeconds: 1 }`,
+          'console:',
+          '  issuers:',
+          `    - { issuer: "${oidc.issuer}", name: Test provider, clientId: ${CONSOLE_CLIENT}, clientSecret: secret-${CONSOLE_CLIENT}, scope: "openid connect", resource: "${oidc.audience}" }`,
+        ],
+      }),
+    );
+    serve = await startServe(config);
+    browser = await launchChromium();
+    browser.context.setDefaultTimeout(15_000);
+    await browser.context.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort('blockedbyclient'),
+    );
+    page = await browser.context.newPage();
+
+    // The activity the auditor reads: a warm-up, a read of a masked column, a refused DROP.
+    for (let ok = false; !ok && warmups < 5; warmups++) {
+      ok = (await agent('SELECT 1')).code === 0;
+      if (!ok) warmupDenials += 1;
+    }
+    const read = await agent(SELECT);
+    assert.equal(read.code, 0, read.stderr);
+    assertNoSecret(read.stdout, 'the wire');
+    const drop = await agent(DROP);
+    assert.notEqual(drop.code, 0, 'the DROP is refused');
+    assert.match(drop.stderr, /drop is not allowed on target prod-db/);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await serve?.stop('SIGKILL');
+    await oidc?.stop();
+    await pg?.stop();
+    await dir?.remove();
+    if (screenshots.length)
+      console.log(`console compliance screenshots:\n${screenshots.map((p) => `  ${p}`).join('\n')}`);
+  });
+
+  it('refuses a person who is neither auditor nor admin, and says why', async () => {
+    await signInToConsole(page, { api, issuer: oidc.issuer, login: OUTSIDER });
+    assert.equal(
+      await page
+        .getByRole('navigation', { name: 'Console' })
+        .getByRole('link', { name: 'Compliance' })
+        .count(),
+      0,
+      'no Compliance link for a non-auditor',
+    );
+    for (const path of ['/console/compliance', '/console/compliance/sensitive-access?format=csv']) {
+      const response = await page.goto(`${api}${path}`);
+      assert.equal(response?.status(), 403, path);
+      const alert = page.getByRole('alert');
+      assert.match(await alert.innerText(), /not an auditor or admin/);
+      assert.equal(await alert.getAttribute('data-reason'), 'not_an_auditor_or_admin');
+    }
+    await shoot('01-refused');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await browser.context.clearCookies();
+  });
+
+  it('an auditor reaches the audit chain from the navigation: the last anchor, and a chain walk on demand', async () => {
+    await signInToConsole(page, { api, issuer: oidc.issuer, login: AUDITOR });
+    // With the keyboard: the Compliance link of the navigation.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Compliance' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${api}/console/compliance`);
+    await openUntil(
+      '/console/compliance',
+      async () => (await page.locator('dl.anchor-facts').count()) === 1,
+      'a signed anchor is shown',
+    );
+    const anchor = await page.locator('dl.anchor-facts').innerText();
+    assert.match(anchor, /#\d+ of gateway-gw-compliance\.anchors/);
+    assert.match(anchor, /\d+ events in \d+ streams, up to position \d+\/\d+/);
+    assert.match(await mainText(), /has not been verified from this console/);
+    assert.match(await mainText(), /portcullis audit verify --anchors/);
+    await page.getByRole('button', { name: 'Verify the hash chains now' }).click();
+    await page.waitForURL(`${api}/console/compliance`);
+    const result = await page.locator('.verify-result').innerText();
+    assert.match(result, /^OK: no break found — \d+ events in \d+ streams checked/);
+    assert.match(result, new RegExp(`by ${AUDITOR}`));
+    await shoot('02-audit-chain');
+  });
+
+  it('identities: the agent, its commands, denials and masked values', async () => {
+    const row = page.locator('table.identities tbody tr', { hasText: AGENT });
+    // Sessions, refused sessions, commands, denials, reviews, masked values: once all projected.
+    const expected = [warmups + 2, 0, warmups + 2, warmupDenials + 1, 0, 2].map(String);
+    await openUntil(
+      `/console/compliance/identities?identity=${AGENT}`,
+      async () =>
+        (await row.count()) === 1 &&
+        JSON.stringify((await row.locator('td').allInnerTexts()).slice(1, 7)) === JSON.stringify(expected),
+      'the agent’s identity row',
+    );
+    const cells = await row.locator('td').allInnerTexts();
+    assert.deepEqual(cells.slice(1, 7), expected);
+    assert.match(cells[7]!, /prod-db/);
+    await shoot('03-identities');
+    await row.getByRole('link', { name: /Activity/ }).click();
+    await page.waitForURL((url) => url.pathname === '/console/compliance/activity');
+    assert.equal(new URL(page.url()).searchParams.get('identity'), AGENT);
+  });
+
+  it('activity: every statement of the agent with outcome, masks as columns and counts', async () => {
+    const select = page.locator('table.commands tbody tr', { hasText: SELECT });
+    await openUntil(
+      `/console/compliance/activity?identity=${AGENT}`,
+      async () => (await select.count()) === 1 && /completed/.test(await select.innerText()),
+      'the SELECT completed in the activity',
+    );
+    const text = await select.innerText();
+    assert.match(text, /allow/);
+    assert.match(text, /public\.users\.email: partial × 2/);
+    const drop = page.locator('table.commands tbody tr', { hasText: DROP });
+    assert.match(await drop.innerText(), /deny[\s\S]*drop is not allowed on target prod-db[\s\S]*blocked/);
+    assertNoSecret(await mainText(), 'the activity page');
+    await shoot('04-activity');
+  });
+
+  it('denials: the DROP with the policy’s reason, and only denials', async () => {
+    await page.goto(`${api}/console/compliance/denials?identity=${AGENT}`);
+    const rows = page.locator('table.commands tbody tr');
+    const texts = await rows.allInnerTexts();
+    assert.equal(texts.length, warmupDenials + 1, texts.join('\n'));
+    assert.ok(texts.every((t) => /deny/.test(t)));
+    const drop = rows.filter({ hasText: DROP });
+    assert.match(await drop.innerText(), /drop is not allowed on target prod-db/);
+    assert.equal(await page.locator('table.commands tbody tr', { hasText: SELECT }).count(), 0);
+    await shoot('05-denials');
+  });
+
+  it('sensitive access: the column, its method and count, never a value; the CSV is the REST API’s', async () => {
+    await page.goto(`${api}/console/compliance/sensitive-access?identity=${AGENT}`);
+    const row = page.locator('table.sensitive-access tbody tr', { hasText: 'public.users.email' });
+    assert.equal(await row.count(), 1);
+    const cells = await row.locator('td').allInnerTexts();
+    assert.deepEqual(
+      [cells[1], cells[2], cells[3], cells[4], cells[7]],
+      [AGENT, 'prod-db', 'public.users.email', 'partial', '2'],
+    );
+    assertNoSecret(await mainText(), 'the sensitive access page');
+    await shoot('06-sensitive-access');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download CSV of sensitive access' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'sensitive-access.csv');
+    const csv = await readFile((await download.path())!, 'utf8');
+    const [header, ...lines] = csv.trim().split('\n');
+    assert.equal(
+      header!.replaceAll('"', ''),
+      'position,accessed_at,session_id,sequence,target,issuer,subject,app_id,tenant_id,column,method,rule,detector,count',
+    );
+    assert.equal(lines.length, 1, csv);
+    assert.match(lines[0]!, /"prod-db".*"report-builder".*"public\.users\.email","partial".*,"2"$/);
+    assertNoSecret(csv, 'the CSV');
+    const rest = await fetch(`${api}/api/sensitive-access?identity=${AGENT}&format=csv`, {
+      headers: { authorization: `Bearer ${await oidc.issueToken(AUDIT_CLIENT)}` },
+    });
+    assert.equal(rest.status, 200);
+    assert.equal(await rest.text(), csv, 'the console’s CSV is the REST endpoint’s');
+  });
+
+  it('approval service levels and a bad filter', async () => {
+    await page.goto(`${api}/console/compliance/approval-service-levels`);
+    assert.match(
+      await page.locator('table.service-levels caption').innerText(),
+      /by approver group and target: no approvals match/,
+    );
+    await shoot('07-approval-service-levels');
+    const bad = await page.goto(`${api}/console/compliance/activity?from=yesterday`);
+    assert.equal(bad?.status(), 400);
+    assert.match(await mainText(), /Not understood[\s\S]*from must be an ISO 8601 date/);
+  });
+
+  it('the pages work in the dark theme too', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${api}/console/compliance/activity?identity=${AGENT}`);
+    const background = await page.evaluate(() => {
+      const browser = globalThis as unknown as {
+        document: { body: unknown };
+        getComputedStyle(element: unknown): { backgroundColor: string };
+      };
+      return browser.getComputedStyle(browser.document.body).backgroundColor;
+    });
+    assert.equal(background, 'rgb(20, 22, 27)');
+    await shoot('08-activity-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+});
