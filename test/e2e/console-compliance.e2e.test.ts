@@ -56,9 +56,10 @@ describe('the console’s compliance pages in headless chromium', () => {
   let page: Page;
   let api: string;
   let proxyPort: number;
-  /** Warm-up statements the policy refused (a cold start can exceed its time budget). */
-  let warmupDenials = 0;
-  let warmups = 0;
+  /** Sessions (one statement each) the agent ran, and those refused for the policy's time budget. */
+  let runs = 0;
+  let budgetDenials = 0;
+  const budgetRefused = new Map<string, number>();
   const screenshots: string[] = [];
 
   const upstream = (statement: string) =>
@@ -77,6 +78,21 @@ describe('the console’s compliance pages in headless chromium', () => {
         stderr: e.stderr,
       }),
     );
+  }
+
+  /**
+   * A statement, run again while the policy refuses it for its time budget
+   * (a cold start, or a loaded machine): each run is a session and a command
+   * in the read models, each budget refusal a denial, counted for the assertions.
+   */
+  async function agentDecided(statement: string) {
+    for (let attempt = 1; ; attempt++) {
+      const result = await agent(statement);
+      runs += 1;
+      if (!/over the \d+ ns budget/.test(result.stderr) || attempt === 5) return result;
+      budgetDenials += 1;
+      budgetRefused.set(statement, (budgetRefused.get(statement) ?? 0) + 1);
+    }
   }
 
   async function shoot(name: string): Promise<void> {
@@ -158,14 +174,11 @@ describe('the console’s compliance pages in headless chromium', () => {
     page = await browser.context.newPage();
 
     // The activity the auditor reads: a warm-up, a read of a masked column, a refused DROP.
-    for (let ok = false; !ok && warmups < 5; warmups++) {
-      ok = (await agent('SELECT 1')).code === 0;
-      if (!ok) warmupDenials += 1;
-    }
-    const read = await agent(SELECT);
+    await agentDecided('SELECT 1');
+    const read = await agentDecided(SELECT);
     assert.equal(read.code, 0, read.stderr);
     assertNoSecret(read.stdout, 'the wire');
-    const drop = await agent(DROP);
+    const drop = await agentDecided(DROP);
     assert.notEqual(drop.code, 0, 'the DROP is refused');
     assert.match(drop.stderr, /drop is not allowed on target prod-db/);
   });
@@ -230,7 +243,7 @@ describe('the console’s compliance pages in headless chromium', () => {
   it('identities: the agent, its commands, denials and masked values', async () => {
     const row = page.locator('table.identities tbody tr', { hasText: AGENT });
     // Sessions, refused sessions, commands, denials, reviews, masked values: once all projected.
-    const expected = [warmups + 2, 0, warmups + 2, warmupDenials + 1, 0, 2].map(String);
+    const expected = [runs, 0, runs, budgetDenials + 1, 0, 2].map(String);
     await openUntil(
       `/console/compliance/identities?identity=${AGENT}`,
       async () =>
@@ -248,16 +261,18 @@ describe('the console’s compliance pages in headless chromium', () => {
   });
 
   it('activity: every statement of the agent with outcome, masks as columns and counts', async () => {
-    const select = page.locator('table.commands tbody tr', { hasText: SELECT });
+    const select = page
+      .locator('table.commands tbody tr', { hasText: SELECT })
+      .filter({ hasText: 'completed' });
     await openUntil(
       `/console/compliance/activity?identity=${AGENT}`,
-      async () => (await select.count()) === 1 && /completed/.test(await select.innerText()),
+      async () => (await select.count()) === 1,
       'the SELECT completed in the activity',
     );
     const text = await select.innerText();
     assert.match(text, /allow/);
     assert.match(text, /public\.users\.email: partial × 2/);
-    const drop = page.locator('table.commands tbody tr', { hasText: DROP });
+    const drop = page.locator('table.commands tbody tr', { hasText: DROP }).last();
     assert.match(await drop.innerText(), /deny[\s\S]*drop is not allowed on target prod-db[\s\S]*blocked/);
     assertNoSecret(await mainText(), 'the activity page');
     await shoot('04-activity');
@@ -267,11 +282,20 @@ describe('the console’s compliance pages in headless chromium', () => {
     await page.goto(`${api}/console/compliance/denials?identity=${AGENT}`);
     const rows = page.locator('table.commands tbody tr');
     const texts = await rows.allInnerTexts();
-    assert.equal(texts.length, warmupDenials + 1, texts.join('\n'));
+    assert.equal(texts.length, budgetDenials + 1, texts.join('\n'));
     assert.ok(texts.every((t) => /deny/.test(t)));
-    const drop = rows.filter({ hasText: DROP });
-    assert.match(await drop.innerText(), /drop is not allowed on target prod-db/);
-    assert.equal(await page.locator('table.commands tbody tr', { hasText: SELECT }).count(), 0);
+    assert.equal(
+      await rows
+        .filter({ hasText: DROP })
+        .filter({ hasText: 'drop is not allowed on target prod-db' })
+        .count(),
+      1,
+    );
+    assert.equal(
+      await rows.filter({ hasText: SELECT }).count(),
+      budgetRefused.get(SELECT) ?? 0,
+      'the SELECT is a denial only where the time budget refused it',
+    );
     await shoot('05-denials');
   });
 
