@@ -37,7 +37,7 @@ export async function verifyChains(
   };
 
   if (options.streamName) {
-    for (let from = 0; ; from += pageSize) {
+    for (let from = 0; ; ) {
       const want = Math.min(pageSize, maxEvents - events);
       if (want <= 0) {
         truncated =
@@ -47,6 +47,7 @@ export async function verifyChains(
       const page = await store.readStream(options.streamName, { fromRevision: from, maxCount: want });
       page.forEach(check);
       if (page.length < want) break;
+      from += page.length;
     }
   } else {
     let from: Position | undefined;
