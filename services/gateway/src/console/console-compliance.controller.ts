@@ -248,7 +248,7 @@ export class ConsoleComplianceController {
       'Not allowed',
       session,
       html`<p role="alert" data-reason="${reason}">
-          The compliance pages are for auditors and admins: ${refusal.message}.
+          The compliance pages are for auditors and admins. Refused: ${refusal.message}.
         </p>
         <p><a href="/console/approvals">Back to approvals</a></p>`,
     );

@@ -382,7 +382,9 @@ export function auditChainBody(
           }
           — ${lastRun.events} events in ${lastRun.streams} streams
           checked${
-            lastRun.partial ? ` (stopped at the bound of ${maxEvents} events: the rest was not checked)` : ''
+            lastRun.partial
+              ? ` (stopped at the bound of ${maxEvents.toLocaleString('en-US')} events: the rest was not checked)`
+              : ''
           },
           at ${time(lastRun.at)} by ${lastRun.by}.
         </p>
@@ -409,8 +411,8 @@ export function auditChainBody(
         The gateway records no verification of its own. The complete check, including the signed anchors a
         SIEM collected, is the CLI's:
         <code>portcullis audit verify --anchors &lt;export&gt; --public-key &lt;key.pub&gt;</code>. From here
-        you can walk the hash chains of the store (at most ${maxEvents} events); the result below is this
-        gateway's last such walk.
+        you can walk the hash chains of the store (at most ${maxEvents.toLocaleString('en-US')} events); the
+        result below is this gateway's last such walk.
       </p>
       ${result}
       <form method="post" action="/console/compliance/audit-chain/verify">
