@@ -37,7 +37,7 @@ export async function verifyChains(
   };
 
   if (options.streamName) {
-    for (let from = 0; ; ) {
+    for (let from = 0; ;) {
       const want = Math.min(pageSize, maxEvents - events);
       if (want <= 0) {
         truncated =
