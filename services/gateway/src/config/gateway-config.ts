@@ -408,12 +408,13 @@ export const GatewayConfigSchema = Type.Object(
           adminGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
               description:
-                'Token groups that administer the console (e.g. terminate sessions). Default: api.adminGroups',
+                'Token groups that administer the console (e.g. terminate sessions); they see the compliance pages too. Default: api.adminGroups',
             }),
           ),
           auditorGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
-              description: 'Token groups that see the compliance pages. Default: api.auditorGroups',
+              description:
+                'Token groups that see the compliance pages (/console/compliance; admins see them too). Default: api.auditorGroups',
             }),
           ),
           sessionTtlSeconds: Type.Optional(
