@@ -2,8 +2,8 @@
  * The console's Compliance pages in a real browser: headless Debian
  * chromium driven by playwright-core against `portcullis serve`, with a
  * real `oidc-provider` login page, real PostgreSQL and real `psql`. The
- * agent reads a masked column and tries a DROP through the proxy; an
- * auditor signs in and reads each compliance page (identities, the agent's
+ * agent reads a masked column, tries a DROP and has a CREATE approved
+ * through the proxy; an auditor signs in and reads each compliance page (identities, the agent's
  * activity, denials, sensitive access, approval service levels, the audit
  * chain with its last signed anchor and an on-demand chain walk), sees the
  * columns and counts but never a masked value, and downloads a CSV that is
@@ -42,6 +42,8 @@ const AGENT = 'report-builder';
 const AUDITOR = 'audrey';
 const OUTSIDER = 'olivia';
 const AUDIT_CLIENT = 'audit-bot';
+const APPROVER_CLIENT = 'oncall-bot';
+const REVIEWED = 'CREATE TABLE public.reviewed_table (id int)';
 const CONSOLE_CLIENT = 'portcullis-console';
 const SECRETS = ['ada@example.org', 'bob@example.org'];
 const SELECT = 'SELECT id, email FROM public.users ORDER BY id';
@@ -127,7 +129,11 @@ describe('the console’s compliance pages in headless chromium', () => {
     [pg, oidc] = await Promise.all([
       startPostgres(),
       startOidcProvider({
-        clients: [{ clientId: AGENT }, { clientId: AUDIT_CLIENT, groups: ['auditors'] }],
+        clients: [
+          { clientId: AGENT },
+          { clientId: AUDIT_CLIENT, groups: ['auditors'] },
+          { clientId: APPROVER_CLIENT, groups: ['dba-oncall'] },
+        ],
         users: [
           { accountId: AUDITOR, groups: ['auditors'] },
           { accountId: OUTSIDER, groups: ['dba-oncall'] },
@@ -181,6 +187,25 @@ describe('the console’s compliance pages in headless chromium', () => {
     const drop = await agentDecided(DROP);
     assert.notEqual(drop.code, 0, 'the DROP is refused');
     assert.match(drop.stderr, /drop is not allowed on target prod-db/);
+    // A statement that needs approval, granted through the REST API: a row of the service levels.
+    const running = agent(REVIEWED);
+    runs += 1;
+    const approver = { authorization: `Bearer ${await oidc.issueToken(APPROVER_CLIENT)}` };
+    let id: string | undefined;
+    for (let i = 0; i < 300 && !id; i++) {
+      const pending = (await (
+        await fetch(`${api}/api/approvals?status=pending`, { headers: approver })
+      ).json()) as {
+        items: { approvalId: string; text: string }[];
+      };
+      id = pending.items.find((a) => a.text === REVIEWED)?.approvalId;
+      if (!id) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(id, 'the CREATE waits for approval');
+    const granted = await fetch(`${api}/api/approvals/${id}/grant`, { method: 'POST', headers: approver });
+    assert.equal(granted.status, 200, await granted.text());
+    const created = await running;
+    assert.equal(created.code, 0, created.stderr);
   });
 
   after(async () => {
@@ -243,7 +268,7 @@ describe('the console’s compliance pages in headless chromium', () => {
   it('identities: the agent, its commands, denials and masked values', async () => {
     const row = page.locator('table.identities tbody tr', { hasText: AGENT });
     // Sessions, refused sessions, commands, denials, reviews, masked values: once all projected.
-    const expected = [runs, 0, runs, budgetDenials + 1, 0, 2].map(String);
+    const expected = [runs, 0, runs, budgetDenials + 1, 1, 2].map(String);
     await openUntil(
       `/console/compliance/identities?identity=${AGENT}`,
       async () =>
@@ -333,11 +358,16 @@ describe('the console’s compliance pages in headless chromium', () => {
   });
 
   it('approval service levels and a bad filter', async () => {
-    await page.goto(`${api}/console/compliance/approval-service-levels`);
-    assert.match(
-      await page.locator('table.service-levels caption').innerText(),
-      /by approver group and target: no approvals match/,
+    const row = page.locator('table.service-levels tbody tr', { hasText: 'dba-oncall' });
+    await openUntil(
+      '/console/compliance/approval-service-levels?target=prod-db',
+      async () => (await row.count()) === 1 && (await row.locator('td').nth(1).innerText()) === '1',
+      'the granted approval in the service levels',
     );
+    const cells = await row.locator('td').allInnerTexts();
+    // Target, requested, granted, denied, expired, cancelled, pending; then the times.
+    assert.deepEqual(cells.slice(0, 7), ['prod-db', '1', '1', '0', '0', '0', '0']);
+    assert.match(cells[7]!, /^\d+ ms$/);
     await shoot('07-approval-service-levels');
     const bad = await page.goto(`${api}/console/compliance/activity?from=yesterday`);
     assert.equal(bad?.status(), 400);
