@@ -1,6 +1,7 @@
 /**
  * The console's Compliance pages in a real browser: headless Debian
- * chromium driven by playwright-core against `portcullis serve`, with a
+ * chromium driven by playwright-core against `portcullis serve` (the
+ * console tests' shared setup, console-harness.ts), with a
  * real `oidc-provider` login page, real PostgreSQL and real `psql`. The
  * agent reads a masked column, tries a DROP and has a CREATE approved
  * through the proxy; an auditor signs in and reads each compliance page (identities, the agent's
@@ -13,74 +14,33 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import {
-  CONSOLE_ARTIFACTS_DIR,
-  freePort,
-  grantingPolicyBundle,
-  launchChromium,
-  postgresBinDir,
-  serveConfigYaml,
-  signInToConsole,
-  startOidcProvider,
-  startPostgres,
-  startServe,
-  tempDir,
-  type Chromium,
-  type OidcProvider,
-  type PostgresServer,
-  type ServeProcess,
-  type TempDir,
-} from '@portcullis/test-support';
+import type { Chromium, OidcProvider } from '@portcullis/test-support';
+import { AGENT, startConsoleHarness, type ConsoleHarness } from './console-harness.js';
 
-const psqlBin = join(postgresBinDir(), 'psql');
-const AGENT = 'report-builder';
 const AUDITOR = 'audrey';
 const OUTSIDER = 'olivia';
 const AUDIT_CLIENT = 'audit-bot';
 const APPROVER_CLIENT = 'oncall-bot';
 const REVIEWED = 'CREATE TABLE public.reviewed_table (id int)';
-const CONSOLE_CLIENT = 'portcullis-console';
 const SECRETS = ['ada@example.org', 'bob@example.org'];
 const SELECT = 'SELECT id, email FROM public.users ORDER BY id';
 const DROP = 'DROP TABLE public.users';
 
 describe('the console’s compliance pages in headless chromium', () => {
-  let dir: TempDir;
-  let pg: PostgresServer;
+  let h: ConsoleHarness;
   let oidc: OidcProvider;
-  let serve: ServeProcess;
   let browser: Chromium;
   let page: Page;
   let api: string;
-  let proxyPort: number;
   /** Sessions (one statement each) the agent ran, and those refused for the policy's time budget. */
   let runs = 0;
   let budgetDenials = 0;
   const budgetRefused = new Map<string, number>();
-  const screenshots: string[] = [];
 
-  const upstream = (statement: string) =>
-    execFileSync(psqlBin, [pg.url('postgres'), '-Atc', statement])
-      .toString()
-      .trim();
-
-  async function agent(statement: string) {
-    const env = { ...process.env, PGPASSWORD: await oidc.issueToken(AGENT) };
-    const conn = `host=127.0.0.1 port=${proxyPort} dbname=prod-db user=agent sslmode=disable`;
-    return promisify(execFile)(psqlBin, [conn, '-Atc', statement], { env, timeout: 60_000 }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({
-        code: e.code,
-        stdout: e.stdout,
-        stderr: e.stderr,
-      }),
-    );
-  }
+  const agent = (statement: string) => h.agent(statement);
 
   /**
    * A statement, run again while the policy refuses it for its time budget
@@ -97,11 +57,8 @@ describe('the console’s compliance pages in headless chromium', () => {
     }
   }
 
-  async function shoot(name: string): Promise<void> {
-    const path = join(CONSOLE_ARTIFACTS_DIR, `compliance-${name}.png`);
-    await page.screenshot({ path, fullPage: true });
-    screenshots.push(path);
-  }
+  const shoot = (name: string) => h.shoot(`compliance-${name}`);
+  const signIn = (login: string) => h.signIn(login);
 
   /** Reloads `path` until `ready` holds (the read models follow the store within moments). */
   async function openUntil(path: string, ready: () => Promise<boolean>, what: string): Promise<void> {
@@ -121,63 +78,26 @@ describe('the console’s compliance pages in headless chromium', () => {
   }
 
   before(async () => {
-    await mkdir(CONSOLE_ARTIFACTS_DIR, { recursive: true });
-    dir = await tempDir('portcullis-console-compliance-e2e-');
-    const apiPort = await freePort();
-    proxyPort = await freePort();
-    api = `http://127.0.0.1:${apiPort}`;
-    [pg, oidc] = await Promise.all([
-      startPostgres(),
-      startOidcProvider({
-        clients: [
-          { clientId: AGENT },
-          { clientId: AUDIT_CLIENT, groups: ['auditors'] },
-          { clientId: APPROVER_CLIENT, groups: ['dba-oncall'] },
-        ],
-        users: [
-          { accountId: AUDITOR, groups: ['auditors'] },
-          { accountId: OUTSIDER, groups: ['dba-oncall'] },
-        ],
-        webClients: [{ clientId: CONSOLE_CLIENT, redirectUris: [`${api}/console/callback`] }],
-      }),
-    ]);
-    upstream(
-      "CREATE TABLE public.users (id int, email text); INSERT INTO public.users VALUES (1, 'ada@example.org'), (2, 'bob@example.org')",
-    );
-    upstream('CREATE DATABASE portcullis');
-    const bundle = await grantingPolicyBundle(dir.path, {
-      issuer: oidc.issuer,
-      appIds: [AGENT],
-      targetLabels: [{ env: ['production'], kind: ['database'] }],
+    h = await startConsoleHarness({
+      name: 'portcullis-console-compliance-e2e-',
+      clients: [
+        { clientId: AUDIT_CLIENT, groups: ['auditors'] },
+        { clientId: APPROVER_CLIENT, groups: ['dba-oncall'] },
+      ],
+      users: [
+        { accountId: AUDITOR, groups: ['auditors'] },
+        { accountId: OUTSIDER, groups: ['dba-oncall'] },
+      ],
+      api: 'auditorGroups: [auditors]',
+      extra: (dirPath) => [
+        'siem:',
+        `  anchors: { keyFile: "${join(dirPath, 'anchor-key.pem')}", everyEvents: 5, everySeconds: 1 }`,
+      ],
+      consoleLines: [],
+      upstreamSql:
+        "CREATE TABLE public.users (id int, email text); INSERT INTO public.users VALUES (1, 'ada@example.org'), (2, 'bob@example.org')",
     });
-    const config = join(dir.path, 'portcullis.yaml');
-    await writeFile(
-      config,
-      serveConfigYaml({
-        instance: 'gw-compliance',
-        apiPort,
-        api: 'auditorGroups: [auditors]',
-        store: `{ kind: postgres, url: "${pg.url('portcullis')}" }`,
-        policy: `{ bundle: ${bundle} }`,
-        issuer: oidc,
-        target: { listenPort: proxyPort, upstreamPort: pg.port },
-        extra: [
-          'siem:',
-          `  anchors: { keyFile: "${join(dir.path, 'anchor-key.pem')}", everyEvents: 5, everySeconds: 1 }`,
-          'console:',
-          '  issuers:',
-          `    - { issuer: "${oidc.issuer}", name: Test provider, clientId: ${CONSOLE_CLIENT}, clientSecret: secret-${CONSOLE_CLIENT}, scope: "openid connect", resource: "${oidc.audience}" }`,
-        ],
-      }),
-    );
-    serve = await startServe(config);
-    browser = await launchChromium();
-    browser.context.setDefaultTimeout(15_000);
-    await browser.context.route(
-      (url) => url.hostname !== '127.0.0.1',
-      (route) => route.abort('blockedbyclient'),
-    );
-    page = await browser.context.newPage();
+    ({ oidc, browser, page, api } = h);
 
     // The activity the auditor reads: a warm-up, a read of a masked column, a refused DROP.
     await agentDecided('SELECT 1');
@@ -209,17 +129,11 @@ describe('the console’s compliance pages in headless chromium', () => {
   });
 
   after(async () => {
-    await browser?.close();
-    await serve?.stop('SIGKILL');
-    await oidc?.stop();
-    await pg?.stop();
-    await dir?.remove();
-    if (screenshots.length)
-      console.log(`console compliance screenshots:\n${screenshots.map((p) => `  ${p}`).join('\n')}`);
+    await h?.stop();
   });
 
   it('refuses a person who is neither auditor nor admin, and says why', async () => {
-    await signInToConsole(page, { api, issuer: oidc.issuer, login: OUTSIDER });
+    await signIn(OUTSIDER);
     assert.equal(
       await page
         .getByRole('navigation', { name: 'Console' })
@@ -242,7 +156,7 @@ describe('the console’s compliance pages in headless chromium', () => {
   });
 
   it('an auditor reaches the audit chain from the navigation: the last anchor, and a chain walk on demand', async () => {
-    await signInToConsole(page, { api, issuer: oidc.issuer, login: AUDITOR });
+    await signIn(AUDITOR);
     // With the keyboard: the Compliance link of the navigation.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Compliance' }).focus();
     await page.keyboard.press('Enter');
@@ -253,7 +167,7 @@ describe('the console’s compliance pages in headless chromium', () => {
       'a signed anchor is shown',
     );
     const anchor = await page.locator('dl.anchor-facts').innerText();
-    assert.match(anchor, /#\d+ of gateway-gw-compliance\.anchors/);
+    assert.match(anchor, /#\d+ of gateway-gw-[ab]\.anchors/);
     assert.match(anchor, /\d+ events in \d+ streams, up to position \d+\/\d+/);
     assert.match(await mainText(), /has not been verified from this console/);
     assert.match(await mainText(), /portcullis audit verify --anchors/);
@@ -348,7 +262,7 @@ describe('the console’s compliance pages in headless chromium', () => {
       'position,accessed_at,session_id,sequence,target,issuer,subject,app_id,tenant_id,column,method,rule,detector,count',
     );
     assert.equal(lines.length, 1, csv);
-    assert.match(lines[0]!, /"prod-db".*"report-builder".*"public\.users\.email","partial".*,"2"$/);
+    assert.match(lines[0]!, new RegExp(`"prod-db".*"${AGENT}".*"public\\.users\\.email","partial".*,"2"$`));
     assertNoSecret(csv, 'the CSV');
     const rest = await fetch(`${api}/api/sensitive-access?identity=${AGENT}&format=csv`, {
       headers: { authorization: `Bearer ${await oidc.issueToken(AUDIT_CLIENT)}` },

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { consoleRoles, hasRole } from '../console/auth/console-roles.js';
+import {
+  complianceReaderRoles,
+  consoleAdminRole,
+  consoleAuditorRole,
+  hasRole,
+  sessionReaderRoles,
+  terminatorRoles,
+} from '../console/auth/console-roles.js';
 import { roleRefusal, type CallerRole } from './api-caller-auth.js';
 
 const role = (name: 'auditor' | 'admin', groups: string[]): CallerRole => ({
@@ -34,17 +41,16 @@ describe('roleRefusal: the one group rule of the API and the console', () => {
   });
 
   it('gives the console its own config keys, and roles by the same rule', () => {
-    const roles = consoleRoles({
-      issuers: [],
-      adminGroups: ['admins'],
-      auditorGroups: [],
-      sessionTtlSeconds: 1,
-    });
-    assert.equal(hasRole(['admins'], roles.admin), true);
-    assert.equal(hasRole(['admins'], roles.auditor), false);
+    const config = { issuers: [], adminGroups: ['admins'], auditorGroups: [], sessionTtlSeconds: 1 };
+    assert.equal(hasRole(['admins'], [consoleAdminRole(config, 'it')]), true);
+    assert.equal(hasRole(['admins'], [consoleAuditorRole(config, 'it')]), false);
+    assert.equal(hasRole(['admins'], terminatorRoles(config)), true);
+    assert.equal(hasRole(['admins'], sessionReaderRoles(config)), true);
+    const roles = complianceReaderRoles(config);
     assert.equal(
-      roleRefusal(['x'], [roles.auditor, roles.admin], 'the compliance pages')?.message,
+      roleRefusal(['x'], roles, 'the compliance pages')?.message,
       "not an auditor or admin: none of the token's groups is in console.auditorGroups or console.adminGroups",
     );
+    assert.equal(hasRole(['admins'], terminatorRoles({ ...config, adminGroups: [] })), false);
   });
 });

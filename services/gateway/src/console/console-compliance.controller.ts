@@ -1,15 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Param, Post, Req, Res, type StreamableFile } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { ValidationError, type AuditAnchorSignedData, type PortcullisError } from '@portcullis/events';
+import { ValidationError, type AuditAnchorSignedData } from '@portcullis/events';
 import { verifyChains, type EventStore } from '@portcullis/eventstore';
 import type { Logger } from 'pino';
-import { roleRefusal } from '../auth/api-caller-auth.js';
 import { ComplianceReports, type ComplianceParams } from '../compliance/compliance-reports.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { EVENT_STORE, GATEWAY_CONFIG, LOGGER } from '../tokens.js';
 import { setSecurityHeaders } from './auth/console-http.js';
-import { consoleRoles } from './auth/console-roles.js';
+import { complianceReaderRoles } from './auth/console-roles.js';
 import type { ConsoleSession } from './auth/console-user.js';
 import { ConsolePages, redirect, type ConsoleRequest } from './console-pages.js';
 import { html, type Html } from './views/html.js';
@@ -217,41 +216,12 @@ export class ConsoleComplianceController {
     return last ? { data: last.data, streamName: last.streamName } : undefined;
   }
 
-  /**
-   * A signed-in auditor or admin, or a page saying why not (403 with the
-   * rule's reason), or a redirect to sign in.
-   */
+  /** A signed-in auditor or admin, or a page saying why not (403 with the rule's reason), or a redirect to sign in. */
   private allowed(req: ConsoleRequest, res: ServerResponse): ConsoleSession | undefined {
     const session = this.pages.signedIn(req, res);
-    if (!session) return undefined;
-    const roles = consoleRoles(this.config.console);
-    const refusal = roleRefusal(
-      session.user.caller.groups,
-      [roles.auditor, roles.admin],
-      'the compliance pages',
-    );
-    if (!refusal) return session;
-    this.refuse(res, session, refusal);
-    return undefined;
-  }
-
-  private refuse(res: ServerResponse, session: ConsoleSession, refusal: PortcullisError): void {
-    const reason = String(refusal.details.reason);
-    this.log.warn(
-      { subject: session.user.caller.subject, issuer: session.user.caller.issuer, reason },
-      'console: compliance pages refused',
-    );
-    this.pages.render(
-      res,
-      403,
-      'error',
-      'Not allowed',
-      session,
-      html`<p role="alert" data-reason="${reason}">
-          The compliance pages are for auditors and admins. Refused: ${refusal.message}.
-        </p>
-        <p><a href="/console/approvals">Back to approvals</a></p>`,
-    );
+    if (!session || this.pages.refusedRole(res, session, complianceReaderRoles(this.config.console)))
+      return undefined;
+    return session;
   }
 }
 

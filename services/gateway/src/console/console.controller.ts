@@ -3,8 +3,11 @@ import type { ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Param, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { ApprovalRefusalReason } from '@portcullis/events';
+import { ValidationError, type ApprovalRefusalReason } from '@portcullis/events';
 import type { Logger } from 'pino';
+import { AccessRefusedError } from '../access/access-refused.error.js';
+import { operatorOf, parseBody } from '../access/admin-request.js';
+import { DEFAULT_TERMINATION_REASON, TerminateSessionCommand } from '../access/commands/access-commands.js';
 import { DecideApprovalCommand } from '../approvals/commands/approval-commands.js';
 import { ApprovalRefusedError } from '../approvals/commands/approval-refused.error.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -17,12 +20,13 @@ import {
   readCookie,
   setSecurityHeaders,
 } from './auth/console-http.js';
+import { sessionReaderRoles, terminatorRoles } from './auth/console-roles.js';
 import { ConsoleSessionStore } from './auth/console-session-store.js';
 import { ConsoleSignIn, SignInFailedError } from './auth/console-sign-in.js';
 import type { ConsoleSession } from './auth/console-user.js';
-import { CONSOLE_FEATURES } from './console-features.js';
 import { ConsolePages, formOf, redirect, send, type ConsoleRequest } from './console-pages.js';
 import { ConsoleReads } from './console-reads.js';
+import { sessionWindow } from './session-window.js';
 import { ApprovalChanges } from './live/approval-changes.js';
 import { approvalCard, approvalsBody } from './views/approvals-page.js';
 import { CONSOLE_CSS } from './views/console-css.js';
@@ -290,16 +294,36 @@ export class ConsoleController implements OnModuleDestroy {
   @Get('sessions')
   async sessionsPage(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
     const session = this.signedIn(req, res);
-    if (!session) return;
+    if (!session || this.pages.refusedRole(res, session, sessionReaderRoles(this.config.console))) return;
     const query = new URL(req.url, 'http://console').searchParams;
-    const status = query.get('status') || undefined;
+    const given = (name: string) => query.get(name)?.trim() || undefined;
+    const status = given('status');
     const filter: SessionFilter = {
-      identity: query.get('identity')?.trim() || undefined,
-      target: query.get('target')?.trim() || undefined,
+      identity: given('identity'),
+      target: given('target'),
       status: SESSION_STATUSES.find((s) => s === status),
+      from: given('from'),
+      to: given('to'),
+      range: given('range'),
     };
+    const window = sessionWindow(filter, Date.now());
+    if (!window.ok) {
+      return this.render(
+        res,
+        400,
+        'sessions',
+        'Sessions',
+        session,
+        sessionsBody({ problem: window.problem }, filter),
+      );
+    }
     await this.guard(res, session, async () => {
-      const page = await this.reads.sessions({ ...filter, before: query.get('before') || undefined });
+      const page = await this.reads.sessions({
+        ...filter,
+        liveFrom: window.from,
+        liveTo: window.to,
+        before: given('before'),
+      });
       this.render(res, 200, 'sessions', 'Sessions', session, sessionsBody(page, filter));
     });
   }
@@ -307,27 +331,56 @@ export class ConsoleController implements OnModuleDestroy {
   @Get('sessions/:id')
   async sessionPage(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
     const session = this.signedIn(req, res);
-    if (!session) return;
+    if (!session || this.pages.refusedRole(res, session, sessionReaderRoles(this.config.console))) return;
     await this.guard(res, session, async () => {
       const timeline = await this.reads.session(id);
-      if (!timeline) {
-        return this.render(
-          res,
-          404,
-          'sessions',
-          'No such session',
-          session,
-          messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
+      if (!timeline) return this.noSuchSession(res, session, id);
+      const flash = session.flash;
+      session.flash = undefined;
+      this.render(res, 200, 'sessions', 'Session', session, sessionDetailBody(id, timeline, session), flash);
+    });
+  }
+
+  /**
+   * Ends a live session, for console admins: the same command and handler
+   * as `POST /api/sessions/:id/terminate` (the instance holding the session
+   * ends it), CSRF-checked like every form. Post/redirect/get back to the
+   * session's page, with a notice of what happened.
+   */
+  @Post('sessions/:id/terminate')
+  async terminate(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
+    const session = this.signedIn(req, res);
+    if (!session || this.refusedAsCsrf(req, res, session)) return;
+    if (this.pages.refusedRole(res, session, terminatorRoles(this.config.console))) return;
+    const back = { href: `/console/sessions/${encodeURIComponent(id)}`, label: 'Back to the session' };
+    const typed = formOf(req.body).reason?.trim();
+    let reason: string | undefined;
+    try {
+      ({ reason } = parseBody(typed ? { reason: typed } : {}, { reason: 'string' }));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const text = `The reason ${error.problems.map((p) => p.message).join('; ')}.`;
+      return this.render(res, 400, 'error', 'Not understood', session, messageBody(text, back));
+    }
+    await this.guard(res, session, async () => {
+      try {
+        await this.commands.execute(
+          new TerminateSessionCommand(
+            id,
+            operatorOf(session.user.caller),
+            reason ?? DEFAULT_TERMINATION_REASON,
+          ),
         );
+        session.flash = {
+          kind: 'ok',
+          text: 'Termination requested: the gateway instance holding the session ends it within a second.',
+        };
+      } catch (error) {
+        if (!(error instanceof AccessRefusedError)) throw error;
+        if (error.reason === 'unknown_session') return this.noSuchSession(res, session, id);
+        session.flash = { kind: 'refused', text: `Not terminated: ${error.message}.` };
       }
-      this.render(
-        res,
-        200,
-        'sessions',
-        'Session',
-        session,
-        sessionDetailBody(id, timeline, session, CONSOLE_FEATURES),
-      );
+      redirect(res, back.href);
     });
   }
 
@@ -342,6 +395,17 @@ export class ConsoleController implements OnModuleDestroy {
 
   private signedIn(req: Request, res: ServerResponse): ConsoleSession | undefined {
     return this.pages.signedIn(req, res);
+  }
+
+  private noSuchSession(res: ServerResponse, session: ConsoleSession, id: string): void {
+    this.render(
+      res,
+      404,
+      'sessions',
+      'No such session',
+      session,
+      messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
+    );
   }
 
   private refusedAsCsrf(req: Request, res: ServerResponse, session: ConsoleSession): boolean {
