@@ -30,8 +30,6 @@ import { sessionWindow } from './session-window.js';
 import { ApprovalChanges } from './live/approval-changes.js';
 import { approvalCard, approvalsBody } from './views/approvals-page.js';
 import { CONSOLE_CSS } from './views/console-css.js';
-import type { Html } from './views/html.js';
-import type { ConsolePage } from './views/layout.js';
 import { sessionDetailBody, sessionsBody, type SessionFilter } from './views/sessions-page.js';
 import { messageBody, signInBody } from './views/simple-pages.js';
 
@@ -95,9 +93,16 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Get('sign-in')
   signInPage(@Req() req: Request, @Res() res: ServerResponse): void {
-    const session = this.session(req);
+    const session = this.pages.session(req);
     if (session) return redirect(res, returnPath(req));
-    this.render(res, 200, 'sign-in', 'Sign in', undefined, signInBody(this.signIn.issuers, returnPath(req)));
+    this.pages.render(
+      res,
+      200,
+      'sign-in',
+      'Sign in',
+      undefined,
+      signInBody(this.signIn.issuers, returnPath(req)),
+    );
   }
 
   @Get('sign-in/:index')
@@ -106,7 +111,7 @@ export class ConsoleController implements OnModuleDestroy {
     @Req() req: Request,
     @Res() res: ServerResponse,
   ): Promise<void> {
-    await this.guard(res, undefined, async () => {
+    await this.pages.guard(res, undefined, async () => {
       const { url, signInId } = await this.signIn.start(Number(index), returnPath(req));
       const secure = isSecure(req, this.config.approvals.publicUrl);
       appendCookie(res, cookie(cookieNames(secure).signIn, signInId, { secure, maxAgeSeconds: 600 }));
@@ -122,7 +127,7 @@ export class ConsoleController implements OnModuleDestroy {
     appendCookie(res, cookie(names.signIn, '', { secure, maxAgeSeconds: 0 }));
     const again = { href: '/console/sign-in', label: 'Sign in again' };
     if (!pending) {
-      return this.render(
+      return this.pages.render(
         res,
         400,
         'error',
@@ -144,7 +149,7 @@ export class ConsoleController implements OnModuleDestroy {
     } catch (error) {
       const why = error instanceof SignInFailedError ? error.why : (error as Error).message;
       this.log.warn({ why }, 'console: sign-in failed');
-      this.render(
+      this.pages.render(
         res,
         401,
         'error',
@@ -157,12 +162,12 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Post('sign-out')
   signOut(@Req() req: Request, @Res() res: ServerResponse): void {
-    const session = this.session(req);
-    if (session && !this.refusedAsCsrf(req, res, session)) {
+    const session = this.pages.session(req);
+    if (session && !this.pages.refusedAsCsrf(req, res, session)) {
       this.sessions.delete(session.id);
       const secure = isSecure(req, this.config.approvals.publicUrl);
       appendCookie(res, cookie(cookieNames(secure).session, '', { secure, maxAgeSeconds: 0 }));
-      this.render(
+      this.pages.render(
         res,
         200,
         'sign-in',
@@ -175,13 +180,13 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Get('approvals')
   async approvals(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
+    const session = this.pages.signedIn(req, res);
     if (!session) return;
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       const { pending, decided } = await this.reads.inbox();
       const flash = session.flash;
       session.flash = undefined;
-      this.render(
+      this.pages.render(
         res,
         200,
         'approvals',
@@ -195,13 +200,13 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Post('approvals/:id/decide')
   async decide(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
-    if (!session || this.refusedAsCsrf(req, res, session)) return;
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedAsCsrf(req, res, session)) return;
     const body = formOf(req.body);
     const decision = body.decision;
     const comment = body.comment?.trim() ? body.comment.trim() : undefined;
     if ((decision !== 'grant' && decision !== 'deny') || (comment !== undefined && comment.length > 1000)) {
-      return this.render(
+      return this.pages.render(
         res,
         400,
         'error',
@@ -213,7 +218,7 @@ export class ConsoleController implements OnModuleDestroy {
         }),
       );
     }
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       try {
         const result = await this.commands.execute(
           new DecideApprovalCommand(id, decision, session.user.caller, comment),
@@ -243,7 +248,7 @@ export class ConsoleController implements OnModuleDestroy {
   /** Approval changes as Server-Sent Events: each carries the card rendered for this person. */
   @Get('events')
   events(@Req() req: Request, @Res() res: ServerResponse): void {
-    const session = this.session(req);
+    const session = this.pages.session(req);
     if (!session) return send(res, 401, 'text/plain; charset=utf-8', 'sign in first\n');
     setSecurityHeaders(res);
     res.writeHead(200, {
@@ -293,7 +298,7 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Get('sessions')
   async sessionsPage(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
+    const session = this.pages.signedIn(req, res);
     if (!session || this.pages.refusedRole(res, session, sessionReaderRoles(this.config.console))) return;
     const query = new URL(req.url, 'http://console').searchParams;
     const given = (name: string) => query.get(name)?.trim() || undefined;
@@ -308,7 +313,7 @@ export class ConsoleController implements OnModuleDestroy {
     };
     const window = sessionWindow(filter, Date.now());
     if (!window.ok) {
-      return this.render(
+      return this.pages.render(
         res,
         400,
         'sessions',
@@ -317,27 +322,35 @@ export class ConsoleController implements OnModuleDestroy {
         sessionsBody({ problem: window.problem }, filter),
       );
     }
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       const page = await this.reads.sessions({
         ...filter,
         liveFrom: window.from,
         liveTo: window.to,
         before: given('before'),
       });
-      this.render(res, 200, 'sessions', 'Sessions', session, sessionsBody(page, filter));
+      this.pages.render(res, 200, 'sessions', 'Sessions', session, sessionsBody(page, filter));
     });
   }
 
   @Get('sessions/:id')
   async sessionPage(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
+    const session = this.pages.signedIn(req, res);
     if (!session || this.pages.refusedRole(res, session, sessionReaderRoles(this.config.console))) return;
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       const timeline = await this.reads.session(id);
       if (!timeline) return this.noSuchSession(res, session, id);
       const flash = session.flash;
       session.flash = undefined;
-      this.render(res, 200, 'sessions', 'Session', session, sessionDetailBody(id, timeline, session), flash);
+      this.pages.render(
+        res,
+        200,
+        'sessions',
+        'Session',
+        session,
+        sessionDetailBody(id, timeline, session),
+        flash,
+      );
     });
   }
 
@@ -349,8 +362,8 @@ export class ConsoleController implements OnModuleDestroy {
    */
   @Post('sessions/:id/terminate')
   async terminate(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
-    if (!session || this.refusedAsCsrf(req, res, session)) return;
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedAsCsrf(req, res, session)) return;
     if (this.pages.refusedRole(res, session, terminatorRoles(this.config.console))) return;
     const back = { href: `/console/sessions/${encodeURIComponent(id)}`, label: 'Back to the session' };
     const typed = formOf(req.body).reason?.trim();
@@ -360,9 +373,9 @@ export class ConsoleController implements OnModuleDestroy {
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const text = `The reason ${error.problems.map((p) => p.message).join('; ')}.`;
-      return this.render(res, 400, 'error', 'Not understood', session, messageBody(text, back));
+      return this.pages.render(res, 400, 'error', 'Not understood', session, messageBody(text, back));
     }
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       try {
         await this.commands.execute(
           new TerminateSessionCommand(
@@ -389,16 +402,8 @@ export class ConsoleController implements OnModuleDestroy {
     for (const end of [...this.open]) end();
   }
 
-  private session(req: Request): ConsoleSession | undefined {
-    return this.pages.session(req);
-  }
-
-  private signedIn(req: Request, res: ServerResponse): ConsoleSession | undefined {
-    return this.pages.signedIn(req, res);
-  }
-
   private noSuchSession(res: ServerResponse, session: ConsoleSession, id: string): void {
-    this.render(
+    this.pages.render(
       res,
       404,
       'sessions',
@@ -406,30 +411,6 @@ export class ConsoleController implements OnModuleDestroy {
       session,
       messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
     );
-  }
-
-  private refusedAsCsrf(req: Request, res: ServerResponse, session: ConsoleSession): boolean {
-    return this.pages.refusedAsCsrf(req, res, session);
-  }
-
-  private guard(
-    res: ServerResponse,
-    session: ConsoleSession | undefined,
-    work: () => Promise<void>,
-  ): Promise<void> {
-    return this.pages.guard(res, session, work);
-  }
-
-  private render(
-    res: ServerResponse,
-    status: number,
-    page: ConsolePage,
-    title: string,
-    session: ConsoleSession | undefined,
-    body: Html,
-    flash?: ConsoleSession['flash'],
-  ): void {
-    this.pages.render(res, status, page, title, session, body, flash);
   }
 }
 
