@@ -4,27 +4,29 @@
  * the browser uses instance B's console), a real `oidc-provider` with its
  * login page, and headless Debian chromium (playwright-core) that may
  * load nothing from off this host. Screenshots go to
- * PORTCULLIS_ARTIFACTS_DIR (default: a temp dir).
+ * CONSOLE_ARTIFACTS_DIR (PORTCULLIS_ARTIFACTS_DIR, default: a temp dir).
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import {
+  CONSOLE_ARTIFACTS_DIR,
   freePort,
   grantingPolicyBundle,
   launchChromium,
   postgresBinDir,
   serveConfigYaml,
+  signInToConsole,
   startOidcProvider,
   startPostgres,
   startServe,
   tempDir,
   type Chromium,
   type OidcProvider,
+  type OidcServicePrincipal,
   type OidcUser,
   type PostgresServer,
   type ServeProcess,
@@ -35,8 +37,6 @@ export const PSQL = join(postgresBinDir(), 'psql');
 /** The service principal whose psql statements the consoles show. */
 export const AGENT = 'ci-deployer';
 export const CONSOLE_CLIENT = 'portcullis-console';
-export const ARTIFACTS =
-  process.env.PORTCULLIS_ARTIFACTS_DIR ?? join(tmpdir(), 'portcullis-console-screenshots');
 
 export interface SeenRequest {
   readonly url: string;
@@ -53,6 +53,12 @@ export interface ConsoleHarnessOptions {
   readonly consoleLines: string[];
   /** SQL run on the upstream before the gateways start (tables the tests read). */
   readonly upstreamSql?: string;
+  /** Service principals besides the agent (e.g. an auditor's or approver's client for the REST API). */
+  readonly clients?: OidcServicePrincipal[];
+  /** The inside of the `api:` section after its listener (e.g. `auditorGroups: [auditors]`). */
+  readonly api?: string;
+  /** Config sections before `console:`, given the temp dir (e.g. `siem:` with an anchor key file there). */
+  readonly extra?: (dirPath: string) => string[];
 }
 
 export interface PsqlResult {
@@ -106,7 +112,7 @@ async function start(
   cleanups: (() => Promise<unknown>)[],
   undo: () => Promise<void>,
 ): Promise<ConsoleHarness> {
-  await mkdir(ARTIFACTS, { recursive: true });
+  await mkdir(CONSOLE_ARTIFACTS_DIR, { recursive: true });
   const dir: TempDir = await tempDir(options.name);
   cleanups.push(() => dir.remove());
   const apiPort = await freePort();
@@ -115,7 +121,7 @@ async function start(
   const pg = await startPostgres();
   cleanups.push(() => pg.stop());
   const oidc = await startOidcProvider({
-    clients: [{ clientId: AGENT }],
+    clients: [{ clientId: AGENT }, ...(options.clients ?? [])],
     users: options.users,
     webClients: [{ clientId: CONSOLE_CLIENT, redirectUris: [`${api}/console/callback`] }],
   });
@@ -143,11 +149,13 @@ async function start(
       serveConfigYaml({
         instance: `gw-${name}`,
         apiPort: port,
+        ...(options.api ? { api: options.api } : {}),
         store: `{ kind: postgres, url: "${pg.url('portcullis')}" }`,
         policy: `{ bundle: ${bundle} }`,
         issuer: oidc,
         target: { listenPort, upstreamPort: pg.port },
         extra: [
+          ...(options.extra?.(dir.path) ?? []),
           'console:',
           '  issuers:',
           `    - { issuer: "${oidc.issuer}", name: Test provider, clientId: ${CONSOLE_CLIENT}, clientSecret: secret-${CONSOLE_CLIENT}, scope: "openid connect", resource: "${oidc.audience}" }`,
@@ -213,21 +221,11 @@ async function start(
       );
     },
     async shoot(name) {
-      const path = join(ARTIFACTS, `${name}.png`);
+      const path = join(CONSOLE_ARTIFACTS_DIR, `${name}.png`);
       await page.screenshot({ path, fullPage: true });
       screenshots.push(path);
     },
-    async signIn(login) {
-      await page.goto(`${api}/console`);
-      await page.getByRole('link', { name: 'Sign in with Test provider' }).click();
-      // The provider's own (development) login page.
-      await page.waitForURL((url) => url.origin === oidc.issuer);
-      await page.locator('input[name="login"]').fill(login);
-      await page.locator('input[name="password"]').fill('any password');
-      await page.locator('button[type="submit"]').click();
-      await page.waitForURL(`${api}/console/approvals`);
-      await page.getByText(`Signed in as ${login}`).waitFor();
-    },
+    signIn: (login) => signInToConsole(page, { api, issuer: oidc.issuer, login }),
     async signOut() {
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { name: 'Signed out' }).waitFor();

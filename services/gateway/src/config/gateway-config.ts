@@ -414,13 +414,13 @@ export const GatewayConfigSchema = Type.Object(
           adminGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
               description:
-                'Token groups that administer the console: the sessions pages, and terminating live sessions. Default: api.adminGroups',
+                'Token groups that administer the console: the sessions pages, terminating live sessions, and the compliance pages. Default: api.adminGroups',
             }),
           ),
           auditorGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
               description:
-                'Token groups that see the sessions pages and the compliance pages. Default: api.auditorGroups',
+                'Token groups that see the sessions pages and the compliance pages (/console/sessions, /console/compliance). Default: api.auditorGroups',
             }),
           ),
           sessionTtlSeconds: Type.Optional(

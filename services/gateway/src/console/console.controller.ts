@@ -1,48 +1,39 @@
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Param, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
-import {
-  ErrorCode,
-  isPortcullisError,
-  ValidationError,
-  type ApprovalRefusalReason,
-} from '@portcullis/events';
+import { ValidationError, type ApprovalRefusalReason } from '@portcullis/events';
 import type { Logger } from 'pino';
 import { AccessRefusedError } from '../access/access-refused.error.js';
 import { operatorOf, parseBody } from '../access/admin-request.js';
 import { DEFAULT_TERMINATION_REASON, TerminateSessionCommand } from '../access/commands/access-commands.js';
 import { DecideApprovalCommand } from '../approvals/commands/approval-commands.js';
 import { ApprovalRefusedError } from '../approvals/commands/approval-refused.error.js';
-import { ApiCallerAuth, type CallerRole } from '../auth/api-caller-auth.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { GATEWAY_CONFIG, LOGGER } from '../tokens.js';
 import {
   appendCookie,
   cookie,
   cookieNames,
-  csrfProblem,
   isSecure,
   readCookie,
   setSecurityHeaders,
 } from './auth/console-http.js';
-import { SESSIONS_PAGES, sessionReaderRoles, terminatorRoles } from './auth/console-roles.js';
+import { sessionReaderRoles, terminatorRoles } from './auth/console-roles.js';
 import { ConsoleSessionStore } from './auth/console-session-store.js';
 import { ConsoleSignIn, SignInFailedError } from './auth/console-sign-in.js';
 import type { ConsoleSession } from './auth/console-user.js';
-import { CONSOLE_FEATURES } from './console-features.js';
+import { ConsolePages, formOf, redirect, send, type ConsoleRequest } from './console-pages.js';
 import { ConsoleReads } from './console-reads.js';
 import { sessionWindow } from './session-window.js';
 import { ApprovalChanges } from './live/approval-changes.js';
 import { approvalCard, approvalsBody } from './views/approvals-page.js';
 import { CONSOLE_CSS } from './views/console-css.js';
-import type { Html } from './views/html.js';
-import { layout, type ConsolePage } from './views/layout.js';
 import { sessionDetailBody, sessionsBody, type SessionFilter } from './views/sessions-page.js';
 import { messageBody, signInBody } from './views/simple-pages.js';
 
-type Request = IncomingMessage & { url: string; body?: unknown };
+type Request = ConsoleRequest;
 
 const KEEPALIVE_MS = 15_000;
 const SESSION_STATUSES = ['open', 'closed', 'rejected'] as const;
@@ -80,7 +71,7 @@ export class ConsoleController implements OnModuleDestroy {
     private readonly reads: ConsoleReads,
     private readonly commands: CommandBus,
     private readonly changes: ApprovalChanges,
-    private readonly auth: ApiCallerAuth,
+    private readonly pages: ConsolePages,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -102,9 +93,16 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Get('sign-in')
   signInPage(@Req() req: Request, @Res() res: ServerResponse): void {
-    const session = this.session(req);
+    const session = this.pages.session(req);
     if (session) return redirect(res, returnPath(req));
-    this.render(res, 200, 'sign-in', 'Sign in', undefined, signInBody(this.signIn.issuers, returnPath(req)));
+    this.pages.render(
+      res,
+      200,
+      'sign-in',
+      'Sign in',
+      undefined,
+      signInBody(this.signIn.issuers, returnPath(req)),
+    );
   }
 
   @Get('sign-in/:index')
@@ -113,7 +111,7 @@ export class ConsoleController implements OnModuleDestroy {
     @Req() req: Request,
     @Res() res: ServerResponse,
   ): Promise<void> {
-    await this.guard(res, undefined, async () => {
+    await this.pages.guard(res, undefined, async () => {
       const { url, signInId } = await this.signIn.start(Number(index), returnPath(req));
       const secure = isSecure(req, this.config.approvals.publicUrl);
       appendCookie(res, cookie(cookieNames(secure).signIn, signInId, { secure, maxAgeSeconds: 600 }));
@@ -129,7 +127,7 @@ export class ConsoleController implements OnModuleDestroy {
     appendCookie(res, cookie(names.signIn, '', { secure, maxAgeSeconds: 0 }));
     const again = { href: '/console/sign-in', label: 'Sign in again' };
     if (!pending) {
-      return this.render(
+      return this.pages.render(
         res,
         400,
         'error',
@@ -151,7 +149,7 @@ export class ConsoleController implements OnModuleDestroy {
     } catch (error) {
       const why = error instanceof SignInFailedError ? error.why : (error as Error).message;
       this.log.warn({ why }, 'console: sign-in failed');
-      this.render(
+      this.pages.render(
         res,
         401,
         'error',
@@ -164,12 +162,12 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Post('sign-out')
   signOut(@Req() req: Request, @Res() res: ServerResponse): void {
-    const session = this.session(req);
-    if (session && !this.refusedAsCsrf(req, res, session)) {
+    const session = this.pages.session(req);
+    if (session && !this.pages.refusedAsCsrf(req, res, session)) {
       this.sessions.delete(session.id);
       const secure = isSecure(req, this.config.approvals.publicUrl);
       appendCookie(res, cookie(cookieNames(secure).session, '', { secure, maxAgeSeconds: 0 }));
-      this.render(
+      this.pages.render(
         res,
         200,
         'sign-in',
@@ -182,13 +180,13 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Get('approvals')
   async approvals(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
+    const session = this.pages.signedIn(req, res);
     if (!session) return;
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       const { pending, decided } = await this.reads.inbox();
       const flash = session.flash;
       session.flash = undefined;
-      this.render(
+      this.pages.render(
         res,
         200,
         'approvals',
@@ -202,13 +200,13 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Post('approvals/:id/decide')
   async decide(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
-    if (!session || this.refusedAsCsrf(req, res, session)) return;
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedAsCsrf(req, res, session)) return;
     const body = formOf(req.body);
     const decision = body.decision;
     const comment = body.comment?.trim() ? body.comment.trim() : undefined;
     if ((decision !== 'grant' && decision !== 'deny') || (comment !== undefined && comment.length > 1000)) {
-      return this.render(
+      return this.pages.render(
         res,
         400,
         'error',
@@ -220,7 +218,7 @@ export class ConsoleController implements OnModuleDestroy {
         }),
       );
     }
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       try {
         const result = await this.commands.execute(
           new DecideApprovalCommand(id, decision, session.user.caller, comment),
@@ -250,7 +248,7 @@ export class ConsoleController implements OnModuleDestroy {
   /** Approval changes as Server-Sent Events: each carries the card rendered for this person. */
   @Get('events')
   events(@Req() req: Request, @Res() res: ServerResponse): void {
-    const session = this.session(req);
+    const session = this.pages.session(req);
     if (!session) return send(res, 401, 'text/plain; charset=utf-8', 'sign in first\n');
     setSecurityHeaders(res);
     res.writeHead(200, {
@@ -300,8 +298,8 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Get('sessions')
   async sessionsPage(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
-    if (!session || this.refusedRole(res, session, sessionReaderRoles(this.config), SESSIONS_PAGES)) return;
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedRole(res, session, sessionReaderRoles(this.config.console))) return;
     const query = new URL(req.url, 'http://console').searchParams;
     const given = (name: string) => query.get(name)?.trim() || undefined;
     const status = given('status');
@@ -315,7 +313,7 @@ export class ConsoleController implements OnModuleDestroy {
     };
     const window = sessionWindow(filter, Date.now());
     if (!window.ok) {
-      return this.render(
+      return this.pages.render(
         res,
         400,
         'sessions',
@@ -324,27 +322,35 @@ export class ConsoleController implements OnModuleDestroy {
         sessionsBody({ problem: window.problem }, filter),
       );
     }
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       const page = await this.reads.sessions({
         ...filter,
         liveFrom: window.from,
         liveTo: window.to,
         before: given('before'),
       });
-      this.render(res, 200, 'sessions', 'Sessions', session, sessionsBody(page, filter));
+      this.pages.render(res, 200, 'sessions', 'Sessions', session, sessionsBody(page, filter));
     });
   }
 
   @Get('sessions/:id')
   async sessionPage(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
-    if (!session || this.refusedRole(res, session, sessionReaderRoles(this.config), SESSIONS_PAGES)) return;
-    await this.guard(res, session, async () => {
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedRole(res, session, sessionReaderRoles(this.config.console))) return;
+    await this.pages.guard(res, session, async () => {
       const timeline = await this.reads.session(id);
       if (!timeline) return this.noSuchSession(res, session, id);
       const flash = session.flash;
       session.flash = undefined;
-      this.render(res, 200, 'sessions', 'Session', session, sessionDetailBody(id, timeline, session), flash);
+      this.pages.render(
+        res,
+        200,
+        'sessions',
+        'Session',
+        session,
+        sessionDetailBody(id, timeline, session),
+        flash,
+      );
     });
   }
 
@@ -356,9 +362,9 @@ export class ConsoleController implements OnModuleDestroy {
    */
   @Post('sessions/:id/terminate')
   async terminate(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
-    if (!session || this.refusedAsCsrf(req, res, session)) return;
-    if (this.refusedRole(res, session, terminatorRoles(this.config), 'terminating sessions')) return;
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedAsCsrf(req, res, session)) return;
+    if (this.pages.refusedRole(res, session, terminatorRoles(this.config.console))) return;
     const back = { href: `/console/sessions/${encodeURIComponent(id)}`, label: 'Back to the session' };
     const typed = formOf(req.body).reason?.trim();
     let reason: string | undefined;
@@ -367,9 +373,9 @@ export class ConsoleController implements OnModuleDestroy {
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const text = `The reason ${error.problems.map((p) => p.message).join('; ')}.`;
-      return this.render(res, 400, 'error', 'Not understood', session, messageBody(text, back));
+      return this.pages.render(res, 400, 'error', 'Not understood', session, messageBody(text, back));
     }
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       try {
         await this.commands.execute(
           new TerminateSessionCommand(
@@ -396,20 +402,8 @@ export class ConsoleController implements OnModuleDestroy {
     for (const end of [...this.open]) end();
   }
 
-  private session(req: Request): ConsoleSession | undefined {
-    const secure = isSecure(req, this.config.approvals.publicUrl);
-    return this.sessions.get(readCookie(req, cookieNames(secure).session));
-  }
-
-  /** The signed-in session, or a redirect to sign-in (and back here after). */
-  private signedIn(req: Request, res: ServerResponse): ConsoleSession | undefined {
-    const session = this.session(req);
-    if (!session) redirect(res, `/console/sign-in?next=${encodeURIComponent(req.url)}`);
-    return session;
-  }
-
   private noSuchSession(res: ServerResponse, session: ConsoleSession, id: string): void {
-    this.render(
+    this.pages.render(
       res,
       404,
       'sessions',
@@ -418,131 +412,10 @@ export class ConsoleController implements OnModuleDestroy {
       messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
     );
   }
-
-  /**
-   * The API's role check (ApiCallerAuth, with the console's groups) on the
-   * identity verified at sign-in; a refusal is a 403 page saying why.
-   */
-  private refusedRole(
-    res: ServerResponse,
-    session: ConsoleSession,
-    roles: readonly [CallerRole, ...CallerRole[]],
-    what: string,
-  ): boolean {
-    try {
-      this.auth.requireMemberOfAny(session.user.caller, roles, what);
-      return false;
-    } catch (error) {
-      if (!isPortcullisError(error) || error.code !== ErrorCode.Forbidden) throw error;
-      this.render(
-        res,
-        403,
-        'error',
-        'Not allowed',
-        session,
-        messageBody(
-          `You may not use ${what}: ${error.message}. Your groups are read when you sign in: after a change, sign out and in again.`,
-          { href: '/console/approvals', label: 'Back to approvals' },
-        ),
-      );
-      return true;
-    }
-  }
-
-  private refusedAsCsrf(req: Request, res: ServerResponse, session: ConsoleSession): boolean {
-    const sent = formOf(req.body).csrf ?? req.headers['x-csrf-token'];
-    const problem = csrfProblem(req, session.csrfToken, sent, this.config.approvals.publicUrl);
-    if (!problem) return false;
-    this.log.warn(
-      { subject: session.user.caller.subject, path: req.url, problem },
-      'console: request refused (CSRF)',
-    );
-    this.render(
-      res,
-      403,
-      'error',
-      'Request refused',
-      session,
-      messageBody(
-        problem === 'origin'
-          ? 'This request came from another site, so it was refused.'
-          : 'This request did not carry the form token of your console session, so it was refused. Reload the page and try again.',
-        { href: '/console/approvals', label: 'Back to approvals' },
-      ),
-    );
-    return true;
-  }
-
-  /** Errors become an HTML page here (the API's problem filter answers JSON). */
-  private async guard(
-    res: ServerResponse,
-    session: ConsoleSession | undefined,
-    work: () => Promise<void>,
-  ): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      const status = !isPortcullisError(error)
-        ? 500
-        : error.code === ErrorCode.NotFound
-          ? 404
-          : error.code === ErrorCode.Unavailable
-            ? 503
-            : 500;
-      if (status === 500) this.log.error({ err: error }, 'console: page failed');
-      if (res.headersSent) return void res.end();
-      this.render(
-        res,
-        status,
-        'error',
-        'Something went wrong',
-        session,
-        messageBody(status === 500 ? 'The console could not answer this request.' : (error as Error).message),
-      );
-    }
-  }
-
-  private render(
-    res: ServerResponse,
-    status: number,
-    page: ConsolePage,
-    title: string,
-    session: ConsoleSession | undefined,
-    body: Html,
-    flash?: ConsoleSession['flash'],
-  ): void {
-    send(
-      res,
-      status,
-      'text/html; charset=utf-8',
-      layout({ title, page, session, features: CONSOLE_FEATURES, body, flash }).text,
-    );
-  }
-}
-
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  setSecurityHeaders(res);
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function redirect(res: ServerResponse, location: string, status = 303): void {
-  setSecurityHeaders(res);
-  res.writeHead(status, { location });
-  res.end();
 }
 
 /** Where to go after sign-in: only a console path (never another site: no open redirect). */
 function returnPath(req: Request): string {
   const next = new URL(req.url, 'http://console').searchParams.get('next');
   return next && /^\/console(\/[^\\]*)?$/.test(next) && !next.startsWith('//') ? next : '/console/approvals';
-}
-
-function formOf(body: unknown): { csrf?: string; decision?: string; comment?: string; reason?: string } {
-  if (typeof body !== 'object' || body === null) return {};
-  const pick = (key: string) => {
-    const value = (body as Record<string, unknown>)[key];
-    return typeof value === 'string' ? value : undefined;
-  };
-  return { csrf: pick('csrf'), decision: pick('decision'), comment: pick('comment'), reason: pick('reason') };
 }

@@ -81,5 +81,10 @@ th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--
 .timeline { list-style: none; padding: 0; display: grid; gap: 1rem; }
 .command { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; }
 .reasons { margin: 0; padding-left: 1.2rem; }
+.subnav ul { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; list-style: none; margin: 0 0 1rem; padding: 0; }
+.subnav a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 3px; }
+.table-scroll { overflow-x: auto; }
+table.compliance code { white-space: pre-wrap; word-break: break-word; }
+ul.plain { list-style: none; margin: 0; padding: 0; }
 .sign-in { list-style: none; padding: 0; display: grid; gap: .5rem; max-width: 24rem; }
 `;

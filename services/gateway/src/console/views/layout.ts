@@ -29,7 +29,7 @@ export function layout(options: LayoutOptions): Html {
                 : ''
             }
             ${
-              options.features.compliance && session.user.auditor
+              options.features.compliance && (session.user.auditor || session.user.admin)
                 ? link('compliance', '/console/compliance', 'Compliance')
                 : ''
             }
