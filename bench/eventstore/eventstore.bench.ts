@@ -4,10 +4,13 @@
  * sustained append rate, for the embedded store (PGlite) and a real
  * PostgreSQL server with durable commits (fsync on, synchronous_commit on).
  *
- * The peer, measured in the same run on the same server: a plain
- * `INSERT … ; COMMIT` per event of the same JSON into a bare table, which is
- * what an event store without group commit, hash chain or concurrency checks
- * would cost.
+ * The peers, measured in the same run on the same server, of the same JSON
+ * into a bare table (one index): a plain `INSERT … ; COMMIT` per event from
+ * each writer's own connection, which is what an event store without group
+ * commit, hash chain or concurrency checks would cost; and, for 16 writers,
+ * one connection writing one multi-row `INSERT` of 16 events per commit, back
+ * to back: what ideal batching with no checks, no chain and no indexes of an
+ * event store would cost (the ceiling group commit aims at).
  *
  *   npx tsc -b bench && node bench/dist/eventstore/eventstore.bench.js
  *
@@ -37,6 +40,8 @@ interface Row {
   p50?: number;
   p99?: number;
   vsPeer?: number;
+  /** Against one connection writing the same events as multi-row INSERTs of `writers` rows. */
+  vsBatchedPeer?: number;
 }
 
 function commandEvent(sessionId: string, sequence: number): NewEvent {
@@ -116,6 +121,29 @@ async function rawInsertThroughput(url: string, writers: number): Promise<number
   return rate;
 }
 
+/** One connection, one multi-row INSERT of `rows` events per transaction, back to back. */
+async function rawBatchedInsertThroughput(url: string, rows: number): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const values = Array.from({ length: rows }, (_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ');
+  const text = `INSERT INTO bench_raw_events (stream, data) VALUES ${values}`;
+  const sessions = Array.from({ length: rows }, () => randomUUID());
+  const deadline = performance.now() + PHASE_MS;
+  const started = performance.now();
+  let events = 0;
+  for (let sequence = 1; performance.now() < deadline; sequence++) {
+    const params = sessions.flatMap((sessionId) => [
+      `session-${sessionId}`,
+      JSON.stringify(commandEvent(sessionId, sequence)),
+    ]);
+    await client.query(text, params);
+    events += rows;
+  }
+  const rate = events / ((performance.now() - started) / 1000);
+  await client.end();
+  return rate;
+}
+
 async function catchUpRate(store: EventStore): Promise<{ rate: number; events: number }> {
   const started = performance.now();
   let events = 0;
@@ -179,6 +207,7 @@ async function measureStore(name: string, store: EventStore, peerUrl?: string): 
   for (const writers of [1, 16]) {
     const rate = await appendThroughput(store, writers);
     const peer = peerUrl ? await rawInsertThroughput(peerUrl, writers) : undefined;
+    const batched = peerUrl && writers > 1 ? await rawBatchedInsertThroughput(peerUrl, writers) : undefined;
     rows.push({
       store: name,
       measure: 'append',
@@ -186,11 +215,21 @@ async function measureStore(name: string, store: EventStore, peerUrl?: string): 
       value: rate,
       unit: 'events/s',
       vsPeer: peer && rate / peer,
+      vsBatchedPeer: batched && rate / batched,
     });
     if (peer)
       rows.push({ store: 'raw INSERT (peer)', measure: 'append', writers, value: peer, unit: 'events/s' });
+    if (batched)
+      rows.push({
+        store: `raw ${writers}-row INSERT (peer)`,
+        measure: 'append, one connection',
+        writers: 1,
+        value: batched,
+        unit: 'events/s',
+      });
     console.error(
-      `${name}: ${writers} writer(s) ${rate.toFixed(0)} events/s${peer ? `, raw INSERT ${peer.toFixed(0)}` : ''}`,
+      `${name}: ${writers} writer(s) ${rate.toFixed(0)} events/s${peer ? `, raw INSERT ${peer.toFixed(0)}` : ''}` +
+        `${batched ? `, raw ${writers}-row INSERT ${batched.toFixed(0)} (store at ${(rate / batched).toFixed(2)}× of it)` : ''}`,
     );
   }
   const read = await catchUpRate(store);
@@ -252,6 +291,7 @@ async function report(rows: Row[]): Promise<void> {
           ? `p50 ${r.p50!.toFixed(1)} / p99 ${r.p99!.toFixed(1)} ms`
           : `${r.value.toFixed(0)} ${r.unit}`,
       'vs raw INSERT': r.vsPeer ? `${r.vsPeer.toFixed(2)}×` : '',
+      'vs multi-row INSERT': r.vsBatchedPeer ? `${r.vsBatchedPeer.toFixed(2)}×` : '',
     })),
   );
   await mkdir(new URL('../../results/', import.meta.url), { recursive: true });

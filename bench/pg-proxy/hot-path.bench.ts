@@ -55,6 +55,15 @@ async function main(): Promise<void> {
       ...(concurrent ? { maxConcurrentTransactions: Number(concurrent) } : {}),
     });
     cleanups.push(() => durable.stop());
+    // The same store with every statement waiting write-ahead (audit.overlapReads: false), as before the overlap.
+    await mkdir(join(dir.path, 'serial'));
+    const serial = await startPortcullis(upstream, join(dir.path, 'serial'), {
+      kind: 'postgres',
+      settings: DURABLE,
+      overlapReads: false,
+      ...(concurrent ? { maxConcurrentTransactions: Number(concurrent) } : {}),
+    });
+    cleanups.push(() => serial.stop());
     await mkdir(join(dir.path, 'discard'));
     await mkdir(join(dir.path, 'pglite'));
     const embedded = await startPortcullis(upstream, join(dir.path, 'pglite'), { kind: 'pglite' });
@@ -93,11 +102,12 @@ async function main(): Promise<void> {
         }),
       ],
       ['portcullis strict, durable store', () => through(durable), durable],
+      ['portcullis strict, durable store, no read overlap', () => through(serial), serial],
       ['portcullis strict, embedded PGlite store', () => through(embedded), embedded],
       ['portcullis, no store I/O', () => through(discard), discard],
     ];
     // Warm the proxies (wasm, JIT) before measuring.
-    for (const p of [durable, embedded, discard])
+    for (const p of [durable, serial, embedded, discard])
       for (const mode of MODES)
         await runPgbench(await through(p), { workload: 'select-only', mode, clients: 1, seconds: 1, logDir });
 

@@ -34,10 +34,12 @@ export type StoreChoice =
       maxConcurrentTransactions?: number;
       /** `audit.mode: async` with this many events buffered (default: strict write-ahead). */
       asyncBufferEvents?: number;
+      /** `audit.overlapReads` (default true): effect-free reads run while their pair is appended. */
+      overlapReads?: boolean;
     }
   | { kind: 'discard' }
   /** The embedded store a newcomer runs (`npm start`): PGlite in this process. */
-  | { kind: 'pglite' };
+  | { kind: 'pglite'; overlapReads?: boolean };
 
 /** How many appends the store took, in how many transactions (group commit). */
 export interface StoreCounters {
@@ -135,7 +137,9 @@ export async function startPortcullis(
               mode: { kind: 'async' as const, buffer: new AuditBuffer(storeChoice.asyncBufferEvents) },
             },
           }
-        : {}),
+        : storeChoice.kind !== 'discard' && storeChoice.overlapReads === false
+          ? { audit: { overlapReads: false } }
+          : {}),
     });
     cleanups.push(() => proxy.close());
     return { proxy, oidc, groupCommitStats, storeCpuMicros, token: () => oidc.issueToken(AGENT), stop };

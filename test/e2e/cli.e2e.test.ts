@@ -103,10 +103,10 @@ test('migrate applies once, then reports up to date, on a real PostgreSQL server
     assert.equal(first.status, 0, first.stderr);
     assert.match(
       first.stdout,
-      /applied 0001_event_store\.sql, 0002_sessions_read_model\.sql, 0003_approvals_read_model\.sql, 0004_compliance_read_models\.sql, 0005_sessions_front_end\.sql/,
+      /applied 0001_event_store\.sql, 0002_sessions_read_model\.sql, 0003_approvals_read_model\.sql, 0004_compliance_read_models\.sql, 0005_sessions_front_end\.sql, 0006_event_store_chained_append\.sql/,
     );
     const second = await portcullis(['migrate', '--config', join(dir.path, 'p.yaml')]).done;
-    assert.match(second.stdout, /is up to date \(5 migrations\)/);
+    assert.match(second.stdout, /is up to date \(6 migrations\)/);
   } finally {
     await dir.remove();
     await server.stop();

@@ -6,35 +6,18 @@
  * opens the session's detail page, and asciinema-player (served by the
  * gateway) plays it from the keyboard: the terminal shows the echoed text,
  * the typed lines are markers, `[` jumps back to them. A session without a recording says so; someone who is no
- * auditor or admin gets no recording; nothing is loaded from outside the
- * gateway. Screenshots go where console.e2e's go (PORTCULLIS_ARTIFACTS_DIR).
+ * auditor or admin gets the sessions pages' 403 (and no cast); nothing is loaded from outside the
+ * gateway. On the console harness (console-harness.ts, with its SSH target).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import type { Page } from 'playwright-core';
-import {
-  freePort,
-  grantingPolicyBundle,
-  OPENSSH_TOKEN_OPTIONS,
-  startOidcProvider,
-  startServe,
-  startSshd,
-  tempDir,
-  type OidcProvider,
-  type ServeProcess,
-  type SshdServer,
-  type TempDir,
-} from '@portcullis/test-support';
-import { openConsoleBrowser, type ConsoleBrowser } from './console-browser.js';
+import { OPENSSH_TOKEN_OPTIONS } from '@portcullis/test-support';
+import { AGENT, startConsoleHarness, type ConsoleHarness } from './console-harness.js';
 
-const AGENT = 'ci-deployer';
 const AUDITOR = 'audrey';
 const OTHER = 'bob';
-const CONSOLE_CLIENT = 'portcullis-console';
 const ECHOED = 'portcullis-recording-check';
 const TYPED = [`echo ${ECHOED}`, 'exit'];
 
@@ -44,21 +27,15 @@ interface SessionItem {
 }
 
 describe('an SSH recording in the console, in headless chromium', () => {
-  let dir: TempDir;
-  let oidc: OidcProvider;
-  let sshd: SshdServer;
-  let serve: ServeProcess;
-  let consoleBrowser: ConsoleBrowser;
+  let h: ConsoleHarness;
   let page: Page;
   let api: string;
-  let proxyPort: number;
   let shellSession: string;
   let execSession: string;
-  const cspViolations: string[] = [];
 
   const ssh = async (args: string[]) => {
-    const token = await oidc.issueToken(AGENT);
-    return spawn('sshpass', ['-e', 'ssh', ...OPENSSH_TOKEN_OPTIONS, '-p', String(proxyPort), ...args], {
+    const token = await h.oidc.issueToken(AGENT);
+    return spawn('sshpass', ['-e', 'ssh', ...OPENSSH_TOKEN_OPTIONS, '-p', String(h.sshProxyPort), ...args], {
       env: { ...process.env, SSHPASS: token },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -66,7 +43,7 @@ describe('an SSH recording in the console, in headless chromium', () => {
 
   /** The target's sessions, newest first, once `count` of them are closed. */
   async function closedSessions(count: number): Promise<SessionItem[]> {
-    const token = await oidc.issueToken('auditor-app');
+    const token = await h.oidc.issueToken('auditor-app');
     for (let i = 0; i < 100; i++) {
       const response = await fetch(`${api}/api/sessions?target=web-1`, {
         headers: { authorization: `Bearer ${token}` },
@@ -76,71 +53,26 @@ describe('an SSH recording in the console, in headless chromium', () => {
       if (items.length >= count && items.every((s) => s.status === 'closed')) return items;
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.fail(`not ${count} closed sessions: ${serve.output()}`);
+    assert.fail(`not ${count} closed sessions: ${h.serves.map((s) => s.output()).join('\n')}`);
   }
 
   before(async () => {
-    dir = await tempDir('portcullis-console-recording-e2e-');
-    const apiPort = await freePort();
-    proxyPort = await freePort();
-    api = `http://127.0.0.1:${apiPort}`;
-    oidc = await startOidcProvider({
-      clients: [{ clientId: AGENT }, { clientId: 'auditor-app', groups: ['auditors'] }],
+    h = await startConsoleHarness({
+      name: 'portcullis-console-recording-e2e-',
+      ssh: true,
+      clients: [{ clientId: 'auditor-app', groups: ['auditors'] }],
       users: [
         { accountId: AUDITOR, groups: ['auditors'] },
         { accountId: OTHER, groups: ['developers'] },
       ],
-      webClients: [{ clientId: CONSOLE_CLIENT, redirectUris: [`${api}/console/callback`] }],
+      api: 'auditorGroups: [auditors]',
+      consoleLines: [],
     });
-    const keyFile = join(dir.path, 'upstream_key');
-    await promisify(execFile)('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
-    sshd = await startSshd({ authorizedKeys: [(await readFile(`${keyFile}.pub`, 'utf8')).trim()] });
-    const bundle = await grantingPolicyBundle(dir.path, {
-      issuer: oidc.issuer,
-      appIds: [AGENT],
-      targetLabels: [{ kind: ['host'] }],
-    });
-    const config = join(dir.path, 'portcullis.yaml');
-    await writeFile(
-      config,
-      [
-        'instance: gw-console-recording',
-        `api: { listen: "127.0.0.1:${apiPort}", auditorGroups: [auditors] }`,
-        `store: { kind: pglite, dataDir: ${join(dir.path, 'data')} }`,
-        `policy: { bundle: ${bundle} }`,
-        'issuers:',
-        `  - { issuer: "${oidc.issuer}", audiences: ["${oidc.audience}"], jwksUrl: "${oidc.jwksUrl}" }`,
-        'console:',
-        '  issuers:',
-        `    - { issuer: "${oidc.issuer}", name: Test provider, clientId: ${CONSOLE_CLIENT}, clientSecret: secret-${CONSOLE_CLIENT}, scope: "openid connect", resource: "${oidc.audience}" }`,
-        'targets:',
-        '  - name: web-1',
-        '    protocol: ssh',
-        `    listen: "127.0.0.1:${proxyPort}"`,
-        '    labels: { env: dev, kind: host }',
-        '    upstream:',
-        '      host: 127.0.0.1',
-        `      port: ${sshd.port}`,
-        `      user: ${sshd.user}`,
-        '      privateKeyFile: upstream_key',
-        `      hostKey: "${sshd.hostPublicKey}"`,
-        '',
-      ].join('\n'),
-    );
-    serve = await startServe(config);
-    consoleBrowser = await openConsoleBrowser({ api, issuer: oidc.issuer, label: 'recording' });
-    page = consoleBrowser.page;
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
+    ({ page, api } = h);
   });
 
   after(async () => {
-    await consoleBrowser?.close();
-    await serve?.stop('SIGKILL');
-    await sshd?.stop();
-    await oidc?.stop();
-    await dir?.remove();
+    await h?.stop();
   });
 
   it('records an exec without a pty (no recording) and a shell typed into with ssh -tt', async () => {
@@ -172,7 +104,7 @@ describe('an SSH recording in the console, in headless chromium', () => {
   });
 
   it('an auditor plays the recording on the session’s page: the echoed text and the typed commands as markers', async () => {
-    await consoleBrowser.signIn(AUDITOR);
+    await h.signIn(AUDITOR);
     const response = await page.goto(`${api}/console/sessions/${shellSession}`);
     assert.equal(response?.status(), 200);
     const csp = response?.headers()['content-security-policy'] ?? '';
@@ -194,7 +126,7 @@ describe('an SSH recording in the console, in headless chromium', () => {
       );
     const terminal = page.locator('#recording-player .ap-term');
     assert.doesNotMatch(await terminal.innerText(), new RegExp(ECHOED), 'nothing shown before playing');
-    await consoleBrowser.shoot('01-session-recording');
+    await h.shoot('recording-01-session-recording');
 
     // With the keyboard: the terminal takes focus, space plays.
     await page.locator('#recording-player .ap-term-text').focus();
@@ -216,7 +148,7 @@ describe('an SSH recording in the console, in headless chromium', () => {
       'the typed line, as the terminal echoed it',
     );
     await page.locator('#recording-player .ap-term').getByText('logout').waitFor();
-    await consoleBrowser.shoot('02-session-recording-played');
+    await h.shoot('recording-02-session-recording-played');
     // `[` jumps back a typed command (to `exit`), again to the one before (`echo …`, typed half a
     // second and more before `exit`): the terminal as it was then, before `logout`.
     await page.keyboard.press('[');
@@ -229,7 +161,7 @@ describe('an SSH recording in the console, in headless chromium', () => {
           .querySelector('#recording-player .ap-term')
           ?.innerText.includes('logout'),
     );
-    assert.deepEqual(cspViolations, [], 'the player runs under the page’s policy');
+    assert.deepEqual(h.cspViolations, [], 'the player runs under the page’s policy');
 
     // The cast the player got: asciicast v2, markers, and no typed-input frames.
     const cast = await page.evaluate(
@@ -251,7 +183,7 @@ describe('an SSH recording in the console, in headless chromium', () => {
     await page.getByText(/No recording: this session has no terminal recording/).waitFor();
     assert.equal(await page.locator('#recording-player').count(), 0);
     assert.doesNotMatch(response?.headers()['content-security-policy'] ?? '', /wasm-unsafe-eval/);
-    await consoleBrowser.shoot('03-session-no-recording');
+    await h.shoot('recording-03-session-no-recording');
     const missing = await page.evaluate(
       async (path) => (await fetch(path)).status,
       `/console/sessions/${execSession}/recording.cast`,
@@ -260,7 +192,7 @@ describe('an SSH recording in the console, in headless chromium', () => {
   });
 
   it('no page loaded anything from outside the gateway', () => {
-    const fromConsole = consoleBrowser.assertNothingFromOutside();
+    const fromConsole = h.assertNothingFromOutside();
     for (const asset of ['asciinema-player.js', 'asciinema-player.css', 'console-player.js'])
       assert.ok(
         fromConsole.some((r) => r.url.endsWith(`/console/assets/${asset}`)),
@@ -272,14 +204,13 @@ describe('an SSH recording in the console, in headless chromium', () => {
   it('someone who is neither auditor nor admin gets no recording', async () => {
     const anonymous = await fetch(`${api}/console/sessions/${shellSession}/recording.cast`);
     assert.equal(anonymous.status, 401);
-    await consoleBrowser.browser.context.clearCookies();
-    await consoleBrowser.signIn(OTHER);
-    await page.goto(`${api}/console/sessions/${shellSession}`);
-    await consoleBrowser.shoot('04-session-recording-forbidden');
-    assert.match(
-      await page.locator('section.recording').innerText(),
-      /This session has a terminal recording\. Only auditors and admins .* may play it/,
-    );
+    await h.browser.context.clearCookies();
+    await h.signIn(OTHER);
+    // The session's page is the sessions pages' readers', the recording with it.
+    const response = await page.goto(`${api}/console/sessions/${shellSession}`);
+    assert.equal(response?.status(), 403);
+    await page.locator('[data-reason="not_an_auditor_or_admin"]').waitFor();
+    await h.shoot('recording-04-session-recording-forbidden');
     assert.equal(await page.locator('#recording-player').count(), 0);
     const status = await page.evaluate(
       async (path) => (await fetch(path)).status,

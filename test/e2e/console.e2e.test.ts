@@ -12,145 +12,48 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import {
-  freePort,
-  grantingPolicyBundle,
-  postgresBinDir,
-  serveConfigYaml,
-  startOidcProvider,
-  startPostgres,
-  startServe,
-  tempDir,
-  type Chromium,
-  type OidcProvider,
-  type PostgresServer,
-  type ServeProcess,
-  type TempDir,
-} from '@portcullis/test-support';
-import { openConsoleBrowser, type ConsoleBrowser } from './console-browser.js';
+import type { Chromium, OidcProvider, ServeProcess } from '@portcullis/test-support';
+import { AGENT, startConsoleHarness, type ConsoleHarness, type SeenRequest } from './console-harness.js';
 
-const psqlBin = join(postgresBinDir(), 'psql');
-const AGENT = 'ci-deployer';
 const APPROVER = 'alice';
-const CONSOLE_CLIENT = 'portcullis-console';
 
 describe('the web console in headless chromium', () => {
-  let dir: TempDir;
-  let pg: PostgresServer;
+  let h: ConsoleHarness;
   let oidc: OidcProvider;
-  const serves: ServeProcess[] = [];
-  let consoleBrowser: ConsoleBrowser;
+  let serves: readonly ServeProcess[];
   let browser: Chromium;
   let page: Page;
   let api: string;
-  let proxyPort: number;
+  let requests: readonly SeenRequest[];
 
-  const upstream = (statement: string) =>
-    execFileSync(psqlBin, [pg.url('postgres'), '-Atc', statement])
-      .toString()
-      .trim();
-
-  /** psql through instance A's proxy as the agent, until the statement completes or is refused. */
-  async function agent(statement: string) {
-    const env = { ...process.env, PGPASSWORD: await oidc.issueToken(AGENT) };
-    const conn = `host=127.0.0.1 port=${proxyPort} dbname=prod-db user=agent sslmode=disable`;
-    return promisify(execFile)(psqlBin, [conn, '-Atc', statement], { env }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({
-        code: e.code,
-        stdout: e.stdout,
-        stderr: e.stderr,
-      }),
-    );
-  }
-
-  const shoot = (name: string) => consoleBrowser.shoot(name);
-  const signIn = (login: string) => consoleBrowser.signIn(login);
-
-  /** Signs out of the console, and forgets the provider's own session too, as another person's browser would. */
-  async function signOut(): Promise<void> {
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
-    assert.equal(
-      (await browser.context.cookies(api)).filter((c) => c.name === 'portcullis-console').length,
-      0,
-    );
-    await browser.context.clearCookies();
-  }
+  const upstream = (statement: string) => h.upstream(statement);
+  const agent = (statement: string) => h.agent(statement);
+  const shoot = (name: string) => h.shoot(name);
+  const signIn = (login: string) => h.signIn(login);
+  const signOut = () => h.signOut();
 
   const pendingCard = (text: string) =>
     page.locator('article.approval[data-status="pending"]', { hasText: text });
 
   before(async () => {
-    dir = await tempDir('portcullis-console-e2e-');
-    const apiPort = await freePort();
-    proxyPort = await freePort();
-    api = `http://127.0.0.1:${apiPort}`;
-    [pg, oidc] = await Promise.all([
-      startPostgres(),
-      startOidcProvider({
-        clients: [{ clientId: AGENT }],
-        users: [
-          { accountId: APPROVER, groups: ['dba-oncall'] },
-          // The agent's own subject, in the approver group too: only the self-approval rule stops it.
-          { accountId: AGENT, groups: ['dba-oncall'] },
-        ],
-        webClients: [{ clientId: CONSOLE_CLIENT, redirectUris: [`${api}/console/callback`] }],
-      }),
-    ]);
-    upstream(
-      "CREATE TABLE public.users (id int, email text); INSERT INTO public.users VALUES (1, 'ada@example.org'), (2, 'bob@example.org')",
-    );
-    const bundle = await grantingPolicyBundle(dir.path, {
-      issuer: oidc.issuer,
-      appIds: [AGENT],
-      targetLabels: [{ env: ['production'], kind: ['database'] }],
-      reviewTtlSeconds: 120,
+    h = await startConsoleHarness({
+      name: 'portcullis-console-e2e-',
+      users: [
+        // An approver who also reads sessions (an auditor).
+        { accountId: APPROVER, groups: ['dba-oncall', 'soc-readers'] },
+        // The agent's own subject, in the approver group too: only the self-approval rule stops it.
+        { accountId: AGENT, groups: ['dba-oncall'] },
+      ],
+      consoleLines: ['  adminGroups: [dba-admins]', '  auditorGroups: [soc-readers]'],
+      upstreamSql:
+        "CREATE TABLE public.users (id int, email text); INSERT INTO public.users VALUES (1, 'ada@example.org'), (2, 'bob@example.org')",
     });
-    // Two instances on one PostgreSQL store: psql goes through instance A, the browser uses B's console.
-    upstream('CREATE DATABASE portcullis');
-    const configs: string[] = [];
-    for (const [name, port, listenPort] of [
-      ['a', await freePort(), proxyPort],
-      ['b', apiPort, await freePort()],
-    ] as const) {
-      const config = join(dir.path, `portcullis-${name}.yaml`);
-      await writeFile(
-        config,
-        serveConfigYaml({
-          instance: `gw-${name}`,
-          apiPort: port,
-          store: `{ kind: postgres, url: "${pg.url('portcullis')}" }`,
-          policy: `{ bundle: ${bundle} }`,
-          issuer: oidc,
-          target: { listenPort, upstreamPort: pg.port },
-          extra: [
-            'console:',
-            '  issuers:',
-            `    - { issuer: "${oidc.issuer}", name: Test provider, clientId: ${CONSOLE_CLIENT}, clientSecret: secret-${CONSOLE_CLIENT}, scope: "openid connect", resource: "${oidc.audience}" }`,
-            '  adminGroups: [dba-admins]',
-          ],
-        }),
-      );
-      configs.push(config);
-    }
-    // One after the other: both migrate the same database.
-    for (const config of configs) serves.push(await startServe(config));
-    consoleBrowser = await openConsoleBrowser({ api, issuer: oidc.issuer });
-    ({ browser, page } = consoleBrowser);
+    ({ oidc, serves, browser, page, api, requests } = h);
   });
 
   after(async () => {
-    await consoleBrowser?.close();
-    for (const serve of serves) await serve.stop('SIGKILL');
-    await oidc?.stop();
-    await pg?.stop();
-    await dir?.remove();
+    await h?.stop();
   });
 
   it('an approver signs in on the organisation provider’s login page', async () => {
@@ -317,7 +220,8 @@ describe('the web console in headless chromium', () => {
   });
 
   it('no page loaded anything from outside the gateway', () => {
-    const fromConsole = consoleBrowser.assertNothingFromOutside();
+    assert.ok(requests.length > 10, 'requests were seen');
+    const fromConsole = h.assertNothingFromOutside();
     assert.ok(fromConsole.some((r) => r.url.endsWith('/console/assets/console.js')));
     assert.ok(fromConsole.some((r) => r.url.endsWith('/console/events')));
   });

@@ -301,6 +301,102 @@ describe('portcullis serve on a failing PostgreSQL store', () => {
   );
 
   it(
+    'an effect-free read runs ahead of its write-ahead pair, but none of its result reaches the client until the pair is durable',
+    { timeout: 120_000 },
+    async () => {
+      const serve = await startServe(configFile);
+      const session = client();
+      session.on('error', () => undefined);
+      try {
+        await session.connect();
+        await direct(upstream, 'INSERT INTO ledger VALUES (-20), (-21) ON CONFLICT DO NOTHING');
+        // Durable store: the result arrives (simple and extended protocol).
+        const simpleText = 'SELECT n AS run_ahead_simple FROM ledger WHERE n = -20';
+        const extendedText = 'SELECT n AS run_ahead_extended FROM ledger WHERE n = $1';
+        assert.deepEqual((await session.query(simpleText)).rows, [{ run_ahead_simple: -20 }]);
+        assert.deepEqual((await session.query(extendedText, [-21])).rows, [{ run_ahead_extended: -21 }]);
+
+        // Frozen store: each read runs on the upstream, and the client gets the refusal, not a row.
+        storeDb.freeze();
+        const refusals: string[] = [];
+        let rowsSeen = 0;
+        try {
+          for (const [text, values] of [
+            [simpleText.replace('-20', '-21'), undefined],
+            [extendedText, [-20]],
+          ] as const) {
+            // A Query object reports each row as it arrives, before the command ends.
+            const query = new pg.Query(text, values ? [...values] : undefined);
+            refusals.push(
+              await new Promise<string>((resolve) => {
+                query.on('row', () => (rowsSeen += 1));
+                query.on('end', () => resolve('delivered'));
+                query.on('error', (error: Error) => resolve(error.message));
+                session.query(query);
+              }),
+            );
+          }
+          // The upstream did run both (its backend's last query is the second one).
+          const ran = await direct(
+            upstream,
+            "SELECT query FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE '%run_ahead_extended%'",
+          );
+          assert.equal(ran.length, 1, 'the read was forwarded before its pair was durable');
+        } finally {
+          storeDb.thaw();
+        }
+        assert.equal(rowsSeen, 0, 'no row of a read whose pair is not durable reached the client');
+        assert.equal(refusals.length, 2);
+        for (const refusal of refusals) assert.match(refusal, DENIED_UNAVAILABLE);
+
+        // The session goes on: once the store is back, both protocols are answered again.
+        const answered = async (run: () => Promise<pg.QueryResult>) => {
+          for (const deadline = Date.now() + 20_000; ; await sleep(100)) {
+            try {
+              return (await run()).rows;
+            } catch (error) {
+              if (!DENIED_UNAVAILABLE.test((error as Error).message) || Date.now() > deadline) throw error;
+            }
+          }
+        };
+        assert.deepEqual(await answered(() => session.query(simpleText)), [{ run_ahead_simple: -20 }]);
+        assert.deepEqual(await answered(() => session.query(extendedText, [-21])), [
+          { run_ahead_extended: -21 },
+        ]);
+
+        // The trail, once the store took it: the refused reads have their pair, were forwarded, then blocked.
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const rows = await direct(
+            storeDb,
+            `SELECT r.data->>'text' AS text, array_agg(e.event_type ORDER BY e.stream_revision) AS events
+               FROM portcullis_events r
+               JOIN portcullis_events e ON e.stream_name = r.stream_name AND e.data->'sequence' = r.data->'sequence'
+              WHERE r.event_type = 'CommandReceived' AND r.data->>'text' LIKE '%run_ahead_%'
+              GROUP BY r.stream_name, r.data->'sequence', r.data->>'text'`,
+          );
+          const blocked = rows.filter((r) => (r.events as string[]).includes('CommandBlocked'));
+          const refusedHere = refusals.length + (rows.length - 6); // refusals while the store came back
+          if (blocked.length === refusedHere || Date.now() > deadline) {
+            assert.ok(rows.length >= 6, JSON.stringify(rows));
+            assert.equal(blocked.length, refusedHere, JSON.stringify(rows));
+            for (const row of blocked) {
+              const events = row.events as string[];
+              assert.deepEqual(events.slice(0, 3), ['CommandReceived', 'CommandDecided', 'CommandForwarded']);
+              assert.ok(events.indexOf('CommandBlocked') > 2, JSON.stringify(events));
+            }
+            break;
+          }
+          await sleep(250);
+        }
+      } finally {
+        await session.end().catch(() => undefined);
+        assert.equal(await serve.stop(), 0, serve.output());
+      }
+    },
+  );
+
+  it(
     'after SIGKILL, the next start closes the dead run’s sessions and marks its in-flight commands',
     { timeout: 120_000 },
     async () => {

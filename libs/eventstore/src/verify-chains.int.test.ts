@@ -17,6 +17,13 @@ test('verifyChains names the first broken link after an event is edited in the d
       }
     }
     assert.deepEqual((await verifyChains(store)).breaks, []);
+    // Bounded: stops at maxEvents and says the rest was not checked; a bound past the end says nothing.
+    const bounded = await verifyChains(store, { maxEvents: 5, pageSize: 2 });
+    assert.deepEqual([bounded.events, bounded.truncated], [5, true]);
+    const whole = await verifyChains(store, { maxEvents: 8, pageSize: 3 });
+    assert.deepEqual([whole.events, whole.truncated], [8, undefined]);
+    const oneStream = await verifyChains(store, { streamName: 'session-a', maxEvents: 3 });
+    assert.deepEqual([oneStream.events, oneStream.truncated], [3, true]);
 
     // An operator with database access rewrites a statement after the fact.
     await db.query(

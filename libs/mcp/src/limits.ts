@@ -12,6 +12,8 @@ export interface McpLimits {
   readonly maxOutputBytes: number;
   /** The longest one `await_approval` call waits (the tool's `waitSeconds` can only lower it). */
   readonly maxApprovalWaitSeconds: number;
+  /** The longest one `exec` runs; past it the command is stopped and the tool answers a timeout error. */
+  readonly execTimeoutSeconds: number;
 }
 
 export const DEFAULT_MCP_LIMITS: McpLimits = {
@@ -21,4 +23,5 @@ export const DEFAULT_MCP_LIMITS: McpLimits = {
   maxResultBytes: 1_048_576,
   maxOutputBytes: 65_536,
   maxApprovalWaitSeconds: 60,
+  execTimeoutSeconds: 300,
 };

@@ -40,7 +40,11 @@ export { POISON_SQL } from './statements/poison-statement.js';
 export { DEFAULT_STARTUP_TIMEOUT_MS } from './connection/handle-connection.js';
 export { DEFAULT_IDLE_TIMEOUT_SECONDS } from './connection/session-timeouts.js';
 export { connectUpstream as connectPostgresUpstream } from './connection/connect-upstream.js';
-export { StatementSession, type StatementSessionOptions } from './direct/statement-session.js';
+export {
+  StatementSession,
+  StatementSessionEnded,
+  type StatementSessionOptions,
+} from './direct/statement-session.js';
 export type { StatementResult, ResultLimits } from './direct/statement-result.js';
 export type { StatementDecision } from './statements/decide-statement.js';
 export { CatalogEpoch } from './masking/catalog-epoch.js';

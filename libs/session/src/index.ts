@@ -82,7 +82,7 @@ export {
   type ReviewResult,
 } from './approvals/await-review.js';
 export { awaitApproval, type ReviewContext } from './approvals/await-approval.js';
-export { writeAhead, type LedgerLogger } from './ledger/write-ahead.js';
+export { writeAhead, writeAheadRunning, type LedgerLogger } from './ledger/write-ahead.js';
 export {
   verdictOf,
   reusedVerdict,

@@ -24,6 +24,7 @@ export { fingerprint, normalize } from './fingerprint.js';
 export { copyOutput, type CopyOutput } from './copy-output.js';
 export { initSqlParser, isSqlParserReady } from './parser.js';
 export { roleChanges } from './role-changes.js';
+export { isEffectFree } from './effect-free.js';
 export type { SensitiveFlow, SensitiveFlowKind } from './sensitive-flows.js';
 
 /** The process-wide classifier behind the functions below (1000 cached texts). */

@@ -6,5 +6,10 @@
 export * from './proxy/index.js';
 export { parseCommandLine, quoteWord, type CommandLine } from './command/command-line.js';
 export { connectUpstream as connectSshUpstream } from './proxy/connect-upstream.js';
-export { CommandSession, type CommandSessionOptions, type ExecResult } from './direct/command-session.js';
+export {
+  CommandSession,
+  CommandSessionEnded,
+  type CommandSessionOptions,
+  type ExecResult,
+} from './direct/command-session.js';
 export type { ExecDecision } from './proxy/decide-command.js';

@@ -36,10 +36,12 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { EventsController } from './siem/events.controller.js';
 import { ComplianceController } from './compliance/compliance.controller.js';
 import { complianceQueryHandlers } from './compliance/queries/compliance.handlers.js';
+import { ComplianceReports } from './compliance/compliance-reports.js';
 import { IdentitiesController } from './access/identities.controller.js';
 import { accessCommandHandlers } from './access/commands/access-command.handlers.js';
 import { ListRevocationsHandler } from './access/queries/list-revocations.handler.js';
 import { ConsoleController } from './console/console.controller.js';
+import { ConsoleComplianceController } from './console/console-compliance.controller.js';
 import { ConsoleRecordingController } from './console/recording/console-recording.controller.js';
 import { ConsolePages } from './console/console-pages.js';
 import { ConsoleSessionStore } from './console/auth/console-session-store.js';
@@ -64,6 +66,7 @@ export class GatewayModule {
         HealthController,
         MetricsController,
         ConsoleController,
+        ConsoleComplianceController,
         ConsoleRecordingController,
         ...(runtime.devIssuer ? [DevIssuerController] : []),
         ...(mcp ? [McpController] : []),
@@ -83,6 +86,7 @@ export class GatewayModule {
         PolicyDataWatcher,
         ListSessionsHandler,
         ...complianceQueryHandlers,
+        ComplianceReports,
         ApiCallerAuth,
         ...approvalCommandHandlers,
         ...accessCommandHandlers,

@@ -16,10 +16,11 @@ export {
   type OidcWebClient,
 } from './oidc-provider.js';
 export { launchChromium, CHROMIUM_BIN, type Chromium } from './chromium.js';
+export { CONSOLE_ARTIFACTS_DIR, signInToConsole } from './console-browser.js';
 export { grantingPolicyBundle, type PolicyGrant } from './granting-policy-bundle.js';
 export { startSshd, OPENSSH_TOKEN_OPTIONS, type SshdServer, type SshdServerOptions } from './sshd-server.js';
 export { startServe, PORTCULLIS_BIN, type ServeProcess } from './serve-process.js';
-export { serveConfigYaml, type ServeConfigOptions } from './serve-config.js';
+export { serveConfigYaml, sshTargetYaml, type ServeConfigOptions } from './serve-config.js';
 export {
   startRsyslog,
   RSYSLOGD,

@@ -23,6 +23,8 @@ export interface ServeConfigOptions {
   readonly extra?: readonly string[];
   /** More keys of the `prod-db` target, e.g. `credential: { mode: ephemeral-role }`. */
   readonly targetExtra?: readonly string[];
+  /** More entries of `targets:` after prod-db, each line as written (e.g. sshTargetYaml's). */
+  readonly moreTargets?: readonly string[];
 }
 
 export function serveConfigYaml(options: ServeConfigOptions): string {
@@ -45,6 +47,34 @@ export function serveConfigYaml(options: ServeConfigOptions): string {
     '    labels: { env: production, kind: database }',
     `    upstream: { host: 127.0.0.1, port: ${target.upstreamPort}, database: postgres, user: postgres }`,
     ...(options.targetExtra ?? []).map((line) => `    ${line}`),
+    ...(options.moreTargets ?? []),
     '',
   ].join('\n');
+}
+
+/**
+ * An entry of `targets:` for an SSH target `name` (labels env: `env`, kind:
+ * host) in front of a test sshd, with the proxy's key for it and its pinned
+ * host key: for serveConfigYaml's `moreTargets`, or after its output.
+ */
+export function sshTargetYaml(options: {
+  readonly name: string;
+  readonly listenPort: number;
+  readonly env: string;
+  readonly sshd: { readonly port: number; readonly user: string; readonly hostPublicKey: string };
+  readonly privateKeyFile: string;
+}): string[] {
+  const { sshd } = options;
+  return [
+    `  - name: ${options.name}`,
+    '    protocol: ssh',
+    `    listen: "127.0.0.1:${options.listenPort}"`,
+    `    labels: { env: ${options.env}, kind: host }`,
+    '    upstream:',
+    '      host: 127.0.0.1',
+    `      port: ${sshd.port}`,
+    `      user: ${sshd.user}`,
+    `      privateKeyFile: ${options.privateKeyFile}`,
+    `      hostKey: "${sshd.hostPublicKey}"`,
+  ];
 }

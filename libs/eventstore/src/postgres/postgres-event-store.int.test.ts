@@ -37,7 +37,9 @@ runEventStoreContract(
         },
       };
       await client.query('BEGIN');
-      const [outcome] = await appendBatch(
+      const {
+        outcomes: [outcome],
+      } = await appendBatch(
         tx,
         [
           {

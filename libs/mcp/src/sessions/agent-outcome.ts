@@ -8,7 +8,8 @@ export type AgentOutcome =
   | { readonly status: 'ok'; readonly target: string; readonly query: StatementResult }
   | { readonly status: 'ok'; readonly target: string; readonly exec: ExecResult }
   | { readonly status: 'denied'; readonly message: string }
-  | { readonly status: 'error'; readonly message: string }
+  /** `exec`: what a command that timed out wrote before it was stopped. */
+  | { readonly status: 'error'; readonly message: string; readonly exec?: ExecResult }
   | {
       readonly status: 'pending';
       readonly target: string;

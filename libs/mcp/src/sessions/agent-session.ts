@@ -2,12 +2,18 @@ import type { Identity } from '@portcullis/identity';
 import {
   SessionRefusal as PostgresRefusal,
   StatementSession,
+  StatementSessionEnded,
   type StatementDecision,
   type StatementSessionOptions,
 } from '@portcullis/pg-proxy';
 import type { PolicyEngine } from '@portcullis/policy';
 import { admitSession, Refusals } from '@portcullis/session';
-import { CommandSession, type CommandSessionOptions, type ExecDecision } from '@portcullis/ssh-proxy';
+import {
+  CommandSession,
+  CommandSessionEnded,
+  type CommandSessionOptions,
+  type ExecDecision,
+} from '@portcullis/ssh-proxy';
 import type { McpLimits } from '../limits.js';
 import { pendingOutcome, sessionRefused, unknownTarget, type AgentOutcome } from './agent-outcome.js';
 import {
@@ -48,6 +54,12 @@ type Waiting =
  * the session core, opened on first use and closed with it. Commands on one
  * target run one at a time, in call order; commands waiting for approval
  * wait beside them, each known by its approval id in this MCP session only.
+ *
+ * Its database and host sessions are held in the access lifecycle
+ * (libs/session) as the proxies' connections are: when an operator ends one
+ * of them (a termination, or a revocation of the identity), the MCP session
+ * ends with it — every session it holds is closed, waits are cancelled, and
+ * every later tool call answers the goodbye the core chose (goodbyeOf).
  */
 export class AgentSession {
   private readonly statements = new Map<string, Promise<StatementSession>>();
@@ -55,6 +67,7 @@ export class AgentSession {
   private readonly waiting = new Map<string, Waiting>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private closed = false;
+  private goodbye: string | undefined;
 
   constructor(
     readonly identity: Identity,
@@ -63,6 +76,11 @@ export class AgentSession {
     private readonly policy: PolicyEngine,
     private readonly limits: McpLimits,
   ) {}
+
+  /** What every tool call answers once an operator ended the MCP session (undefined while it runs). */
+  get ended(): string | undefined {
+    return this.goodbye;
+  }
 
   /** The targets session policy would admit this identity to (evaluated, nothing recorded). */
   listTargets(): TargetListing[] {
@@ -146,6 +164,7 @@ export class AgentSession {
     waitSeconds: number | undefined,
     signal?: AbortSignal,
   ): Promise<AgentOutcome> {
+    if (this.goodbye !== undefined) return { status: 'error', message: this.goodbye };
     const entry = this.waiting.get(approvalId);
     if (!entry) {
       return { status: 'error', message: `no command of this MCP session waits for approval ${approvalId}` };
@@ -231,9 +250,11 @@ export class AgentSession {
         signal,
       );
       return { status: 'ok', target, query: result };
-    } catch {
-      this.forget(this.statements, target, session, 'upstream_closed');
-      return { status: 'error', message: 'the database server is unavailable' };
+    } catch (error) {
+      if (session.ended !== undefined) return { status: 'error', message: session.ended };
+      const ended = error instanceof StatementSessionEnded ? error.goodbye : undefined;
+      this.forget(this.statements, target, session, ended ? 'credential_expired' : 'upstream_closed');
+      return { status: 'error', message: ended ?? 'the database server is unavailable' };
     }
   }
 
@@ -244,10 +265,19 @@ export class AgentSession {
   ): Promise<AgentOutcome> {
     if (outcome.kind === 'pending') return pendingOutcome(target, outcome.pending);
     if (outcome.kind === 'denied') return { status: 'denied', message: outcome.message };
+    const { execTimeoutSeconds } = this.limits;
     try {
-      const result = await session.run(outcome.sequence, outcome.decision, this.limits.maxOutputBytes);
+      const result = await session.run(
+        outcome.sequence,
+        outcome.decision,
+        this.limits.maxOutputBytes,
+        execTimeoutSeconds * 1000,
+      );
+      if (result.timedOut)
+        return { status: 'error', message: execTimedOut(execTimeoutSeconds), exec: result };
       return { status: 'ok', target, exec: result };
-    } catch {
+    } catch (error) {
+      if (error instanceof CommandSessionEnded) return { status: 'error', message: error.goodbye };
       this.forget(this.commands, target, session, 'upstream_closed');
       return { status: 'error', message: 'the target host did not run the command' };
     }
@@ -261,7 +291,9 @@ export class AgentSession {
     const open = await existing?.catch(() => undefined);
     if (open && !open.broken) return open;
     if (open) this.forget(this.statements, target, open, 'upstream_closed');
-    const opening = StatementSession.open(options, this.identity, this.clientAddress, 'mcp');
+    const opening = StatementSession.open(options, this.identity, this.clientAddress, 'mcp', (goodbye) =>
+      this.terminated(goodbye),
+    );
     this.statements.set(target, opening);
     try {
       return await opening;
@@ -281,8 +313,11 @@ export class AgentSession {
     options: CommandSessionOptions,
   ): Promise<CommandSession | AgentOutcome> {
     const existing = await this.commands.get(target)?.catch(() => undefined);
-    if (existing) return existing;
-    const opening = CommandSession.open(options, this.identity, this.clientAddress, 'mcp');
+    if (existing && !existing.broken) return existing;
+    if (existing) this.forget(this.commands, target, existing, 'upstream_closed');
+    const opening = CommandSession.open(options, this.identity, this.clientAddress, 'mcp', (goodbye) =>
+      this.terminated(goodbye),
+    );
     this.commands.set(target, opening);
     try {
       return await opening;
@@ -292,21 +327,35 @@ export class AgentSession {
     }
   }
 
+  /**
+   * An operator ended one of this MCP session's sessions: the MCP session
+   * ends. The others close with `mcp_session_terminated` (or, for a
+   * revocation, as terminated themselves: the lifecycle ends each).
+   */
+  private terminated(goodbye: string): void {
+    if (this.goodbye !== undefined) return;
+    this.goodbye = goodbye;
+    void this.close('mcp_session_terminated');
+  }
+
   private forget<S extends { close(reason: string): Promise<void> }>(
     sessions: Map<string, Promise<S>>,
     target: string,
     session: S,
     reason: string,
   ): void {
-    void sessions.get(target)?.then((current) => {
-      if (current === session) sessions.delete(target);
+    const entry = sessions.get(target);
+    // Only that entry: a session opened in its place meanwhile stays.
+    void entry?.then((current) => {
+      if (current === session && sessions.get(target) === entry) sessions.delete(target);
     });
     void session.close(reason);
   }
 
   /** Commands on one target in call order (one upstream connection each). */
   private serially<T>(target: string, work: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.resolve({ status: 'error', message: 'the MCP session is closed' } as T);
+    if (this.closed)
+      return Promise.resolve({ status: 'error', message: this.goodbye ?? 'the MCP session is closed' } as T);
     const previous = this.chains.get(target) ?? Promise.resolve();
     const next = previous.then(work, work);
     this.chains.set(
@@ -315,4 +364,8 @@ export class AgentSession {
     );
     return next;
   }
+}
+
+function execTimedOut(seconds: number): string {
+  return `portcullis: exec timed out: the command ran past ${seconds} s (mcp.execTimeoutSeconds) and was stopped`;
 }

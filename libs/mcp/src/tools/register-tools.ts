@@ -25,6 +25,8 @@ export function registerTools(server: McpServer, agent: () => AgentSession, limi
       annotations: { readOnlyHint: true },
     },
     () => {
+      const { ended } = agent();
+      if (ended !== undefined) return toolResult({ status: 'error', message: ended });
       const targets = agent().listTargets();
       return {
         content: [{ type: 'text', text: JSON.stringify(targets) }],
@@ -104,7 +106,8 @@ export function registerTools(server: McpServer, agent: () => AgentSession, limi
         'Runs one command line on an ssh target as `ssh host command` would, without a terminal or stdin, ' +
         'decided by policy exactly like an SSH exec. Returns the exit status and stdout and stderr ' +
         `(each cut at ${limits.maxOutputBytes} bytes). A denial is an error starting \`portcullis: denied:\`; ` +
-        'a command that needs a human comes back `pending` (see await_approval).',
+        'a command that needs a human comes back `pending` (see await_approval). A command running past ' +
+        `${limits.execTimeoutSeconds} s is stopped and answers a timeout error.`,
       inputSchema: {
         target: z.string().min(1).describe('An ssh target name (list_targets)'),
         command: z.string().min(1).describe('The command line'),

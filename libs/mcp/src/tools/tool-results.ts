@@ -13,7 +13,11 @@ export function toolResult(outcome: AgentOutcome): CallToolResult {
       return {
         isError: true,
         content: [{ type: 'text', text: outcome.message }],
-        structuredContent: { status: outcome.status, message: outcome.message },
+        structuredContent: {
+          status: outcome.status,
+          message: outcome.message,
+          ...('exec' in outcome && outcome.exec ? outcome.exec : {}),
+        },
       };
     case 'pending': {
       const text =

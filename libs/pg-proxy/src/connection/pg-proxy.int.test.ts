@@ -208,9 +208,41 @@ describe('the PostgreSQL proxy with real peers', () => {
     assert.ok(reasons.includes('unknown_database'));
   });
 
+  it('an effect-free read runs during its write-ahead append; its rows reach the client only after it', async () => {
+    const c = await client();
+    const text = "SELECT 'run-ahead probe' AS probe";
+    let ranDuringAppend: string | undefined;
+    let appended = false;
+    world.store.beforeAppend = async (events) => {
+      if (events.some((e) => e.type === 'CommandReceived' && (e.data as { text: string }).text === text)) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        ranDuringAppend = world.direct(
+          `SELECT count(*) FROM pg_stat_activity WHERE query = '${text.replaceAll("'", "''")}'`,
+        );
+        appended = true;
+      }
+    };
+    try {
+      const rowsBeforeAppend: boolean[] = [];
+      const query = new pg.Query(text);
+      await new Promise<void>((resolve, reject) => {
+        query.on('row', () => rowsBeforeAppend.push(!appended));
+        query.on('end', () => resolve());
+        query.on('error', reject);
+        void c.query(query);
+      });
+      assert.equal(ranDuringAppend, '1', 'the upstream ran the read while its pair was being appended');
+      assert.deepEqual(rowsBeforeAppend, [false], 'its one row arrived after the append');
+    } finally {
+      world.store.beforeAppend = undefined;
+      await c.end();
+    }
+  });
+
   it('records the session in order, write-ahead: the upstream sees nothing before CommandDecided is durable', async () => {
     const c = await client();
-    const text = "SELECT 'write-ahead probe' AS probe";
+    // random() is not an effect-free function (libs/sql effect-free.ts): this SELECT waits write-ahead.
+    const text = "SELECT 'write-ahead probe' AS probe WHERE random() < 2";
     let sawUpstreamDuringAppend: string | undefined;
     world.store.beforeAppend = async (events) => {
       if (events.some((e) => e.type === 'CommandReceived' && (e.data as { text: string }).text === text)) {

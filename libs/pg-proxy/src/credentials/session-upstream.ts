@@ -44,7 +44,7 @@ export interface SessionUpstreamRequest {
 export async function connectSessionUpstream(
   options: Pick<PgProxyOptions, 'upstream' | 'credential' | 'gatewayInstance' | 'target'>,
   request: SessionUpstreamRequest,
-  logger: ProxyLogger,
+  logger: Pick<ProxyLogger, 'error'>,
 ): Promise<SessionUpstream> {
   const mode = options.credential?.mode ?? 'off';
   if (mode === 'off') {

@@ -128,6 +128,23 @@ export class ResponseTracker {
     return this.expected.length === 0;
   }
 
+  /**
+   * The next command starts a new implicit transaction: the server is idle
+   * outside a transaction block and owes nothing but the replies of Parse,
+   * Bind, Describe or Close (which run nothing). A refusal there leaves no
+   * transaction state for the client to be told about.
+   */
+  get atTransactionStart(): boolean {
+    return (
+      this.status === 'I' &&
+      this.skipCause === undefined &&
+      !this.copyIn &&
+      this.expected.every(
+        (e) => e.kind === 'parse' || e.kind === 'bind' || e.kind === 'describe' || e.kind === 'close',
+      )
+    );
+  }
+
   /** Quiet, and not skipping to a Sync after an error: messages of ours mean what they say. */
   get settled(): boolean {
     return this.quiet && this.skipCause === undefined;

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { writeAhead, type SessionRecorder } from '@portcullis/session';
+import { Refusals, writeAhead, writeAheadRunning, type SessionRecorder } from '@portcullis/session';
 import { backend, frontend } from '../protocol/index.js';
 import { BackendFrameReader } from '../protocol/backend-frame-reader.js';
 import type { FrontendMessage } from '../protocol/messages.js';
@@ -40,6 +40,33 @@ export type CloseReason =
   /** The session's upstream credential reached its end (credentials/session-upstream.ts). */
   | 'credential_expired';
 
+/** Server messages that are part of a command's result (dropped when its write-ahead pair fails). */
+const RESULT_CODES = new Set<number>([
+  BackendCode.RowDescription,
+  BackendCode.DataRow,
+  BackendCode.CommandComplete,
+  BackendCode.EmptyQueryResponse,
+  BackendCode.PortalSuspended,
+  BackendCode.ErrorResponse,
+  BackendCode.NoticeResponse,
+]);
+
+/** Past this many withheld bytes the upstream is paused until the pair is durable. */
+const MAX_WITHHELD_BYTES = 1024 * 1024;
+
+/** A command run ahead of its durable write-ahead pair (runAhead), and what the server answered meanwhile. */
+interface Withheld {
+  readonly command: TrackedCommand;
+  /** In arrival order; `result`: part of the command's result; `completes`: the frame that ended it. */
+  frames: { out: Buffer; result: boolean; completes: boolean }[];
+  bytes: number;
+  /** The command's last frame has arrived. */
+  done: boolean;
+  paused: boolean;
+  /** The pair did not become durable: the rest of the result is dropped, this refusal takes its place. */
+  refusal?: string;
+}
+
 /**
  * Step 7: relay both ways. Client messages are handled one at a time, in
  * order (each may wait for a decision and a durable append); server frames
@@ -61,6 +88,8 @@ export class SessionRelay implements StatementRelay {
   private dispatching = false;
   /** Set while a statement waits for approval: a CancelRequest ends the wait. */
   private cancelWait: (() => void) | undefined;
+  /** Set while an effect-free command runs ahead of its write-ahead pair: its result waits here. */
+  private withheld: Withheld | undefined;
 
   constructor(
     readonly channel: ClientChannel,
@@ -242,6 +271,88 @@ export class SessionRelay implements StatementRelay {
     }
   }
 
+  canRunAhead(decision: StatementDecision): boolean {
+    return (
+      decision.effectFree &&
+      decision.allowed &&
+      !decision.review &&
+      this.recorder.overlapsReads &&
+      this.withheld === undefined &&
+      !this.extended.executedSinceSync &&
+      this.tracker.atTransactionStart
+    );
+  }
+
+  /**
+   * The overlap of docs/architecture.md "When a statement waits": the
+   * command is forwarded at once and its pair appended meanwhile; nothing
+   * the server answers reaches the client before the pair is durable. If it
+   * does not become durable (append timeout, store down),
+   * the result is dropped and the client gets the same refusal as a
+   * statement refused before it ran; the command was a read that changed
+   * nothing, and it is recorded as forwarded, then blocked.
+   */
+  async runAhead(
+    decision: Pick<StatementDecision, 'masking'>,
+    recorded: Pick<StatementDecision, 'received' | 'decided' | 'shadow'>,
+    send: (command: TrackedCommand) => void,
+  ): Promise<boolean> {
+    // A CancelRequest meanwhile reaches the server, as for any running command: the wait is bounded by the append timeout.
+    const { sequence, durable } = writeAheadRunning(this.recorder, recorded, {
+      errorCode: SqlState.InsufficientPrivilege,
+      logger: this.logger,
+    });
+    const command = this.track(sequence, decision.masking);
+    this.withheld = { command, frames: [], bytes: 0, done: false, paused: false };
+    send(command);
+    this.forwarded(sequence);
+    const ok = await durable;
+    this.releaseWithheld(ok ? undefined : Refusals.auditUnavailable);
+    return ok;
+  }
+
+  /** A frame of the command running ahead (or after it, before its pair is durable): held, or dropped after a failure. */
+  private withhold(withheld: Withheld, code: number, out: Buffer, open: boolean): boolean {
+    const result = open && RESULT_CODES.has(code);
+    const completes = open && withheld.done;
+    if (withheld.refusal !== undefined) {
+      if (!completes) return result ? true : this.toClient(out);
+      this.withheld = undefined;
+      this.toClient(denialResponse(withheld.refusal));
+      if (!result) this.toClient(out);
+      this.resumeUpstream();
+      return true;
+    }
+    withheld.frames.push({ out, result, completes });
+    withheld.bytes += out.length;
+    if (withheld.bytes > MAX_WITHHELD_BYTES && !withheld.paused) {
+      withheld.paused = true;
+      this.upstream.pause();
+    }
+    return true;
+  }
+
+  /** The pair is durable (`refusal` undefined): the held frames go out. Else the result is replaced by the refusal. */
+  private releaseWithheld(refusal: string | undefined): void {
+    const withheld = this.withheld;
+    if (!withheld || this.stopped) return;
+    const frames = withheld.frames;
+    withheld.frames = [];
+    withheld.paused = false;
+    if (refusal === undefined || withheld.done) this.withheld = undefined;
+    else withheld.refusal = refusal;
+    this.channel.socket.cork();
+    for (const frame of frames) {
+      if (refusal === undefined) this.toClient(frame.out);
+      else {
+        if (frame.completes) this.toClient(denialResponse(refusal));
+        if (!frame.result) this.toClient(frame.out);
+      }
+    }
+    this.channel.socket.uncork();
+    this.resumeUpstream();
+  }
+
   /** A command about to be forwarded; results are masked when its plan asks for anything. */
   track(sequence: number, plan?: MaskingPlan): TrackedCommand {
     const command: TrackedCommand = { sequence, startedAt: process.hrtime.bigint(), rows: null };
@@ -347,21 +458,34 @@ export class SessionRelay implements StatementRelay {
   }
 
   private relayFrame(frame: BackendFrame): boolean {
+    const withheld = this.withheld;
+    const open = withheld !== undefined && !withheld.done;
     const out = this.tracker.onFrame(frame);
     if (this.stopped) return false;
     if (frame.code === BackendCode.ReadyForQuery && this.tracker.status === 'I')
       this.masking.transactionEnded();
     if (out === null) return true;
+    if (withheld) return this.withhold(withheld, frame.code, out, open);
+    return this.toClient(out);
+  }
+
+  private toClient(out: Buffer): boolean {
     if (!this.channel.write(out) && !this.waitingForDrain) {
       // A slow client slows the server down instead of filling our memory.
       this.waitingForDrain = true;
       this.upstream.pause();
       this.channel.socket.once('drain', () => {
         this.waitingForDrain = false;
-        if (!this.held) this.upstream.resume();
+        this.resumeUpstream();
       });
     }
     return true;
+  }
+
+  /** Reads the server again unless something still holds it: a slow client, the catalog, a withheld result. */
+  private resumeUpstream(): void {
+    if (!this.waitingForDrain && !this.held && !this.withheld?.paused && !this.stopped)
+      this.upstream.resume();
   }
 
   /**
@@ -412,7 +536,7 @@ export class SessionRelay implements StatementRelay {
         return;
       }
     }
-    if (!this.waitingForDrain) this.upstream.resume();
+    this.resumeUpstream();
   }
 
   /**
@@ -479,6 +603,7 @@ export class SessionRelay implements StatementRelay {
   }
 
   private completed(command: TrackedCommand): void {
+    if (this.withheld?.command === command) this.withheld.done = true;
     this.statementTimer?.completed(command);
     const durationMs = Number(process.hrtime.bigint() - command.startedAt) / 1e6;
     const report = command.masking?.report;

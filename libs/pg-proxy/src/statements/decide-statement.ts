@@ -12,7 +12,7 @@ import {
 } from '@portcullis/session';
 import type { Identity } from '@portcullis/identity';
 import type { PolicyEngine, PostgresCommand } from '@portcullis/policy';
-import { classifyCommand, roleChanges } from '@portcullis/sql';
+import { classifyCommand, isEffectFree, roleChanges } from '@portcullis/sql';
 import { maskingRefusal, NO_MASKING, planMasking, type MaskingPlan } from '../masking/masking-plan.js';
 import type { ProxyTarget } from '../listener/proxy-options.js';
 
@@ -42,6 +42,14 @@ export interface StatementContext {
 export interface StatementDecision extends Verdict {
   /** BEGIN/COMMIT/ROLLBACK… among the statements: a refusal's effect on the transaction is the server's to say. */
   readonly touchesTransaction: boolean;
+  /**
+   * One plain SELECT that can change nothing (libs/sql isEffectFree): it may
+   * be forwarded while its write-ahead append is in flight, its result held
+   * until the append is durable (session-relay.ts `runAhead`).
+   */
+  readonly effectFree: boolean;
+  /** A `COPY … FROM STDIN` among the statements: the client's CopyData may follow right behind it. */
+  readonly copiesFromClient: boolean;
   readonly received: ReceivedCommand;
   /** What to mask in the results (allowed statements). */
   readonly masking: MaskingPlan;
@@ -122,6 +130,8 @@ export function decideStatement(
     ...(shadow ? { shadow } : {}),
     masking,
     touchesTransaction: command.statements.some((s) => s.kind === 'transaction'),
+    effectFree: isEffectFree(command),
+    copiesFromClient: command.statements.some((s) => s.copy?.direction === 'from' && s.copy.stdio),
     received: {
       protocol: 'postgres',
       text: command.text,
@@ -137,6 +147,8 @@ export function hostDenial(policy: PolicyEngine, text: string, reason: string): 
   return {
     ...verdictOf(hostDecision(policy, reason)),
     touchesTransaction: false,
+    effectFree: false,
+    copiesFromClient: false,
     masking: NO_MASKING,
     received: { protocol: 'postgres', text, classification: { statements: [], columns_read: [] } },
   };

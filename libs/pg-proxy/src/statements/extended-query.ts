@@ -6,6 +6,7 @@ import { bindWithTextResults, describePortal } from '../masking/masking-messages
 import { poisonParse } from './poison-statement.js';
 import { Refusals } from '@portcullis/session';
 import type { StatementRelay } from './statement-relay.js';
+import type { TrackedCommand } from '../relay/response-tracker.js';
 
 /** A statement the client parsed through us, with the decision taken at Parse. */
 interface PreparedStatement {
@@ -37,10 +38,16 @@ export class ExtendedQuery {
   private readonly statements = new Map<string, PreparedStatement>();
   private readonly portals = new Map<string, BoundPortal>();
   private discardingUntilSync = false;
+  /** An Execute was forwarded since the last Sync: the implicit transaction holds a command already. */
+  private executedInPipeline = false;
 
   /** After a refusal, up to Sync: the client's messages are dropped, as the server would ignore them. */
   get discarding(): boolean {
     return this.discardingUntilSync;
+  }
+
+  get executedSinceSync(): boolean {
+    return this.executedInPipeline;
   }
 
   constructor(private readonly relay: StatementRelay) {}
@@ -106,17 +113,26 @@ export class ExtendedQuery {
     const portal = this.portals.get(message.portalName);
     if (!portal) return this.refuseUnattributable(`Execute of portal ${JSON.stringify(message.portalName)}`);
     const { received, decided } = portal.statement.decision;
-    const sequence = await this.relay.writeAhead({
-      received: { ...received, parameters: portal.parameters },
-      decided,
-    });
+    const recorded = { received: { ...received, parameters: portal.parameters }, decided };
+    const send = (command: TrackedCommand) => {
+      // Execute sends no RowDescription: the proxy asks for the portal's own,
+      // whether or not the client did, and masks by it.
+      if (command.masking)
+        this.relay.forward(describePortal(message.portalName), { kind: 'rowLayout', command });
+      this.relay.forward(message.frame, { kind: 'execute', command });
+    };
+    if (this.relay.canRunAhead(portal.statement.decision)) {
+      this.executedInPipeline = true;
+      // Not durable: the client got the refusal in the Execute's place; the
+      // server ran a read and will end its implicit transaction at our Sync.
+      if (!(await this.relay.runAhead(portal.statement.decision, recorded, send)))
+        this.discardingUntilSync = true;
+      return;
+    }
+    const sequence = await this.relay.writeAhead(recorded);
     if (sequence === undefined) return this.refuse(Refusals.auditUnavailable);
-    const command = this.relay.track(sequence, portal.statement.decision.masking);
-    // Execute sends no RowDescription: the proxy asks for the portal's own,
-    // whether or not the client did, and masks by it.
-    if (command.masking)
-      this.relay.forward(describePortal(message.portalName), { kind: 'rowLayout', command });
-    this.relay.forward(message.frame, { kind: 'execute', command });
+    this.executedInPipeline = true;
+    send(this.relay.track(sequence, portal.statement.decision.masking));
     this.relay.forwarded(sequence);
   }
 
@@ -125,6 +141,7 @@ export class ExtendedQuery {
     switch (message.type) {
       case 'sync':
         this.discardingUntilSync = false;
+        this.executedInPipeline = false;
         return this.relay.forward(message.frame, { kind: 'sync' });
       case 'flush':
         if (!this.discardingUntilSync) this.relay.forward(message.frame);

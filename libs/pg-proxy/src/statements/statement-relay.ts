@@ -1,7 +1,7 @@
 import type { SessionRecorder } from '@portcullis/session';
 import type { ClientChannel } from '../connection/client-channel.js';
 import type { MaskingPlan } from '../masking/masking-plan.js';
-import type { Expectation, TrackedCommand } from '../relay/response-tracker.js';
+import type { Expectation, ResponseTracker, TrackedCommand } from '../relay/response-tracker.js';
 import type { StatementContext, StatementDecision } from './decide-statement.js';
 
 /**
@@ -13,9 +13,28 @@ import type { StatementContext, StatementDecision } from './decide-statement.js'
 export interface StatementRelay {
   readonly channel: ClientChannel;
   readonly recorder: SessionRecorder;
+  /** What the server owes and its transaction state (response-tracker.ts). */
+  readonly tracker: ResponseTracker;
   readonly statements: StatementContext;
   /** The extended protocol's state: after a refusal, messages up to Sync are discarded. */
-  readonly extended: { readonly discarding: boolean };
+  readonly extended: { readonly discarding: boolean; readonly executedSinceSync: boolean };
+  /**
+   * The statement may run ahead of its durable write-ahead pair (an
+   * effect-free read at the start of an implicit transaction, strict audit
+   * with overlapReads): see `runAhead`.
+   */
+  canRunAhead(decision: StatementDecision): boolean;
+  /**
+   * Forwards the command (`send`) while its write-ahead pair is appended and
+   * holds every byte the server answers until the pair is durable. Resolves
+   * true once it is and the result has been released; false when it is not:
+   * the result was dropped and the client got the audit refusal in its place.
+   */
+  runAhead(
+    decision: Pick<StatementDecision, 'masking'>,
+    recorded: Pick<StatementDecision, 'received' | 'decided' | 'shadow'>,
+    send: (command: TrackedCommand) => void,
+  ): Promise<boolean>;
   /** Write-ahead through the ledger: the sequence once durable, else undefined (refuse). */
   writeAhead(
     decision: Pick<StatementDecision, 'received' | 'decided' | 'shadow'>,

@@ -55,6 +55,13 @@ export interface AuditOptions {
   readonly appendTimeoutMs?: number;
   /** Where events wait while the store is unavailable (bounded). Default: one per session. */
   readonly backlog?: AuditBacklog;
+  /**
+   * Strict mode only: an effect-free read (one plain SELECT, libs/sql
+   * isEffectFree) is forwarded while its write-ahead pair is appended, and
+   * no byte of its result reaches the client before the pair is durable.
+   * Default true; false makes every command wait before it is forwarded.
+   */
+  readonly overlapReads?: boolean;
 }
 
 export const DEFAULT_APPEND_TIMEOUT_MS = 2_000;
@@ -138,6 +145,8 @@ export class SessionRecorder {
   private readonly mode: AuditMode;
   private readonly appendTimeoutMs: number;
   private readonly backlog: AuditBacklog;
+  /** AuditOptions.overlapReads, in strict mode (async never waits anyway). */
+  readonly overlapsReads: boolean;
 
   private constructor(
     private readonly store: EventStore,
@@ -151,6 +160,7 @@ export class SessionRecorder {
     this.lastBuiltId = openedEventId;
     this.mode = options.mode ?? { kind: 'strict' };
     this.appendTimeoutMs = options.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
+    this.overlapsReads = this.mode.kind === 'strict' && options.overlapReads !== false;
     this.backlog = options.backlog ?? new AuditBacklog(SESSION_BACKLOG_EVENTS);
   }
 
@@ -225,7 +235,29 @@ export class SessionRecorder {
    * takes it; the caller records the refusal with `blocked`.
    */
   decide(received: ReceivedCommand, decided: CommandDecision, signal?: AbortSignal): Promise<number> {
+    return this.begin(received, decided, signal).durable;
+  }
+
+  /**
+   * `decide` with the command's sequence known at once, for a front end that
+   * runs an effect-free command while its pair is appended (and holds its
+   * result until `durable` resolves: AuditOptions.overlapReads).
+   */
+  begin(
+    received: ReceivedCommand,
+    decided: CommandDecision,
+    signal?: AbortSignal,
+  ): { sequence: number; durable: Promise<number> } {
     const sequence = this.nextSequence++;
+    return { sequence, durable: this.appendPair(sequence, received, decided, signal) };
+  }
+
+  private appendPair(
+    sequence: number,
+    received: ReceivedCommand,
+    decided: CommandDecision,
+    signal?: AbortSignal,
+  ): Promise<number> {
     const { sessionId } = this;
     const pair: SessionEvent[] = [
       { type: 'CommandReceived', data: { sessionId, sequence, ...received } },

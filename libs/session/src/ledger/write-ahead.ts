@@ -22,15 +22,56 @@ export interface LedgerLogger {
  */
 export async function writeAhead(
   recorder: SessionRecorder,
-  decision: {
-    readonly received: ReceivedCommand;
-    readonly decided: CommandDecision;
-    readonly shadow?: ShadowDifference;
-  },
-  refusal: { readonly errorCode: string; readonly logger: LedgerLogger; readonly signal?: AbortSignal },
+  decision: WriteAheadDecision,
+  refusal: WriteAheadRefusal,
+): Promise<number | undefined> {
+  return settle(
+    recorder,
+    decision,
+    refusal,
+    recorder.decide(decision.received, decision.decided, refusal.signal),
+  );
+}
+
+/**
+ * Write-ahead for a command that runs while its pair is appended (an
+ * effect-free read, AuditOptions.overlapReads): the sequence at once, and
+ * whether the pair became durable. On false the front end withholds the
+ * command's result and refuses it (`Refusals.auditUnavailable`), recorded
+ * here as for `writeAhead`.
+ */
+export function writeAheadRunning(
+  recorder: SessionRecorder,
+  decision: WriteAheadDecision,
+  refusal: WriteAheadRefusal,
+): { sequence: number; durable: Promise<boolean> } {
+  const { sequence, durable } = recorder.begin(decision.received, decision.decided, refusal.signal);
+  return {
+    sequence,
+    durable: settle(recorder, decision, refusal, durable).then((settled) => settled !== undefined),
+  };
+}
+
+interface WriteAheadDecision {
+  readonly received: ReceivedCommand;
+  readonly decided: CommandDecision;
+  readonly shadow?: ShadowDifference;
+}
+
+interface WriteAheadRefusal {
+  readonly errorCode: string;
+  readonly logger: LedgerLogger;
+  readonly signal?: AbortSignal;
+}
+
+async function settle(
+  recorder: SessionRecorder,
+  decision: WriteAheadDecision,
+  refusal: WriteAheadRefusal,
+  durable: Promise<number>,
 ): Promise<number | undefined> {
   try {
-    const sequence = await recorder.decide(decision.received, decision.decided, refusal.signal);
+    const sequence = await durable;
     // After the pair, never awaited: the shadow's opinion cannot hold up the command.
     if (decision.shadow) recorder.shadowDiffered(sequence, decision.shadow).catch(() => undefined);
     return sequence;

@@ -3,6 +3,8 @@ import ssh2 from 'ssh2';
 import type { Identity } from '@portcullis/identity';
 import type { UpstreamCredentialIssuedData } from '@portcullis/events';
 import { generateEd25519OpenSshKey } from '../proxy/host-key.js';
+import type { SshTarget } from '../proxy/proxy-options.js';
+import { SessionRefusal } from '../proxy/session-refusal.js';
 import type { UserCa } from './user-ca.js';
 import { signUserCertificate } from './user-certificate.js';
 
@@ -68,4 +70,22 @@ export function issueSessionCertificate(
       validUntil: validBefore.toISOString(),
     },
   };
+}
+
+/** A `credential: certificate` target's login for this session: a key pair and a certificate of its own. */
+export function sessionCertificate(
+  target: SshTarget,
+  userCa: UserCa | undefined,
+  sessionId: string,
+  identity: Identity,
+  grantedPrincipal: string | undefined,
+): SessionCertificate | undefined {
+  if (target.upstream.credential !== 'certificate') return undefined;
+  if (!userCa) throw new SessionRefusal('upstream_credential_failed', 'no user CA is loaded', identity);
+  return issueSessionCertificate(userCa, {
+    sessionId,
+    identity,
+    principal: grantedPrincipal ?? target.upstream.user,
+    ...(target.upstream.certificateSeconds ? { validitySeconds: target.upstream.certificateSeconds } : {}),
+  });
 }

@@ -14,7 +14,7 @@ import { serveSessionChannel } from './session-channel.js';
 import { sessionOpened, sessionRejected } from './session-audit.js';
 import { SessionRefusal } from './session-refusal.js';
 import type { UserCa } from '../certificates/user-ca.js';
-import { issueSessionCertificate, type SessionCertificate } from '../certificates/session-certificate.js';
+import { sessionCertificate } from '../certificates/session-certificate.js';
 
 /** Why a session ended, as SessionClosed records it. */
 export type CloseReason = 'client_disconnected' | 'upstream_closed' | 'proxy_shutdown' | 'terminated';
@@ -246,24 +246,6 @@ async function openSession(
       identity,
     );
   }
-}
-
-/** A `credential: certificate` target's login for this session: a key pair and a certificate of its own. */
-function sessionCertificate(
-  target: SshTarget,
-  userCa: UserCa | undefined,
-  sessionId: string,
-  identity: Identity,
-  grantedPrincipal: string | undefined,
-): SessionCertificate | undefined {
-  if (target.upstream.credential !== 'certificate') return undefined;
-  if (!userCa) throw new SessionRefusal('upstream_credential_failed', 'no user CA is loaded', identity);
-  return issueSessionCertificate(userCa, {
-    sessionId,
-    identity,
-    principal: grantedPrincipal ?? target.upstream.user,
-    ...(target.upstream.certificateSeconds ? { validitySeconds: target.upstream.certificateSeconds } : {}),
-  });
 }
 
 function asRefusal(error: unknown): SessionRefusal {

@@ -80,26 +80,15 @@ export class ApiCallerAuth {
   ): Promise<VerifiedCaller> {
     const verified = await this.verify(authorization);
     const { caller } = verified;
-    const names = roles.map((r) => r.name).join('_or_');
-    const spoken = roles.map((r) => r.name).join(' or ');
-    const keys = roles.map((r) => r.configKey);
-    if (roles.every((r) => r.groups.length === 0)) {
-      throw new PortcullisError(
-        ErrorCode.Forbidden,
-        `${what} is closed: no ${spoken} group is configured (${keys.join(', ')})`,
-        { details: { reason: `no_${names}_groups` } },
-      );
-    }
-    if (!roles.some((r) => caller.groups.some((g) => r.groups.includes(g)))) {
-      this.log.warn(
-        { subject: caller.subject, issuer: caller.issuer, role: spoken },
-        'API: caller lacks the role',
-      );
-      throw new PortcullisError(
-        ErrorCode.Forbidden,
-        `not an ${spoken}: none of the token's groups is in ${keys.join(' or ')}`,
-        { details: { reason: `not_an_${names}` } },
-      );
+    const refusal = roleRefusal(caller.groups, roles, what);
+    if (refusal) {
+      if (String(refusal.details.reason).startsWith('not_an_')) {
+        this.log.warn(
+          { subject: caller.subject, issuer: caller.issuer, role: roles.map((r) => r.name).join(' or ') },
+          'API: caller lacks the role',
+        );
+      }
+      throw refusal;
     }
     return verified;
   }
@@ -126,6 +115,38 @@ export class ApiCallerAuth {
       ...(identity.tenant_id ? { tenantId: identity.tenant_id } : {}),
     };
   }
+}
+
+/**
+ * The one group rule for a role (the REST API's and the console's): the
+ * refusal when `groups` hold none of `roles`' groups, else undefined.
+ * No group configured for any of them: `no_<roles>_groups` (nobody has
+ * the role); groups outside them: `not_an_<roles>`. Names join with
+ * `_or_` (`not_an_auditor_or_admin`); the message names the config keys.
+ */
+export function roleRefusal(
+  groups: readonly string[],
+  roles: readonly [CallerRole, ...CallerRole[]],
+  what: string,
+): PortcullisError | undefined {
+  const names = roles.map((r) => r.name).join('_or_');
+  const spoken = roles.map((r) => r.name).join(' or ');
+  const keys = roles.map((r) => r.configKey);
+  if (roles.every((r) => r.groups.length === 0)) {
+    return new PortcullisError(
+      ErrorCode.Forbidden,
+      `${what} is closed: no ${spoken} group is configured (${keys.join(', ')})`,
+      { details: { reason: `no_${names}_groups` } },
+    );
+  }
+  if (!roles.some((r) => groups.some((g) => r.groups.includes(g)))) {
+    return new PortcullisError(
+      ErrorCode.Forbidden,
+      `not an ${spoken}: none of the token's groups is in ${keys.join(' or ')}`,
+      { details: { reason: `not_an_${names}` } },
+    );
+  }
+  return undefined;
 }
 
 const unauthenticated = (message: string) => new PortcullisError(ErrorCode.Unauthenticated, message);

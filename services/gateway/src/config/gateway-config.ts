@@ -316,6 +316,12 @@ export const GatewayConfigSchema = Type.Object(
                 'Events kept in memory while the store is unavailable, to be appended when it is back (default 10000).',
             }),
           ),
+          overlapReads: Type.Optional(
+            Type.Boolean({
+              description:
+                'Strict mode: forward an effect-free read (one plain SELECT of known side-effect-free functions) while its write-ahead pair is appended, and hold its result until the pair is durable (default true). false: every statement waits before it is forwarded. Turn it off if views call volatile functions.',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -408,13 +414,13 @@ export const GatewayConfigSchema = Type.Object(
           adminGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
               description:
-                'Token groups that administer the console (e.g. terminate sessions); they also play SSH terminal recordings. Default: api.adminGroups',
+                'Token groups that administer the console: the sessions pages (with SSH terminal recordings), terminating live sessions, and the compliance pages. Default: api.adminGroups',
             }),
           ),
           auditorGroups: Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), {
               description:
-                'Token groups that see the compliance pages and play SSH terminal recordings. Default: api.auditorGroups',
+                'Token groups that see the sessions pages (and play SSH terminal recordings) and the compliance pages (/console/sessions, /console/compliance). Default: api.auditorGroups',
             }),
           ),
           sessionTtlSeconds: Type.Optional(
@@ -491,6 +497,14 @@ export const GatewayConfigSchema = Type.Object(
               minimum: 1,
               maximum: 600,
               description: 'The longest one await_approval call waits. Default 60',
+            }),
+          ),
+          execTimeoutSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 3600,
+              description:
+                'The longest one exec runs: past it the command is sent KILL, its channel closed, and the tool answers a timeout error (CommandCompleted records it). Default 300',
             }),
           ),
         },
@@ -571,6 +585,7 @@ export interface GatewayConfig {
     asyncBufferEvents: number;
     appendTimeoutMs: number;
     backlogEvents: number;
+    overlapReads: boolean;
   };
   log: { level: string };
   policy: {
@@ -596,6 +611,7 @@ export interface GatewayConfig {
     maxResultBytes: number;
     maxOutputBytes: number;
     maxApprovalWaitSeconds: number;
+    execTimeoutSeconds: number;
   };
   /** The SSH proxy's host key (absolute) and whether typed input is recorded. */
   ssh: { hostKeyFile: string; userCaKeyFile: string; recordInput: boolean };

@@ -119,6 +119,7 @@ export function completeConfig(
       asyncBufferEvents: file.audit?.asyncBufferEvents ?? 10_000,
       appendTimeoutMs: file.audit?.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
       backlogEvents: file.audit?.backlogEvents ?? DEFAULT_BACKLOG_EVENTS,
+      overlapReads: file.audit?.overlapReads ?? true,
     },
     log: { level: file.log?.level ?? 'info' },
     policy: {
@@ -227,6 +228,7 @@ function mcpConfig(file: GatewayConfigFile): GatewayConfig['mcp'] {
     maxResultBytes: mcp.maxResultBytes ?? DEFAULT_MCP_LIMITS.maxResultBytes,
     maxOutputBytes: mcp.maxOutputBytes ?? DEFAULT_MCP_LIMITS.maxOutputBytes,
     maxApprovalWaitSeconds: mcp.maxApprovalWaitSeconds ?? DEFAULT_MCP_LIMITS.maxApprovalWaitSeconds,
+    execTimeoutSeconds: mcp.execTimeoutSeconds ?? DEFAULT_MCP_LIMITS.execTimeoutSeconds,
   };
 }
 

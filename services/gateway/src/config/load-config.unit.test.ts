@@ -253,6 +253,7 @@ test('mcp: on wherever an issuer is, limits defaulted, validated with their path
     maxResultBytes: 1_048_576,
     maxOutputBytes: 65_536,
     maxApprovalWaitSeconds: 60,
+    execTimeoutSeconds: 300,
   });
   const tuned = completeConfig(
     { issuers, mcp: { maxRows: 10, idleTimeoutSeconds: 60, resource: 'https://gw.example/mcp' } },
@@ -269,6 +270,18 @@ test('mcp: on wherever an issuer is, limits defaulted, validated with their path
   assert.ok(
     problems({ issuers, mcp: { idleTimeoutSeconds: 0 } }).some((p) =>
       p.startsWith('/mcp/idleTimeoutSeconds'),
+    ),
+  );
+  assert.equal(
+    completeConfig({ issuers, mcp: { execTimeoutSeconds: 5 } }, 'x', '/').mcp.execTimeoutSeconds,
+    5,
+  );
+  assert.ok(
+    problems({ issuers, mcp: { execTimeoutSeconds: 0 } }).includes('/mcp/execTimeoutSeconds must be >= 1'),
+  );
+  assert.ok(
+    problems({ issuers, mcp: { execTimeoutSeconds: 86_400 } }).includes(
+      '/mcp/execTimeoutSeconds must be <= 3600',
     ),
   );
   assert.ok(

@@ -2,22 +2,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, isPortcullisError } from '@portcullis/events';
 import type { Logger } from 'pino';
+import { roleRefusal, type CallerRole } from '../auth/api-caller-auth.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { GATEWAY_CONFIG, LOGGER } from '../tokens.js';
-import { cookieNames, isSecure, readCookie, setSecurityHeaders } from './auth/console-http.js';
+import { cookieNames, csrfProblem, isSecure, readCookie, setSecurityHeaders } from './auth/console-http.js';
 import { ConsoleSessionStore } from './auth/console-session-store.js';
 import type { ConsoleSession } from './auth/console-user.js';
 import { CONSOLE_FEATURES } from './console-features.js';
-import type { Html } from './views/html.js';
+import { html, type Html } from './views/html.js';
 import { layout, type ConsolePage } from './views/layout.js';
 import { messageBody } from './views/simple-pages.js';
 
 export type ConsoleRequest = IncomingMessage & { url: string; body?: unknown };
 
 /**
- * What every console controller needs to answer a page: who is signed in
- * (the session cookie), a redirect to sign-in, errors as an HTML page, and
- * the page in the console's layout with its security headers.
+ * What every console controller does the same way: find the signed-in
+ * session (or send the person to sign in), refuse a person without the
+ * page's role, refuse a state change without the CSRF token, turn errors
+ * into a page, and render a page in the layout. One copy, for ConsoleController and the controllers beside it.
  */
 @Injectable()
 export class ConsolePages {
@@ -39,6 +41,62 @@ export class ConsolePages {
     return session;
   }
 
+  /**
+   * The API's group rule (roleRefusal, with the console's roles from
+   * console-roles.ts) on the identity verified at sign-in: true, after a
+   * 403 page saying why (`data-reason`: `not_an_<roles>` or
+   * `no_<roles>_groups`), when the person has none of `roles`.
+   */
+  refusedRole(
+    res: ServerResponse,
+    session: ConsoleSession,
+    roles: readonly [CallerRole, ...CallerRole[]],
+  ): boolean {
+    const what = roles[0].what;
+    const refusal = roleRefusal(session.user.caller.groups, roles, what);
+    if (!refusal) return false;
+    const reason = String(refusal.details.reason);
+    this.log.warn(
+      { subject: session.user.caller.subject, issuer: session.user.caller.issuer, reason, what },
+      'console: refused by role',
+    );
+    this.render(
+      res,
+      403,
+      'error',
+      'Not allowed',
+      session,
+      html`<p role="alert" data-reason="${reason}">You may not use ${what}: ${refusal.message}.</p>
+        <p>Your groups are read when you sign in: after a change, sign out and in again.</p>
+        <p><a href="/console/approvals">Back to approvals</a></p>`,
+    );
+    return true;
+  }
+
+  refusedAsCsrf(req: ConsoleRequest, res: ServerResponse, session: ConsoleSession): boolean {
+    const sent = formOf(req.body).csrf ?? req.headers['x-csrf-token'];
+    const problem = csrfProblem(req, session.csrfToken, sent, this.config.approvals.publicUrl);
+    if (!problem) return false;
+    this.log.warn(
+      { subject: session.user.caller.subject, path: req.url, problem },
+      'console: request refused (CSRF)',
+    );
+    this.render(
+      res,
+      403,
+      'error',
+      'Request refused',
+      session,
+      messageBody(
+        problem === 'origin'
+          ? 'This request came from another site, so it was refused.'
+          : 'This request did not carry the form token of your console session, so it was refused. Reload the page and try again.',
+        { href: '/console/approvals', label: 'Back to approvals' },
+      ),
+    );
+    return true;
+  }
+
   /** Errors become an HTML page here (the API's problem filter answers JSON). */
   async guard(
     res: ServerResponse,
@@ -54,14 +112,16 @@ export class ConsolePages {
           ? 404
           : error.code === ErrorCode.Unavailable
             ? 503
-            : 500;
+            : error.code === ErrorCode.Validation
+              ? 400
+              : 500;
       if (status === 500) this.log.error({ err: error }, 'console: page failed');
       if (res.headersSent) return void res.end();
       this.render(
         res,
         status,
         'error',
-        'Something went wrong',
+        status === 400 ? 'Not understood' : 'Something went wrong',
         session,
         messageBody(status === 500 ? 'The console could not answer this request.' : (error as Error).message),
       );
@@ -105,4 +165,19 @@ export function redirect(res: ServerResponse, location: string, status = 303): v
   setSecurityHeaders(res);
   res.writeHead(status, { location });
   res.end();
+}
+
+/** The text fields of a submitted form (urlencoded, parsed by the HTTP layer); anything else is absent. */
+export function formOf(body: unknown): {
+  csrf?: string;
+  decision?: string;
+  comment?: string;
+  reason?: string;
+} {
+  if (typeof body !== 'object' || body === null) return {};
+  const pick = (key: string) => {
+    const value = (body as Record<string, unknown>)[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return { csrf: pick('csrf'), decision: pick('decision'), comment: pick('comment'), reason: pick('reason') };
 }

@@ -50,13 +50,22 @@ export class ConsoleReads {
     return view ? (await this.cards([view]))[0] : undefined;
   }
 
-  sessions(filter: SessionFilter & { before?: string }): Promise<SessionPage> {
+  /** `liveFrom`/`liveTo`: the time filter, resolved to instants (session-window.ts). */
+  sessions(
+    filter: SessionFilter & {
+      liveFrom?: string | undefined;
+      liveTo?: string | undefined;
+      before?: string | undefined;
+    },
+  ): Promise<SessionPage> {
     return this.queries.execute(
       new ListSessionsQuery({
         limit: 50,
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.target ? { target: filter.target } : {}),
         ...(filter.identity ? { identity: filter.identity } : {}),
+        ...(filter.liveFrom ? { liveFrom: filter.liveFrom } : {}),
+        ...(filter.liveTo ? { liveTo: filter.liveTo } : {}),
         ...(filter.before ? { before: filter.before } : {}),
       }),
     );

@@ -3,8 +3,11 @@ import type { ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Param, Post, Req, Res, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { ApprovalRefusalReason } from '@portcullis/events';
+import { ValidationError, type ApprovalRefusalReason } from '@portcullis/events';
 import type { Logger } from 'pino';
+import { AccessRefusedError } from '../access/access-refused.error.js';
+import { operatorOf, parseBody } from '../access/admin-request.js';
+import { DEFAULT_TERMINATION_REASON, TerminateSessionCommand } from '../access/commands/access-commands.js';
 import { DecideApprovalCommand } from '../approvals/commands/approval-commands.js';
 import { ApprovalRefusedError } from '../approvals/commands/approval-refused.error.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
@@ -13,23 +16,21 @@ import {
   appendCookie,
   cookie,
   cookieNames,
-  csrfProblem,
   isSecure,
   readCookie,
   setSecurityHeaders,
 } from './auth/console-http.js';
+import { sessionReaderRoles, terminatorRoles } from './auth/console-roles.js';
 import { ConsoleSessionStore } from './auth/console-session-store.js';
 import { ConsoleSignIn, SignInFailedError } from './auth/console-sign-in.js';
 import type { ConsoleSession } from './auth/console-user.js';
-import { CONSOLE_FEATURES } from './console-features.js';
-import { ConsolePages, redirect, send, type ConsoleRequest } from './console-pages.js';
+import { ConsolePages, formOf, redirect, send, type ConsoleRequest } from './console-pages.js';
 import { ConsoleReads } from './console-reads.js';
+import { sessionWindow } from './session-window.js';
 import { ApprovalChanges } from './live/approval-changes.js';
 import { recordingSection } from './recording/recording-section.js';
 import { approvalCard, approvalsBody } from './views/approvals-page.js';
 import { CONSOLE_CSS } from './views/console-css.js';
-import type { Html } from './views/html.js';
-import type { ConsolePage } from './views/layout.js';
 import { sessionDetailBody, sessionsBody, type SessionFilter } from './views/sessions-page.js';
 import { messageBody, signInBody } from './views/simple-pages.js';
 
@@ -71,8 +72,8 @@ export class ConsoleController implements OnModuleDestroy {
     private readonly reads: ConsoleReads,
     private readonly commands: CommandBus,
     private readonly changes: ApprovalChanges,
-    @Inject(LOGGER) private readonly log: Logger,
     private readonly pages: ConsolePages,
+    @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
   @Get()
@@ -93,9 +94,16 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Get('sign-in')
   signInPage(@Req() req: Request, @Res() res: ServerResponse): void {
-    const session = this.session(req);
+    const session = this.pages.session(req);
     if (session) return redirect(res, returnPath(req));
-    this.render(res, 200, 'sign-in', 'Sign in', undefined, signInBody(this.signIn.issuers, returnPath(req)));
+    this.pages.render(
+      res,
+      200,
+      'sign-in',
+      'Sign in',
+      undefined,
+      signInBody(this.signIn.issuers, returnPath(req)),
+    );
   }
 
   @Get('sign-in/:index')
@@ -104,7 +112,7 @@ export class ConsoleController implements OnModuleDestroy {
     @Req() req: Request,
     @Res() res: ServerResponse,
   ): Promise<void> {
-    await this.guard(res, undefined, async () => {
+    await this.pages.guard(res, undefined, async () => {
       const { url, signInId } = await this.signIn.start(Number(index), returnPath(req));
       const secure = isSecure(req, this.config.approvals.publicUrl);
       appendCookie(res, cookie(cookieNames(secure).signIn, signInId, { secure, maxAgeSeconds: 600 }));
@@ -120,7 +128,7 @@ export class ConsoleController implements OnModuleDestroy {
     appendCookie(res, cookie(names.signIn, '', { secure, maxAgeSeconds: 0 }));
     const again = { href: '/console/sign-in', label: 'Sign in again' };
     if (!pending) {
-      return this.render(
+      return this.pages.render(
         res,
         400,
         'error',
@@ -142,7 +150,7 @@ export class ConsoleController implements OnModuleDestroy {
     } catch (error) {
       const why = error instanceof SignInFailedError ? error.why : (error as Error).message;
       this.log.warn({ why }, 'console: sign-in failed');
-      this.render(
+      this.pages.render(
         res,
         401,
         'error',
@@ -155,12 +163,12 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Post('sign-out')
   signOut(@Req() req: Request, @Res() res: ServerResponse): void {
-    const session = this.session(req);
-    if (session && !this.refusedAsCsrf(req, res, session)) {
+    const session = this.pages.session(req);
+    if (session && !this.pages.refusedAsCsrf(req, res, session)) {
       this.sessions.delete(session.id);
       const secure = isSecure(req, this.config.approvals.publicUrl);
       appendCookie(res, cookie(cookieNames(secure).session, '', { secure, maxAgeSeconds: 0 }));
-      this.render(
+      this.pages.render(
         res,
         200,
         'sign-in',
@@ -173,13 +181,13 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Get('approvals')
   async approvals(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
+    const session = this.pages.signedIn(req, res);
     if (!session) return;
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       const { pending, decided } = await this.reads.inbox();
       const flash = session.flash;
       session.flash = undefined;
-      this.render(
+      this.pages.render(
         res,
         200,
         'approvals',
@@ -193,13 +201,13 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Post('approvals/:id/decide')
   async decide(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
-    if (!session || this.refusedAsCsrf(req, res, session)) return;
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedAsCsrf(req, res, session)) return;
     const body = formOf(req.body);
     const decision = body.decision;
     const comment = body.comment?.trim() ? body.comment.trim() : undefined;
     if ((decision !== 'grant' && decision !== 'deny') || (comment !== undefined && comment.length > 1000)) {
-      return this.render(
+      return this.pages.render(
         res,
         400,
         'error',
@@ -211,7 +219,7 @@ export class ConsoleController implements OnModuleDestroy {
         }),
       );
     }
-    await this.guard(res, session, async () => {
+    await this.pages.guard(res, session, async () => {
       try {
         const result = await this.commands.execute(
           new DecideApprovalCommand(id, decision, session.user.caller, comment),
@@ -241,7 +249,7 @@ export class ConsoleController implements OnModuleDestroy {
   /** Approval changes as Server-Sent Events: each carries the card rendered for this person. */
   @Get('events')
   events(@Req() req: Request, @Res() res: ServerResponse): void {
-    const session = this.session(req);
+    const session = this.pages.session(req);
     if (!session) return send(res, 401, 'text/plain; charset=utf-8', 'sign in first\n');
     setSecurityHeaders(res);
     res.writeHead(200, {
@@ -291,48 +299,104 @@ export class ConsoleController implements OnModuleDestroy {
 
   @Get('sessions')
   async sessionsPage(@Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
-    if (!session) return;
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedRole(res, session, sessionReaderRoles(this.config.console))) return;
     const query = new URL(req.url, 'http://console').searchParams;
-    const status = query.get('status') || undefined;
+    const given = (name: string) => query.get(name)?.trim() || undefined;
+    const status = given('status');
     const filter: SessionFilter = {
-      identity: query.get('identity')?.trim() || undefined,
-      target: query.get('target')?.trim() || undefined,
+      identity: given('identity'),
+      target: given('target'),
       status: SESSION_STATUSES.find((s) => s === status),
+      from: given('from'),
+      to: given('to'),
+      range: given('range'),
     };
-    await this.guard(res, session, async () => {
-      const page = await this.reads.sessions({ ...filter, before: query.get('before') || undefined });
-      this.render(res, 200, 'sessions', 'Sessions', session, sessionsBody(page, filter));
+    const window = sessionWindow(filter, Date.now());
+    if (!window.ok) {
+      return this.pages.render(
+        res,
+        400,
+        'sessions',
+        'Sessions',
+        session,
+        sessionsBody({ problem: window.problem }, filter),
+      );
+    }
+    await this.pages.guard(res, session, async () => {
+      const page = await this.reads.sessions({
+        ...filter,
+        liveFrom: window.from,
+        liveTo: window.to,
+        before: given('before'),
+      });
+      this.pages.render(res, 200, 'sessions', 'Sessions', session, sessionsBody(page, filter));
     });
   }
 
   @Get('sessions/:id')
   async sessionPage(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
-    const session = this.signedIn(req, res);
-    if (!session) return;
-    await this.guard(res, session, async () => {
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedRole(res, session, sessionReaderRoles(this.config.console))) return;
+    await this.pages.guard(res, session, async () => {
       const timeline = await this.reads.session(id);
-      if (!timeline) {
-        return this.render(
-          res,
-          404,
-          'sessions',
-          'No such session',
-          session,
-          messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
-        );
-      }
-      const recording = recordingSection(id, timeline, session);
-      this.render(
+      if (!timeline) return this.noSuchSession(res, session, id);
+      const flash = session.flash;
+      session.flash = undefined;
+      const recording = recordingSection(id, timeline);
+      this.pages.render(
         res,
         200,
         'sessions',
         'Session',
         session,
-        sessionDetailBody(id, timeline, session, CONSOLE_FEATURES, recording.body),
-        undefined,
+        sessionDetailBody(id, timeline, session, recording.body),
+        flash,
         recording.policy,
       );
+    });
+  }
+
+  /**
+   * Ends a live session, for console admins: the same command and handler
+   * as `POST /api/sessions/:id/terminate` (the instance holding the session
+   * ends it), CSRF-checked like every form. Post/redirect/get back to the
+   * session's page, with a notice of what happened.
+   */
+  @Post('sessions/:id/terminate')
+  async terminate(@Param('id') id: string, @Req() req: Request, @Res() res: ServerResponse): Promise<void> {
+    const session = this.pages.signedIn(req, res);
+    if (!session || this.pages.refusedAsCsrf(req, res, session)) return;
+    if (this.pages.refusedRole(res, session, terminatorRoles(this.config.console))) return;
+    const back = { href: `/console/sessions/${encodeURIComponent(id)}`, label: 'Back to the session' };
+    const typed = formOf(req.body).reason?.trim();
+    let reason: string | undefined;
+    try {
+      ({ reason } = parseBody(typed ? { reason: typed } : {}, { reason: 'string' }));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const text = `The reason ${error.problems.map((p) => p.message).join('; ')}.`;
+      return this.pages.render(res, 400, 'error', 'Not understood', session, messageBody(text, back));
+    }
+    await this.pages.guard(res, session, async () => {
+      try {
+        await this.commands.execute(
+          new TerminateSessionCommand(
+            id,
+            operatorOf(session.user.caller),
+            reason ?? DEFAULT_TERMINATION_REASON,
+          ),
+        );
+        session.flash = {
+          kind: 'ok',
+          text: 'Termination requested: the gateway instance holding the session ends it within a second.',
+        };
+      } catch (error) {
+        if (!(error instanceof AccessRefusedError)) throw error;
+        if (error.reason === 'unknown_session') return this.noSuchSession(res, session, id);
+        session.flash = { kind: 'refused', text: `Not terminated: ${error.message}.` };
+      }
+      redirect(res, back.href);
     });
   }
 
@@ -341,53 +405,15 @@ export class ConsoleController implements OnModuleDestroy {
     for (const end of [...this.open]) end();
   }
 
-  private session(req: Request): ConsoleSession | undefined {
-    return this.pages.session(req);
-  }
-
-  private signedIn(req: Request, res: ServerResponse): ConsoleSession | undefined {
-    return this.pages.signedIn(req, res);
-  }
-
-  private refusedAsCsrf(req: Request, res: ServerResponse, session: ConsoleSession): boolean {
-    const sent = formOf(req.body).csrf ?? req.headers['x-csrf-token'];
-    const problem = csrfProblem(req, session.csrfToken, sent, this.config.approvals.publicUrl);
-    if (!problem) return false;
-    this.log.warn(
-      { subject: session.user.caller.subject, path: req.url, problem },
-      'console: request refused (CSRF)',
-    );
-    this.render(
+  private noSuchSession(res: ServerResponse, session: ConsoleSession, id: string): void {
+    this.pages.render(
       res,
-      403,
-      'error',
-      'Request refused',
+      404,
+      'sessions',
+      'No such session',
       session,
-      messageBody(
-        problem === 'origin'
-          ? 'This request came from another site, so it was refused.'
-          : 'This request did not carry the form token of your console session, so it was refused. Reload the page and try again.',
-        { href: '/console/approvals', label: 'Back to approvals' },
-      ),
+      messageBody(`There is no session ${id}.`, { href: '/console/sessions', label: 'All sessions' }),
     );
-    return true;
-  }
-
-  private guard(res: ServerResponse, session: ConsoleSession | undefined, work: () => Promise<void>) {
-    return this.pages.guard(res, session, work);
-  }
-
-  private render(
-    res: ServerResponse,
-    status: number,
-    page: ConsolePage,
-    title: string,
-    session: ConsoleSession | undefined,
-    body: Html,
-    flash?: ConsoleSession['flash'],
-    policy?: string,
-  ): void {
-    this.pages.render(res, status, page, title, session, body, flash, policy);
   }
 }
 
@@ -395,13 +421,4 @@ export class ConsoleController implements OnModuleDestroy {
 function returnPath(req: Request): string {
   const next = new URL(req.url, 'http://console').searchParams.get('next');
   return next && /^\/console(\/[^\\]*)?$/.test(next) && !next.startsWith('//') ? next : '/console/approvals';
-}
-
-function formOf(body: unknown): { csrf?: string; decision?: string; comment?: string } {
-  if (typeof body !== 'object' || body === null) return {};
-  const pick = (key: string) => {
-    const value = (body as Record<string, unknown>)[key];
-    return typeof value === 'string' ? value : undefined;
-  };
-  return { csrf: pick('csrf'), decision: pick('decision'), comment: pick('comment') };
 }

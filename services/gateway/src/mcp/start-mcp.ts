@@ -1,7 +1,7 @@
 import { CatalogEpoch } from '@portcullis/pg-proxy';
 import { McpEndpoint, type McpTargets } from '@portcullis/mcp';
 import type { StatementSessionOptions } from '@portcullis/pg-proxy';
-import type { CommandSessionOptions } from '@portcullis/ssh-proxy';
+import { loadOrCreateUserCa, type CommandSessionOptions } from '@portcullis/ssh-proxy';
 import { postgresUpstreamOf } from '../proxies/start-proxies.js';
 import { sshTargetOf } from '../proxies/start-ssh-proxies.js';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.js';
@@ -32,14 +32,19 @@ export async function startMcp(runtime: GatewayRuntime): Promise<McpEndpoint | u
       ...shared,
       target: { name: target.name, labels: target.labels ?? {} },
       upstream: await postgresUpstreamOf(target),
+      // The target's credential mode holds for MCP sessions as for the listener's.
+      ...(target.credential ? { credential: target.credential } : {}),
       sessionWindowSeconds: config.approvals.sessionWindowSeconds,
       ...(target.statementTimeoutMs ? { statementTimeoutMs: target.statementTimeoutMs } : {}),
       catalogEpoch: new CatalogEpoch(),
     });
   }
   const ssh = new Map<string, CommandSessionOptions>();
+  // The proxies' user CA (the same file): MCP sessions get session certificates as the proxy's do.
+  const certified = config.sshTargets.some((t) => t.credential === 'certificate');
+  const userCa = certified ? await loadOrCreateUserCa(config.ssh.userCaKeyFile) : undefined;
   for (const target of config.sshTargets)
-    ssh.set(target.name, { ...shared, target: await sshTargetOf(target) });
+    ssh.set(target.name, { ...shared, target: await sshTargetOf(target), ...(userCa ? { userCa } : {}) });
   const targets: McpTargets = { postgres, ssh };
   return new McpEndpoint({
     tokens: runtime.tokens,

@@ -84,6 +84,7 @@ function auditOptions(config: GatewayConfig): AuditOptions {
         : { kind: 'strict' },
     appendTimeoutMs: config.audit.appendTimeoutMs,
     backlog: new AuditBacklog(config.audit.backlogEvents),
+    overlapReads: config.audit.overlapReads,
   };
 }
 

@@ -25,7 +25,7 @@ import {
 import { ValidationError } from '@portcullis/events';
 import { adminRole, operatorOf, parseBody } from '../access/admin-request.js';
 import { TerminateBody, TerminationView } from '../access/access.views.js';
-import { TerminateSessionCommand } from '../access/commands/access-commands.js';
+import { DEFAULT_TERMINATION_REASON, TerminateSessionCommand } from '../access/commands/access-commands.js';
 import { ApiCallerAuth } from '../auth/api-caller-auth.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { GATEWAY_CONFIG } from '../tokens.js';
@@ -68,7 +68,7 @@ export class SessionsController {
     const { caller } = await this.auth.verifyMember(authorization, adminRole(this.config));
     const { reason } = parseBody(body, { reason: 'string' });
     return this.commands.execute(
-      new TerminateSessionCommand(id, operatorOf(caller), reason ?? 'terminated by an operator'),
+      new TerminateSessionCommand(id, operatorOf(caller), reason ?? DEFAULT_TERMINATION_REASON),
     );
   }
 

@@ -2,6 +2,9 @@ import { Command } from '@nestjs/cqrs';
 import type { Operator, RevokedIdentity } from '@portcullis/events';
 import type { RevocationView, TerminationView } from '../access.views.js';
 
+/** The reason told to the client and recorded when the admin gives none. */
+export const DEFAULT_TERMINATION_REASON = 'terminated by an operator';
+
 /** An admin ends a live session, whichever instance holds it. */
 export class TerminateSessionCommand extends Command<TerminationView> {
   constructor(

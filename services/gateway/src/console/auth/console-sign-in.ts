@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ApiCallerAuth } from '../../auth/api-caller-auth.js';
 import type { ConsoleConfig, ConsoleIssuerConfig, GatewayConfig } from '../../config/gateway-config.js';
 import { GATEWAY_CONFIG, LOGGER } from '../../tokens.js';
+import { consoleAdminRole, consoleAuditorRole, hasRole } from './console-roles.js';
 import { ConsoleSessionStore, type PendingSignIn } from './console-session-store.js';
 import type { ConsoleSession, ConsoleUser } from './console-user.js';
 
@@ -106,8 +107,9 @@ export class ConsoleSignIn {
       caller: verified.caller,
       name: display ?? verified.caller.subject,
       tenantId: verified.tenantId,
-      admin: groups.some((g) => roles.adminGroups.includes(g)),
-      auditor: groups.some((g) => roles.auditorGroups.includes(g)),
+      // Read once here; each route checks its own roles again (console-roles.ts).
+      admin: hasRole(groups, [consoleAdminRole(roles, 'the console')]),
+      auditor: hasRole(groups, [consoleAuditorRole(roles, 'the console')]),
     };
     // A sign-in lasts as long as its access token proves its holder, and never longer than the TTL.
     const ttlEnd = Date.now() + roles.sessionTtlSeconds * 1000;

@@ -7,9 +7,10 @@ import { catalogUpcasters, sessionStream, type Recorded, type SessionEvent } fro
 import type { EventStore } from '@portcullis/eventstore';
 import type { Logger } from 'pino';
 import { asciicastLines, sessionCast } from '../../replay/session-cast.js';
-import { EVENT_STORE, LOGGER } from '../../tokens.js';
+import type { GatewayConfig } from '../../config/gateway-config.js';
+import { EVENT_STORE, GATEWAY_CONFIG, LOGGER } from '../../tokens.js';
+import { sessionReaderRoles } from '../auth/console-roles.js';
 import { ConsolePages, send, type ConsoleRequest } from '../console-pages.js';
-import { mayPlayRecordings } from './recording-section.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,7 +41,8 @@ const ASSETS = {
  * page, and the player's assets. The cast is made by the same function as
  * `portcullis replay --asciicast` (replay/session-cast.ts), without the
  * typed-input frames and with the typed command lines as markers. Only
- * auditors and admins get it, the roles that may read GET /api/sessions.
+ * the sessions pages' readers get it (sessionReaderRoles: auditors and
+ * admins, the roles that may read GET /api/sessions).
  */
 @ApiExcludeController()
 @Controller('console')
@@ -49,6 +51,7 @@ export class ConsoleRecordingController {
 
   constructor(
     private readonly pages: ConsolePages,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -72,18 +75,7 @@ export class ConsoleRecordingController {
   async cast(@Param('id') id: string, @Req() req: ConsoleRequest, @Res() res: ServerResponse): Promise<void> {
     const session = this.pages.session(req);
     if (!session) return send(res, 401, 'text/plain; charset=utf-8', 'sign in first\n');
-    if (!mayPlayRecordings(session)) {
-      this.log.warn(
-        { subject: session.user.caller.subject, sessionId: id },
-        'console: recording refused (not an auditor or admin)',
-      );
-      return send(
-        res,
-        403,
-        'text/plain; charset=utf-8',
-        'only auditors and admins (console.auditorGroups, console.adminGroups) may play recordings\n',
-      );
-    }
+    if (this.pages.refusedRole(res, session, sessionReaderRoles(this.config.console))) return;
     try {
       const stream = (await this.store.readStream<SessionEvent>(sessionStream(id))).map(
         (e) => catalogUpcasters.upcast(e) as Recorded<SessionEvent>,

@@ -1,26 +1,21 @@
 import { PLAYER_CONTENT_SECURITY_POLICY } from '../auth/console-http.js';
-import type { ConsoleSession } from '../auth/console-user.js';
 import type { SessionTimeline } from '../session-timeline.js';
 import { html, type Html } from '../views/html.js';
-
-/** Who may play (and download) a terminal recording: the roles that may read GET /api/sessions. */
-export const mayPlayRecordings = (session: ConsoleSession): boolean =>
-  session.user.auditor || session.user.admin;
 
 export const recordingCastPath = (sessionId: string): string =>
   `/console/sessions/${encodeURIComponent(sessionId)}/recording.cast`;
 
 /**
  * The session detail page's "Terminal recording" section: the player for a
- * recorded terminal (auditors and admins), else a note saying why there is
- * none to play. `policy` is the page's Content-Security-Policy when the
+ * recorded terminal, else a note saying why there is none. The
+ * detail page (and the cast) are only for the sessions pages' readers
+ * (sessionReaderRoles in console-roles.ts), who may all play it. `policy` is the page's Content-Security-Policy when the
  * player is on it (it needs WebAssembly, see console-http.ts), else unset
  * (the console's default).
  */
 export function recordingSection(
   sessionId: string,
   timeline: Pick<SessionTimeline, 'recorded'>,
-  session: ConsoleSession,
 ): { body: Html; policy?: string } {
   const heading = html`<h2 id="recording-heading">Terminal recording</h2>`;
   if (!timeline.recorded) {
@@ -30,17 +25,6 @@ export function recordingSection(
         <p class="empty recording-none">
           No recording: this session has no terminal recording. Only interactive SSH shells (with a pty) are
           recorded; a PostgreSQL session is recorded as its statements, below.
-        </p>
-      </section>`,
-    };
-  }
-  if (!mayPlayRecordings(session)) {
-    return {
-      body: html`<section class="recording" aria-labelledby="recording-heading">
-        ${heading}
-        <p class="empty recording-forbidden">
-          This session has a terminal recording. Only auditors and admins (console.auditorGroups,
-          console.adminGroups) may play it.
         </p>
       </section>`,
     };

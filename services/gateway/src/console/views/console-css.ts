@@ -70,12 +70,22 @@ button.deny { background: var(--bad); border-color: var(--bad); color: #fff; }
 .flash-ok { border-color: var(--ok); }
 .filters { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: end; margin-bottom: 1rem; }
 .filters label { display: grid; gap: .2rem; }
+.filters p { flex-basis: 100%; margin: 0; }
+.terminate { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: end; margin: 1.5rem 0; }
+.terminate h2 { flex-basis: 100%; margin: 0; }
+.terminate label { display: grid; gap: .2rem; }
+.terminate input { font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: .3rem; padding: .35rem .5rem; width: min(32rem, 80vw); }
 table { border-collapse: collapse; width: 100%; background: var(--card); }
 caption { text-align: left; color: var(--muted); padding: .4rem 0; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 .timeline { list-style: none; padding: 0; display: grid; gap: 1rem; }
 .command { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; }
 .reasons { margin: 0; padding-left: 1.2rem; }
+.subnav ul { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; list-style: none; margin: 0 0 1rem; padding: 0; }
+.subnav a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 3px; }
+.table-scroll { overflow-x: auto; }
+table.compliance code { white-space: pre-wrap; word-break: break-word; }
+ul.plain { list-style: none; margin: 0; padding: 0; }
 .sign-in { list-style: none; padding: 0; display: grid; gap: .5rem; max-width: 24rem; }
 .recording-player { max-width: 64rem; }
 `;

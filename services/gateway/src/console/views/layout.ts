@@ -22,9 +22,14 @@ export function layout(options: LayoutOptions): Html {
     ? html`<nav aria-label="Console">
           <ul>
             ${link('approvals', '/console/approvals', 'Approvals')}
-            ${link('sessions', '/console/sessions', 'Sessions')}
             ${
-              options.features.compliance && session.user.auditor
+              // The same roles the sessions routes require (console-roles.ts), as read at sign-in.
+              session.user.auditor || session.user.admin
+                ? link('sessions', '/console/sessions', 'Sessions')
+                : ''
+            }
+            ${
+              options.features.compliance && (session.user.auditor || session.user.admin)
                 ? link('compliance', '/console/compliance', 'Compliance')
                 : ''
             }

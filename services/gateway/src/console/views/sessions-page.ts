@@ -1,7 +1,8 @@
+import { DEFAULT_TERMINATION_REASON } from '../../access/commands/access-commands.js';
 import type { SessionPage, SessionView } from '../../sessions/queries/session.view.js';
-import type { ConsoleFeatures } from '../console-features.js';
 import type { ConsoleSession } from '../auth/console-user.js';
 import type { SessionTimeline, TimelineCommand } from '../session-timeline.js';
+import { SESSION_RANGES } from '../session-window.js';
 import { html, type Html } from './html.js';
 import { highlightSql } from './sql-highlight.js';
 
@@ -9,13 +10,22 @@ export interface SessionFilter {
   readonly identity?: string | undefined;
   readonly target?: string | undefined;
   readonly status?: 'open' | 'closed' | 'rejected' | undefined;
+  /** The time filter as typed (see session-window.ts): from/to, or a range ending now. */
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly range?: string | undefined;
 }
 
-export function sessionsBody(page: SessionPage, filter: SessionFilter): Html {
-  const option = (value: string, label: string) =>
-    html`<option value="${value}" ${(filter.status ?? '') === value ? html` selected` : ''}>
-      ${label}
-    </option>`;
+const RANGE_LABELS: Record<keyof typeof SESSION_RANGES, string> = {
+  '1h': 'last hour',
+  '24h': 'last 24 hours',
+  '7d': 'last 7 days',
+};
+
+/** The list, or (`problem`) the filter form with what is wrong in it and no list. */
+export function sessionsBody(page: SessionPage | { problem: string }, filter: SessionFilter): Html {
+  const option = (current: string | undefined, value: string, label: string) =>
+    html`<option value="${value}" ${(current ?? '') === value ? html` selected` : ''}>${label}</option>`;
   const query = (extra: Record<string, string>) =>
     new URLSearchParams(
       Object.entries({ ...filter, ...extra }).filter(
@@ -34,12 +44,35 @@ export function sessionsBody(page: SessionPage, filter: SessionFilter): Html {
       <label
         >Status
         <select name="status">
-          ${option('', 'any')}${option('open', 'live')}${option('closed', 'closed')}${option('rejected', 'rejected')}
+          ${option(filter.status, '', 'any')}${option(filter.status, 'open', 'live')}${option(filter.status, 'closed', 'closed')}${option(filter.status, 'rejected', 'rejected')}
         </select>
       </label>
+      <label
+        >Live in
+        <select name="range">
+          ${option(filter.range, '', 'any time, or from/to')}
+          ${Object.entries(RANGE_LABELS).map(([value, label]) => option(filter.range, value, label))}
+        </select>
+      </label>
+      <label
+        >From (UTC)
+        <input type="datetime-local" name="from" value="${filter.from ?? ''}" aria-describedby="time-hint"
+      /></label>
+      <label
+        >To (UTC)
+        <input type="datetime-local" name="to" value="${filter.to ?? ''}" aria-describedby="time-hint"
+      /></label>
       <button type="submit">Filter</button>
+      <p id="time-hint" class="muted">
+        A time filter shows the sessions live at some moment in it: opened before its end, and not closed
+        before its start.
+      </p>
     </form>
-    <table class="sessions">
+    ${'problem' in page ? html`<p class="flash flash-refused" role="alert">${page.problem}</p>` : sessionsTable(page, query)}`;
+}
+
+function sessionsTable(page: SessionPage, query: (extra: Record<string, string>) => string): Html {
+  return html`<table class="sessions">
       <caption>
         Sessions, newest first${page.items.length ? '' : ': none match'}
       </caption>
@@ -86,7 +119,6 @@ export function sessionDetailBody(
   sessionId: string,
   timeline: SessionTimeline,
   session: ConsoleSession,
-  features: ConsoleFeatures,
   /** The terminal recording's section (recording/recording-section.ts). */
   recording: Html = html``,
 ): Html {
@@ -121,8 +153,18 @@ export function sessionDetailBody(
               <dd><time datetime="${closed.at}">${closed.at}</time>, ${Math.round(closed.durationMs)} ms</dd>`
           : ''
       }
+      ${
+        closed?.terminatedBy
+          ? html`<dt>Terminated by</dt>
+              <dd class="terminated-by">
+                ${closed.terminatedBy.subject}
+                <span class="muted">${closed.terminatedBy.issuer}</span
+                >${closed.terminationReason ? html`: ${closed.terminationReason}` : ''}
+              </dd>`
+          : ''
+      }
     </dl>
-    ${sessionActions(sessionId, live, session, features)} ${recording}
+    ${live && session.user.admin ? terminateForm(sessionId, session) : ''} ${recording}
     <section aria-labelledby="timeline-heading">
       <h2 id="timeline-heading">Statements <span class="count">${timeline.commands.length}</span></h2>
       ${
@@ -136,21 +178,23 @@ export function sessionDetailBody(
 }
 
 /**
- * Where a live session's actions go. "Terminate session" (admins only)
- * shows once the session termination API exists and
- * CONSOLE_FEATURES.terminateSessions is on; the console's route for it
- * (`POST /console/sessions/:id/terminate`, CSRF-checked like every form)
- * must send the same command as `POST /api/sessions/:id/terminate`.
+ * "Terminate session", on a live session's page for console admins
+ * (console.adminGroups). The console's route checks the role again and
+ * sends the same command as `POST /api/sessions/:id/terminate`.
  */
-function sessionActions(
-  sessionId: string,
-  live: boolean,
-  session: ConsoleSession,
-  features: ConsoleFeatures,
-): Html {
-  if (!live || !features.terminateSessions || !session.user.admin) return html``;
-  return html`<form class="actions" method="post" action="/console/sessions/${sessionId}/terminate">
+function terminateForm(sessionId: string, session: ConsoleSession): Html {
+  return html`<form
+    class="actions terminate"
+    method="post"
+    action="/console/sessions/${sessionId}/terminate"
+    aria-labelledby="terminate-heading"
+  >
+    <h2 id="terminate-heading">End this session</h2>
     <input type="hidden" name="csrf" value="${session.csrfToken}" />
+    <label
+      >Reason (told to the client and recorded)
+      <input name="reason" maxlength="500" placeholder="${DEFAULT_TERMINATION_REASON}"
+    /></label>
     <button type="submit" class="deny">Terminate session</button>
   </form>`;
 }

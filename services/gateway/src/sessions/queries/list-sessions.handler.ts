@@ -44,6 +44,11 @@ export class ListSessionsHandler implements IQueryHandler<ListSessionsQuery> {
       const at = params.push(filter.identity);
       where.push(`(subject = $${at} OR app_id = $${at})`);
     }
+    // Sessions live at some moment in [liveFrom, liveTo); a rejected one "closed" when it was rejected.
+    if (filter.liveFrom) {
+      where.push(`(closed_at IS NULL OR closed_at >= $${params.push(filter.liveFrom)}::timestamptz)`);
+    }
+    if (filter.liveTo) where.push(`opened_at < $${params.push(filter.liveTo)}::timestamptz`);
     if (filter.before) {
       const [openedAt, sessionId] = decodeCursor(filter.before);
       where.push(

@@ -8,6 +8,10 @@ export class ListSessionsQuery extends Query<SessionPage> {
       target?: string;
       /** A subject or an application id: the sessions of that identity. */
       identity?: string;
+      /** ISO 8601: only sessions still live at this time or later (open, or closed since). */
+      liveFrom?: string;
+      /** ISO 8601: only sessions opened before this time. */
+      liveTo?: string;
       limit: number;
       before?: string;
     },
