@@ -54,6 +54,8 @@ export async function startSshd(options: SshdServerOptions): Promise<SshdServer>
   await writeFile(authorizedKeys, options.authorizedKeys.join('\n') + '\n', { mode: 0o600 });
   const port = await freePort();
   const config = join(dir.path, 'sshd_config');
+  const home = join(dir.path, 'home');
+  await mkdir(home, { recursive: true });
   const trustedCa = join(dir.path, 'trusted_user_ca_keys');
   if (options.trustedUserCaKey) await writeFile(trustedCa, options.trustedUserCaKey + '\n', { mode: 0o600 });
   await writeFile(
@@ -73,6 +75,9 @@ export async function startSshd(options: SshdServerOptions): Promise<SshdServer>
       'AllowTcpForwarding no',
       'X11Forwarding no',
       `LogLevel ${options.logLevel ?? 'ERROR'}`,
+      // Sessions get an empty HOME of their own: the account's dotfiles (a shell rc that
+      // rehashes pyenv under a lock, say) must not slow down or stall a test's shell.
+      `SetEnv HOME=${home}`,
       ...(options.trustedUserCaKey ? [`TrustedUserCAKeys ${trustedCa}`] : []),
       ...(options.extraConfig ?? []),
       '',
