@@ -14,29 +14,9 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { startPostgres } from '@portcullis/test-support';
 import { openSqlEventStore } from '@portcullis/eventstore';
-import { toNewEvent } from '@portcullis/events';
+import { commandEvent as event } from './command-event.js';
 
 const PHASE_MS = Number(process.env.BENCH_MS ?? 3000);
-
-function event(sessionId: string, sequence: number) {
-  return toNewEvent(
-    {
-      type: 'CommandReceived',
-      data: {
-        sessionId,
-        sequence,
-        protocol: 'postgres',
-        text: 'SELECT id, email, created_at FROM public.users WHERE id = $1',
-        classification: {
-          statements: [{ kind: 'select', objects: ['public.users'], has_where: true, writes: false }],
-          columns_read: ['public.users.id', 'public.users.email', 'public.users.created_at'],
-        },
-        parameters: ['42'],
-      },
-    },
-    { correlationId: sessionId, actor: 'bench', gatewayInstance: 'bench', now: () => new Date() },
-  );
-}
 
 const server = await startPostgres({
   settings: {

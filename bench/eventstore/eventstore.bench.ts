@@ -23,7 +23,8 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { startPostgres, tempDir } from '@portcullis/test-support';
 import { openSqlEventStore, type EventStore } from '@portcullis/eventstore';
-import { toNewEvent, type NewEvent, type Position } from '@portcullis/events';
+import type { Position } from '@portcullis/events';
+import { commandEvent } from './command-event.js';
 
 const PHASE_MS = Number(process.env.BENCH_MS ?? 3000);
 const LAG_RATE = 2000; // events per second, the issue's fixed rate
@@ -42,27 +43,6 @@ interface Row {
   vsPeer?: number;
   /** Against one connection writing the same events as multi-row INSERTs of `writers` rows. */
   vsBatchedPeer?: number;
-}
-
-function commandEvent(sessionId: string, sequence: number): NewEvent {
-  // The size and shape of a real CommandReceived.
-  return toNewEvent(
-    {
-      type: 'CommandReceived',
-      data: {
-        sessionId,
-        sequence,
-        protocol: 'postgres',
-        text: 'SELECT id, email, created_at FROM public.users WHERE id = $1',
-        classification: {
-          statements: [{ kind: 'select', objects: ['public.users'], has_where: true, writes: false }],
-          columns_read: ['public.users.id', 'public.users.email', 'public.users.created_at'],
-        },
-        parameters: ['42'],
-      },
-    },
-    { correlationId: sessionId, actor: 'bench', gatewayInstance: 'bench', now: () => new Date() },
-  );
 }
 
 const percentile = (sorted: number[], p: number) =>
