@@ -8,7 +8,8 @@
  *
  *   npx tsc -b bench && node bench/dist/pg-proxy/hot-path.bench.js
  *
- * BENCH_SECONDS (default 5) per cell, BENCH_PROFILE=0 skips the profile.
+ * BENCH_SECONDS (default 5) per cell, BENCH_PROFILE=0 skips the profile,
+ * BENCH_PATHS=durable,PGlite runs only the cells whose name holds one of them.
  * The full matrix is pgbench.bench.ts; this one is for iterating on the
  * proxy's per-statement cost.
  */
@@ -111,9 +112,14 @@ async function main(): Promise<void> {
       for (const mode of MODES)
         await runPgbench(await through(p), { workload: 'select-only', mode, clients: 1, seconds: 1, logDir });
 
+    // BENCH_PATHS: a comma-separated subset of cells by substring (direct and pgbouncer always run: they are the peers).
+    const only = process.env.BENCH_PATHS?.split(',').map((s) => s.trim());
+    const chosen = paths.filter(
+      ([path]) => !only || path === 'direct' || path === 'pgbouncer' || only.some((o) => path.includes(o)),
+    );
     const rows: Row[] = [];
     for (const mode of MODES) {
-      for (const [path, endpoint, portcullis] of paths) {
+      for (const [path, endpoint, portcullis] of chosen) {
         const cpu = process.cpuUsage();
         const upstreamCpu = upstream.cpuMicros();
         const storeCpu = portcullis?.storeCpuMicros() ?? 0;

@@ -28,6 +28,10 @@ export class ClientChannel {
   private readonly endListeners = new Set<() => void>();
   bytesFromClient = 0;
   bytesToClient = 0;
+  /** Depth of `cork` calls; while above zero, writes are gathered (see `write`). */
+  private corks = 0;
+  /** Corked writes that lie next to each other in one buffer, not yet handed to the socket. */
+  private run: { buffer: ArrayBufferLike; start: number; end: number } | undefined;
 
   /** The accepted socket, or the TLS socket wrapping it once the client asked for TLS. */
   private current: Socket;
@@ -146,15 +150,51 @@ export class ClientChannel {
     return new Promise((resolve) => (this.waiter = resolve));
   }
 
-  /** Writes to the client; false when its buffer is full (the caller may wait for 'drain'). */
+  /**
+   * Writes to the client; false when its buffer is full (the caller may wait
+   * for 'drain'). While corked, a write that continues the previous one in
+   * memory (the next frame of the same server chunk, relayed untouched)
+   * joins it: a chunk of 600 DataRows leaves as one slice, not 600 buffers
+   * for the socket to queue and gather. The bytes are the same either way.
+   */
   write(bytes: Buffer): boolean {
     if (this.socket.destroyed || !this.socket.writable) return true;
     this.bytesToClient += bytes.length;
-    return this.socket.write(bytes);
+    if (this.corks === 0) return this.socket.write(bytes);
+    if (this.run && bytes.buffer === this.run.buffer && bytes.byteOffset === this.run.end) {
+      this.run.end += bytes.length;
+      return true;
+    }
+    const room = this.flushRun();
+    this.run = { buffer: bytes.buffer, start: bytes.byteOffset, end: bytes.byteOffset + bytes.length };
+    return room;
+  }
+
+  /** Holds writes until `uncork` (nested calls count); they leave in one system call. */
+  cork(): void {
+    if (this.corks++ === 0) this.socket.cork();
+  }
+
+  /** Ends a `cork`; the outermost sends what was held. False when the client's buffer is full. */
+  uncork(): boolean {
+    if (this.corks === 0) return !this.socket.writableNeedDrain;
+    if (--this.corks > 0) return true;
+    this.flushRun();
+    this.socket.uncork();
+    return !this.socket.writableNeedDrain;
+  }
+
+  private flushRun(): boolean {
+    const run = this.run;
+    if (!run) return true;
+    this.run = undefined;
+    if (this.socket.destroyed || !this.socket.writable) return true;
+    return this.socket.write(Buffer.from(run.buffer, run.start, run.end - run.start));
   }
 
   /** Sends the last bytes (an ErrorResponse) and closes; queued messages are dropped. */
   end(last?: Buffer): void {
+    this.flushRun();
     if (last && !this.socket.destroyed && this.socket.writable) this.bytesToClient += last.length;
     this.queue.length = 0;
     this.ended = true;

@@ -341,7 +341,7 @@ export class SessionRelay implements StatementRelay {
     withheld.paused = false;
     if (refusal === undefined || withheld.done) this.withheld = undefined;
     else withheld.refusal = refusal;
-    this.channel.socket.cork();
+    this.channel.cork();
     for (const frame of frames) {
       if (refusal === undefined) this.toClient(frame.out);
       else {
@@ -349,7 +349,7 @@ export class SessionRelay implements StatementRelay {
         if (!frame.result) this.toClient(frame.out);
       }
     }
-    this.channel.socket.uncork();
+    this.backpressure(this.channel.uncork());
     this.resumeUpstream();
   }
 
@@ -448,12 +448,12 @@ export class SessionRelay implements StatementRelay {
         return false;
       if (!corked) {
         // The frames of one chunk leave in one write, as they arrived.
-        this.channel.socket.cork();
+        this.channel.cork();
         corked = true;
       }
       return this.relayFrame(frame);
     });
-    if (corked) this.channel.socket.uncork();
+    if (corked) this.backpressure(this.channel.uncork());
     if (this.held && consumed < chunk.length) this.backlog.unshift(chunk.subarray(consumed));
   }
 
@@ -470,8 +470,13 @@ export class SessionRelay implements StatementRelay {
   }
 
   private toClient(out: Buffer): boolean {
-    if (!this.channel.write(out) && !this.waitingForDrain) {
-      // A slow client slows the server down instead of filling our memory.
+    this.backpressure(this.channel.write(out));
+    return true;
+  }
+
+  /** `room` false: the client's buffer is full; a slow client slows the server down instead of filling our memory. */
+  private backpressure(room: boolean): void {
+    if (!room && !this.waitingForDrain) {
       this.waitingForDrain = true;
       this.upstream.pause();
       this.channel.socket.once('drain', () => {
@@ -479,7 +484,6 @@ export class SessionRelay implements StatementRelay {
         this.resumeUpstream();
       });
     }
-    return true;
   }
 
   /** Reads the server again unless something still holds it: a slow client, the catalog, a withheld result. */
@@ -523,9 +527,9 @@ export class SessionRelay implements StatementRelay {
     const frame = this.held!;
     this.held = undefined;
     if (this.stopped) return;
-    this.channel.socket.cork();
+    this.channel.cork();
     this.relayFrame(frame);
-    this.channel.socket.uncork();
+    this.backpressure(this.channel.uncork());
     const backlog = this.backlog;
     this.backlog = [];
     for (const [index, chunk] of backlog.entries()) {
