@@ -23,6 +23,11 @@ export class BufferReader {
     return this.end - this.offset;
   }
 
+  /** Where the cursor is in the buffer. */
+  get position(): number {
+    return this.offset;
+  }
+
   byte(): number {
     this.need(1);
     return this.buffer[this.offset++]!;
@@ -71,6 +76,13 @@ export class BufferReader {
     const view = this.buffer.subarray(this.offset, this.offset + length);
     this.offset += length;
     return view;
+  }
+
+  /** Steps over `length` bytes, with the same checks as `bytes`, without making a view. */
+  skip(length: number): void {
+    if (length < 0) throw new MalformedBody(`negative length ${length}`);
+    this.need(length);
+    this.offset += length;
   }
 
   /** The rest of the frame as a view. */

@@ -46,3 +46,32 @@ export function decodeDataRow(frame: Buffer): (Buffer | null)[] | ProtocolViolat
     return values;
   });
 }
+
+/**
+ * Where each value of a DataRow lies, with no view per value (the masker
+ * rewrites a few columns of every row and copies the rest as byte ranges):
+ * `prefixAt[i]` is the offset of column i's int32 length, `lengths[i]` the
+ * value's length, -1 for NULL. Returns the row's column count; when it is not
+ * `prefixAt.length` nothing past the count is read (the caller refuses a row
+ * that does not match its RowDescription).
+ */
+export function locateDataRow(
+  frame: Buffer,
+  prefixAt: Int32Array,
+  lengths: Int32Array,
+): number | ProtocolViolation {
+  return decoding(() => {
+    if (frame[0] !== BackendCode.DataRow) throw new MalformedBody('expected DataRow');
+    const body = reader.reset(frame, TYPED_HEADER_LENGTH, frame.length);
+    const count = body.count16('column');
+    if (count !== prefixAt.length) return count;
+    for (let i = 0; i < count; i++) {
+      prefixAt[i] = body.position;
+      const length = body.int32();
+      lengths[i] = length;
+      if (length !== -1) body.skip(length);
+    }
+    body.expectEnd();
+    return count;
+  });
+}
