@@ -9,7 +9,8 @@
  *   npx tsc -b bench && node bench/dist/pg-proxy/hot-path.bench.js
  *
  * BENCH_SECONDS (default 5) per cell, BENCH_PROFILE=0 skips the profile,
- * BENCH_PATHS=durable,PGlite runs only the cells whose name holds one of them.
+ * BENCH_PATHS=durable,PGlite runs only the cells whose name holds one of them,
+ * BENCH_PROFILE_FILE keeps the profile (for Chrome DevTools or a script).
  * The full matrix is pgbench.bench.ts; this one is for iterating on the
  * proxy's per-statement cost.
  */
@@ -24,6 +25,8 @@ import { DURABLE, startPortcullis, TARGET, type PortcullisUnderTest } from './po
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** BENCH_PROFILE: `discard` (default: the proxy's own cost), `durable` (with the store client), or `0`. */
 const PROFILE = process.env.BENCH_PROFILE ?? 'discard';
+/** BENCH_PROFILE_MODE: which query mode the profile runs (default prepared). */
+const PROFILE_MODE: QueryMode = process.env.BENCH_PROFILE_MODE === 'simple' ? 'simple' : 'prepared';
 const MODES: QueryMode[] = ['simple', 'prepared'];
 
 interface Row {
@@ -171,19 +174,19 @@ async function main(): Promise<void> {
       );
     }
     if (PROFILE !== '0') {
-      const file = join(dir.path, 'hot-path.cpuprofile');
+      const file = process.env.BENCH_PROFILE_FILE ?? join(dir.path, 'hot-path.cpuprofile');
       const endpoint = await through(PROFILE === 'durable' ? durable : discard);
       const summary = await profileCpu(async () => {
         await runPgbench(endpoint, {
           workload: 'select-only',
-          mode: 'prepared',
+          mode: PROFILE_MODE,
           clients: 8,
           seconds: SECONDS,
           logDir,
         });
       }, file);
       console.log(
-        `\nprofile, prepared, ${PROFILE === 'durable' ? 'durable store' : 'no store I/O'}: busy ${summary.busyPercent.toFixed(0)}% of one core`,
+        `\nprofile, ${PROFILE_MODE}, ${PROFILE === 'durable' ? 'durable store' : 'no store I/O'}: busy ${summary.busyPercent.toFixed(0)}% of one core`,
       );
       for (const f of summary.topFunctions.slice(0, 25))
         console.log(`  ${f.percent.toFixed(1)}%  ${f.where}`);
