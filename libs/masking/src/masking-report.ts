@@ -25,6 +25,9 @@ export interface MaskingTarget {
   readonly detector?: DetectorKind;
 }
 
+/** Up to this many hits in one value, duplicates are found by looking back. */
+const FEW_HITS = 8;
+
 /**
  * A counter the proxy resolves once per column per result, so counting on
  * the hot path is an increment, not a map lookup.
@@ -41,6 +44,8 @@ export class MaskingTally {
 /** Counts what one statement's results had masked, until the proxy emits `ResultMasked` and resets it. */
 export class MaskingReport {
   private readonly tallies = new Map<string, MaskingTally>();
+  /** The detector tallies by column, kind and method: a scanned value with hits is counted without building a key. */
+  private readonly detections = new Map<string, Map<DetectorKind, Map<MaskMethod, MaskingTally>>>();
 
   tally(target: MaskingTarget): MaskingTally {
     const key = `${target.column}\u0000${target.method}\u0000${target.rule ?? ''}\u0000${target.detector ?? ''}`;
@@ -55,11 +60,23 @@ export class MaskingReport {
   /** Counts one scanned value of `column`: once per detector that hit it, however many spans. */
   recordDetections(column: string, hits: readonly DetectorHit[], methods: DetectorMethods): void {
     if (hits.length === 0) return;
-    const counted = new Set<DetectorKind>();
-    for (const hit of hits) {
-      if (counted.has(hit.kind)) continue;
-      counted.add(hit.kind);
-      this.tally({ column, method: methodFor(hit, methods), detector: hit.kind }).add();
+    let byKind = this.detections.get(column);
+    if (byKind === undefined) this.detections.set(column, (byKind = new Map()));
+    // A value holds a hit or two; a long one with many is counted through a set, never quadratically.
+    const seen = hits.length > FEW_HITS ? new Set<DetectorKind>() : undefined;
+    for (let i = 0; i < hits.length; i++) {
+      const hit = hits[i]!;
+      if (seen) {
+        if (seen.has(hit.kind)) continue;
+        seen.add(hit.kind);
+      } else if (kindSeenBefore(hits, i)) continue;
+      const method = methodFor(hit, methods);
+      let byMethod = byKind.get(hit.kind);
+      if (byMethod === undefined) byKind.set(hit.kind, (byMethod = new Map()));
+      let tally = byMethod.get(method);
+      if (tally === undefined)
+        byMethod.set(method, (tally = this.tally({ column, method, detector: hit.kind })));
+      tally.add();
     }
   }
 
@@ -91,4 +108,9 @@ export class MaskingReport {
   reset(): void {
     for (const tally of this.tallies.values()) tally.count = 0;
   }
+}
+
+function kindSeenBefore(hits: readonly DetectorHit[], index: number): boolean {
+  for (let i = 0; i < index; i++) if (hits[i]!.kind === hits[index]!.kind) return true;
+  return false;
 }

@@ -34,6 +34,19 @@ describe('MaskingReport', () => {
     ]);
   });
 
+  it('counts a value with many hits once per detector, and per column across values', () => {
+    const report = new MaskingReport();
+    const many = Array.from({ length: 20 }, (_, i) => `user${i}@example.com`).join(' ') + ' 4111111111111111';
+    report.recordDetections('public.notes.body', detect(many), { email: 'partial' });
+    report.recordDetections('public.notes.body', detect('bob@example.com'), { email: 'partial' });
+    report.recordDetections('public.notes.title', detect('bob@example.com'), { email: 'partial' });
+    assert.deepEqual(report.toMaskedColumns(), [
+      { column: 'public.notes.body', method: 'redact', detector: 'credit_card', count: 1 },
+      { column: 'public.notes.body', method: 'partial', detector: 'email', count: 2 },
+      { column: 'public.notes.title', method: 'partial', detector: 'email', count: 1 },
+    ]);
+  });
+
   it('carries names and counts only, never a value', () => {
     const report = new MaskingReport();
     const value = 'ssn 123-45-6789';
