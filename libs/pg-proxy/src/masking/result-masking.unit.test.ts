@@ -129,6 +129,16 @@ describe('masking messages', () => {
   });
 });
 
+/** A RowMasker that redacts the columns marked true and leaves the others. */
+function redacting(columns: readonly boolean[]): RowMasker {
+  const report = new MaskingReport();
+  const tally = report.tally({ column: 'c', method: 'redact' });
+  return new RowMasker(
+    columns.map((masked) => (masked ? { kind: 'mask', method: 'redact', tally } : undefined)),
+    { masker: createMasker(), scanner: undefined, detectorMethods: {}, report },
+  );
+}
+
 describe('row masker', () => {
   it('masks whole values, masks detected spans, counts, and passes an untouched row as the same frame', () => {
     const report = new MaskingReport();
@@ -212,32 +222,20 @@ describe('row masker', () => {
   });
 
   it('refuses rows that do not match their RowDescription or their own lengths', () => {
-    const rows = new RowMasker(
-      [
-        {
-          kind: 'mask',
-          method: 'redact',
-          tally: new MaskingReport().tally({ column: 'c', method: 'redact' }),
-        },
-      ],
-      {
-        masker: createMasker(),
-        scanner: undefined,
-        detectorMethods: {},
-        report: new MaskingReport(),
-      },
-    );
+    const rows = redacting([true]);
     const two = backend.dataRow(['a', 'b']);
     const one = backend.dataRow(['secret']);
     const short = Buffer.from(one.subarray(0, one.length - 1));
     short.writeInt32BE(short.length - 1, 1);
     const negative = Buffer.from(one);
     negative.writeInt32BE(-2, 7);
+    const trailing = Buffer.concat([one, Buffer.from('!')]);
+    trailing.writeInt32BE(trailing.length - 1, 1);
     for (const [frame, why] of [
       [two, /does not match its RowDescription/],
       [short, /runs past the end/],
       [negative, /negative length/],
-      [Buffer.concat([one, Buffer.from('!')]), /./],
+      [trailing, /1 trailing bytes/],
     ] as const) {
       const result = rows.mask(frame);
       assert.ok(!Buffer.isBuffer(result), `refused: ${why}`);
@@ -246,22 +244,7 @@ describe('row masker', () => {
   });
 
   it('consecutive rewritten rows lie next to each other in memory (they leave as one slice)', () => {
-    const rows = new RowMasker(
-      [
-        undefined,
-        {
-          kind: 'mask',
-          method: 'redact',
-          tally: new MaskingReport().tally({ column: 'c', method: 'redact' }),
-        },
-      ],
-      {
-        masker: createMasker(),
-        scanner: undefined,
-        detectorMethods: {},
-        report: new MaskingReport(),
-      },
-    );
+    const rows = redacting([false, true]);
     const first = rows.mask(backend.dataRow(['1', 'secret'])) as Buffer;
     const second = rows.mask(backend.dataRow(['2', 'secret'])) as Buffer;
     assert.equal(second.buffer, first.buffer);
