@@ -7,7 +7,7 @@ import type {
   Scanner,
 } from '@portcullis/masking';
 import { maskDetectedBytes } from '@portcullis/masking';
-import { takeFrameBytes } from '../protocol/frame-slab.js';
+import { FrameSlab } from '../protocol/frame-slab.js';
 import { isProtocolViolation, ProtocolViolation } from '../protocol/protocol-violation.js';
 import { locateDataRow } from '../protocol/row-decoder.js';
 
@@ -39,7 +39,7 @@ const SHORT_COPY = 64;
  * A row is rewritten in one pass: the value boundaries are located without
  * a view per value, only the columns with an action are looked at, and the
  * new frame is the old one's byte ranges with the changed values in between,
- * written into the shared frame slab (so consecutive masked rows stay
+ * written into this result's frame slab (so consecutive masked rows stay
  * contiguous for the socket).
  */
 export class RowMasker {
@@ -47,6 +47,8 @@ export class RowMasker {
   private readonly prefixAt: Int32Array;
   private readonly lengths: Int32Array;
   private readonly replacements: (Buffer | null | typeof KEEP)[];
+  /** Where this result's rewritten rows are written, one after the other. */
+  private readonly slab = new FrameSlab();
 
   constructor(
     private readonly actions: readonly (ColumnAction | undefined)[],
@@ -84,7 +86,7 @@ export class RowMasker {
   /** The frame with `replacements` in place of their values; every byte of the new frame is written. */
   private rewrite(frame: Buffer, size: number): Buffer {
     const { prefixAt, lengths, replacements } = this;
-    const out = takeFrameBytes(size);
+    const out = this.slab.take(size);
     out[0] = frame[0]!;
     out.writeInt32BE(size - 1, 1);
     let to = 5;
