@@ -25,9 +25,6 @@ export interface MaskingTarget {
   readonly detector?: DetectorKind;
 }
 
-/** Up to this many hits in one value, duplicates are found by looking back. */
-const FEW_HITS = 8;
-
 /**
  * A counter the proxy resolves once per column per result, so counting on
  * the hot path is an increment, not a map lookup.
@@ -62,14 +59,11 @@ export class MaskingReport {
     if (hits.length === 0) return;
     let byKind = this.detections.get(column);
     if (byKind === undefined) this.detections.set(column, (byKind = new Map()));
-    // A value holds a hit or two; a long one with many is counted through a set, never quadratically.
-    const seen = hits.length > FEW_HITS ? new Set<DetectorKind>() : undefined;
-    for (let i = 0; i < hits.length; i++) {
-      const hit = hits[i]!;
-      if (seen) {
-        if (seen.has(hit.kind)) continue;
-        seen.add(hit.kind);
-      } else if (kindSeenBefore(hits, i)) continue;
+    // At most one entry per detector kind (there are eight), so looking back is cheap however many hits.
+    const counted: DetectorKind[] = [];
+    for (const hit of hits) {
+      if (counted.includes(hit.kind)) continue;
+      counted.push(hit.kind);
       const method = methodFor(hit, methods);
       let byMethod = byKind.get(hit.kind);
       if (byMethod === undefined) byKind.set(hit.kind, (byMethod = new Map()));
@@ -108,9 +102,4 @@ export class MaskingReport {
   reset(): void {
     for (const tally of this.tallies.values()) tally.count = 0;
   }
-}
-
-function kindSeenBefore(hits: readonly DetectorHit[], index: number): boolean {
-  for (let i = 0; i < index; i++) if (hits[i]!.kind === hits[index]!.kind) return true;
-  return false;
 }

@@ -243,6 +243,40 @@ describe('row masker', () => {
     }
   });
 
+  it('a masker that throws leaves nothing of its row for the next one', () => {
+    const report = new MaskingReport();
+    let failing = true;
+    const rows = new RowMasker(
+      [
+        { kind: 'mask', method: 'partial', tally: report.tally({ column: 'c', method: 'partial' }) },
+        { kind: 'scan', column: 'note' },
+        { kind: 'mask', method: 'redact', tally: report.tally({ column: 'd', method: 'redact' }) },
+      ],
+      {
+        masker: createMasker(),
+        scanner: {
+          detect: () => [],
+          detectBytes: () => {
+            if (failing) throw new Error('scanner failed');
+            return [];
+          },
+        },
+        detectorMethods: {},
+        report,
+      },
+    );
+    assert.throws(
+      () => rows.mask(backend.dataRow(['alice.liddell@one.example', 'x', 'secret'])),
+      /scanner failed/,
+    );
+    failing = false;
+    const masked = rows.mask(backend.dataRow([null, 'x', 'secret'])) as Buffer;
+    const values = decodeDataRow(masked) as (Buffer | null)[];
+    assert.equal(values[0], null, 'the NULL stays NULL: no masked value of the failed row');
+    assert.equal(values[1]?.toString(), 'x');
+    assert.ok(!masked.toString('latin1').includes('secret'));
+  });
+
   it('consecutive rewritten rows lie next to each other in memory (they leave as one slice)', () => {
     const rows = redacting([false, true]);
     const first = rows.mask(backend.dataRow(['1', 'secret'])) as Buffer;

@@ -69,16 +69,22 @@ export class RowMasker {
     const { prefixAt, lengths, replacements } = this;
     let size = frame.length;
     let changed = false;
-    for (let i = 0; i < count; i++) {
-      const action = this.actions[i];
-      const length = lengths[i]!;
-      if (action === undefined || length === -1) continue;
-      const start = prefixAt[i]! + VALUE_LENGTH_BYTES;
-      const replacement = this.maskValue(action, frame.subarray(start, start + length));
-      if (replacement === KEEP) continue;
-      replacements[i] = replacement;
-      size += (replacement === null ? 0 : replacement.length) - length;
-      changed = true;
+    try {
+      for (let i = 0; i < count; i++) {
+        const action = this.actions[i];
+        const length = lengths[i]!;
+        if (action === undefined || length === -1) continue;
+        const start = prefixAt[i]! + VALUE_LENGTH_BYTES;
+        const replacement = this.maskValue(action, frame.subarray(start, start + length));
+        if (replacement === KEEP) continue;
+        replacements[i] = replacement;
+        size += (replacement === null ? 0 : replacement.length) - length;
+        changed = true;
+      }
+    } catch (error) {
+      // A masker that throws must not leave this row's values for the next row to pick up.
+      replacements.fill(KEEP);
+      throw error;
     }
     return changed ? this.rewrite(frame, size) : frame;
   }
